@@ -1,0 +1,68 @@
+# Seamline: `make demo` runs the suites against orderflow; `make test` runs every test.
+# Both create .venv on first use and install the project into it (quick when already done).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.seamline-installed
+RESULTS := results
+ROBOT_OPTS ?=
+
+.PHONY: install demo test unit integration acceptance suites lint format docs bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) -m robot --outputdir $(RESULTS) --name Orderflow $(ROBOT_OPTS) suites
+	@echo "Open $(RESULTS)/log.html (report: $(RESULTS)/report.html)"
+
+unit: install
+	$(PY) -m pytest tests/unit --junitxml=$(RESULTS)/pytest-unit.xml
+
+integration: install
+	$(PY) -m pytest tests/integration --junitxml=$(RESULTS)/pytest-integration.xml
+
+acceptance: install
+	$(PY) -m robot --outputdir $(RESULTS)/acceptance --output output.xml --loglevel TRACE:INFO \
+		--pythonpath tests/acceptance/libraries $(ROBOT_OPTS) tests/acceptance
+
+suites: install
+	$(PY) -m robot --outputdir $(RESULTS)/suites --name Orderflow $(ROBOT_OPTS) suites
+
+# Every part runs even when an earlier one fails; the summary then says what failed.
+test: install
+	@rm -f $(RESULTS)/pytest-*.xml $(RESULTS)/acceptance/output.xml $(RESULTS)/suites/output.xml
+	-@$(MAKE) --no-print-directory unit
+	-@$(MAKE) --no-print-directory integration
+	-@$(MAKE) --no-print-directory acceptance
+	-@$(MAKE) --no-print-directory suites
+	@$(PY) tests/summary.py $(RESULTS)
+
+lint: install
+	$(PY) -m ruff check libraries orderflow tests benchmarks
+	$(PY) -m ruff format --check libraries orderflow tests benchmarks
+	$(PY) -m mypy
+	$(PY) -m robocop check suites resources tests/acceptance
+
+format: install
+	$(PY) -m ruff format libraries orderflow tests benchmarks
+	$(PY) -m ruff check --fix libraries orderflow tests benchmarks
+	$(PY) -m robocop format suites resources tests/acceptance
+
+docs: install
+	$(PY) -m robot.libdoc --format HTML Seamline docs/Seamline.html
+	$(PY) -m robot.libdoc --format JSON Seamline docs/Seamline.json
+
+bench: install
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(RESULTS) docs/*.html docs/*.json .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,124 @@
+"""Seamline: Robot Framework keywords for integration testing."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from robot.api import Failure, logger
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
+from robotlibcore import DynamicCore
+
+from .engine.context import SeamContext
+from .engine.errors import SeamError
+from .keywords.services import ServiceKeywords
+from .keywords.trace import TraceKeywords
+
+__version__ = "0.1.0"
+
+
+class Seamline(DynamicCore):
+    """Seamline checks the seams where systems exchange data: HTTP APIs, SQL databases,
+    messages, legacy SSH/SFTP batch interfaces and the processes behind them.
+
+    One library, ``Library    Seamline``, in keyword-driven suites whose output is Robot
+    Framework's own ``log.html``.
+
+    = Connections =
+
+    Keywords that open a connection (an HTTP session, a database, an SSH client, a broker)
+    take an ``alias``; the last one opened is the current one, and keywords that use a
+    connection take ``alias=`` to pick another. Connections close when the library ends.
+
+    = Timeouts =
+
+    Every network operation and every wait has a timeout. Keywords take ``timeout=`` in Robot
+    Framework time format (``10s``, ``1 min 30 s``, ``250ms``); the library default is set at
+    import: ``Library    Seamline    timeout=15s``. No keyword waits forever, and no suite needs
+    ``Sleep``: use the ``Wait Until ...`` keywords.
+
+    = Secrets =
+
+    Passwords, tokens, keys and credential-bearing URLs are accepted as Robot Framework
+    ``Secret`` values (``${PASSWORD: Secret}`` or ``%{DB_PASSWORD: Secret}``), unwrapped only
+    where the driver needs them. Everything Seamline logs, at every level including TRACE,
+    passes a masker that hides those values (and their URL-quoted and basic-auth forms),
+    credential headers (Authorization, Cookie, X-Api-Key...), credential fields in JSON
+    (password, token, secret, api_key...) and passwords in URLs.
+
+    = The timeline =
+
+    Every keyword that crosses a boundary (an HTTP call, an SQL statement, an SSH command, an
+    SFTP transfer, a message) records a span: system, operation, target, start, duration,
+    bytes, outcome and correlation id. `Log Timeline` draws the current test's spans as a
+    waterfall in the log; `Get Hop Latency` summarises them. The spans of every test, and the
+    resource usage of services, are written to ``seamline-metrics.json`` in the output directory.
+
+    = Services =
+
+    `Start Service` runs a local process and waits until it is ready (an HTTP answer, an open
+    TCP port or a log line), failing with the process's last output when it dies or never
+    becomes ready. Suites use it to start the system under test.
+    """
+
+    ROBOT_LIBRARY_SCOPE = "GLOBAL"
+    ROBOT_LISTENER_API_VERSION = 3
+    __version__ = __version__
+
+    def __init__(self, timeout: timedelta = timedelta(seconds=10), body_log_limit: int = 2000):
+        """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies."""
+        self.ctx = SeamContext(timeout=timeout.total_seconds(), body_log_limit=body_log_limit)
+        self.services = ServiceKeywords(self.ctx)
+        self.ROBOT_LIBRARY_LISTENER = self
+        super().__init__([self.services, TraceKeywords(self.ctx)])
+
+    def run_keyword(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
+        try:
+            return super().run_keyword(name, args, kwargs)
+        except SeamError as error:
+            raise Failure(self.ctx.masker.text(str(error))) from None
+        except AssertionError as error:
+            raise Failure(self.ctx.masker.text(str(error))) from None
+
+    # Listener: each test gets its own timeline and cleanup scope.
+    def start_suite(self, data: Any, result: Any) -> None:
+        self.ctx.enter_scope()
+
+    def start_test(self, data: Any, result: Any) -> None:
+        self.ctx.timeline.clear()
+        self.ctx.enter_scope()
+
+    def end_test(self, data: Any, result: Any) -> None:
+        self._run_cleanups(f"test '{result.name}'")
+        self.ctx.finished_spans.append((result.longname, self.ctx.timeline.clear()))
+
+    def end_suite(self, data: Any, result: Any) -> None:
+        self._run_cleanups(f"suite '{result.name}'")
+
+    def close(self) -> None:
+        self.services.stop_all_services()
+        self.ctx.close()
+        self._write_metrics()
+
+    def _run_cleanups(self, scope: str) -> None:
+        for cleanup, error in self.ctx.exit_scope():
+            logger.warn(self.ctx.masker.text(f"Cleanup '{cleanup.description}' of {scope} failed: {error}"))
+
+    def _write_metrics(self) -> None:
+        try:
+            output_dir = BuiltIn().get_variable_value("${OUTPUT DIR}")
+        except RobotNotRunningError:
+            return
+        if not output_dir or not (self.ctx.finished_spans or self.ctx.metrics):
+            return
+        metrics = {
+            "tests": [
+                {"test": name, "spans": [span.to_dict() for span in spans]}
+                for name, spans in self.ctx.finished_spans
+            ],
+            **self.ctx.metrics,
+        }
+        text = self.ctx.masker.text(json.dumps(metrics, indent=1, default=str))
+        Path(output_dir, "seamline-metrics.json").write_text(text, encoding="utf-8")

@@ -1,0 +1,64 @@
+"""Open connections of one kind, by alias; the last opened is the current one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from .errors import SeamError
+
+C = TypeVar("C")
+
+
+class Connections(Generic[C]):
+    """Aliases to connections of one seam (HTTP sessions, SQL connections, SSH clients, brokers)."""
+
+    def __init__(self, seam: str, opener_keyword: str, close: Callable[[C], None] | None = None):
+        self.seam = seam
+        self.opener_keyword = opener_keyword
+        self._close = close
+        self._by_alias: dict[str, C] = {}
+        self.current: str | None = None
+
+    def add(self, alias: str, connection: C) -> C:
+        """Register `connection` as `alias` (closing what had that alias) and make it current."""
+        if alias in self._by_alias:
+            self.close(alias)
+        self._by_alias[alias] = connection
+        self.current = alias
+        return connection
+
+    def get(self, alias: str | None = None) -> C:
+        name = alias or self.current
+        if name is None or name not in self._by_alias:
+            known = ", ".join(sorted(self._by_alias)) or "none"
+            wanted = f"'{name}'" if name else "open"
+            raise SeamError(
+                self.seam, f"no {wanted} connection (open: {known}); open one with `{self.opener_keyword}`"
+            )
+        return self._by_alias[name]
+
+    def switch(self, alias: str) -> C:
+        connection = self.get(alias)
+        self.current = alias
+        return connection
+
+    def close(self, alias: str | None = None) -> None:
+        name = alias or self.current
+        if name is None or name not in self._by_alias:
+            return
+        connection = self._by_alias.pop(name)
+        if self.current == name:
+            self.current = next(reversed(self._by_alias), None)
+        if self._close is not None:
+            self._close(connection)
+
+    def close_all(self) -> None:
+        for alias in list(self._by_alias):
+            self.close(alias)
+
+    def __contains__(self, alias: str) -> bool:
+        return alias in self._by_alias
+
+    def __len__(self) -> int:
+        return len(self._by_alias)

@@ -1,0 +1,104 @@
+"""The timeline: every boundary crossing of a test is a span, so hops can be seen and measured."""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Span:
+    """One boundary crossing: who was called, how, how long it took and how it ended."""
+
+    system: str
+    operation: str
+    target: str
+    start: float
+    duration: float = 0.0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    outcome: str = "ok"
+    correlation_id: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def end(self) -> float:
+        return self.start + self.duration
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Timeline:
+    """The spans of one test, in the order they started. Thread-safe: proxies record from threads."""
+
+    def __init__(self) -> None:
+        self._spans: list[Span] = []
+        self._lock = threading.Lock()
+
+    def add(self, span: Span) -> Span:
+        with self._lock:
+            self._spans.append(span)
+        return span
+
+    def record(self, system: str, operation: str, target: str, start: float, duration: float, **details: Any) -> Span:
+        """Add a span that was measured elsewhere (`start` is epoch seconds)."""
+        return self.add(Span(system, operation, target, start, duration, **details))
+
+    @contextmanager
+    def span(self, system: str, operation: str, target: str, correlation_id: str | None = None) -> Iterator[Span]:
+        """Measure the block as one span; an exception marks it failed and propagates."""
+        current = Span(system, operation, target, time.time(), correlation_id=correlation_id)
+        started = time.perf_counter()
+        try:
+            yield current
+        except BaseException as error:
+            current.outcome = f"error: {type(error).__name__}"
+            raise
+        finally:
+            current.duration = time.perf_counter() - started
+            self.add(current)
+
+    @property
+    def spans(self) -> list[Span]:
+        with self._lock:
+            return sorted(self._spans, key=lambda span: span.start)
+
+    def select(self, system: str | None = None, operation: str | None = None) -> list[Span]:
+        return [
+            span
+            for span in self.spans
+            if (system is None or span.system == system) and (operation is None or span.operation == operation)
+        ]
+
+    def clear(self) -> list[Span]:
+        """Forget every span and return them (the end of one test, the start of the next)."""
+        with self._lock:
+            spans, self._spans = self._spans, []
+        return sorted(spans, key=lambda span: span.start)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+
+def latency_summary(spans: list[Span]) -> dict[str, float]:
+    """Count, median, p95 and max duration in milliseconds."""
+    if not spans:
+        return {"count": 0, "median_ms": 0.0, "p95_ms": 0.0, "max_ms": 0.0}
+    durations = sorted(span.duration * 1000 for span in spans)
+    p95 = durations[min(len(durations) - 1, round(0.95 * (len(durations) - 1)))]
+    return {
+        "count": len(durations),
+        "median_ms": round(statistics.median(durations), 3),
+        "p95_ms": round(p95, 3),
+        "max_ms": round(durations[-1], 3),
+    }

@@ -1,0 +1,1 @@
+"""Seamline's keyword classes, one per seam."""

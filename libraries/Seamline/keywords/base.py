@@ -1,0 +1,81 @@
+"""The base of every keyword class: the shared context and logging that never leaks a secret."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from html import escape
+from typing import Any
+
+from robot.api import logger
+
+from ..engine.context import SeamContext
+
+
+class SeamKeywords:
+    """Gives a keyword class the shared context (masking, timeline, connections, timeouts)."""
+
+    def __init__(self, ctx: SeamContext):
+        self.ctx = ctx
+
+    @property
+    def masker(self):
+        return self.ctx.masker
+
+    @property
+    def timeline(self):
+        return self.ctx.timeline
+
+    def seconds(self, timeout: timedelta | float | None) -> float:
+        """A keyword's timeout in seconds, the library default when none is given."""
+        if timeout is None:
+            return self.ctx.timeout
+        return timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
+
+    # Logging: every message passes the masker, whatever its level.
+    def info(self, message: Any, html: bool = False) -> None:
+        logger.info(self._safe(message, html), html=html)
+
+    def debug(self, message: Any, html: bool = False) -> None:
+        logger.debug(self._safe(message, html), html=html)
+
+    def trace(self, message: Any) -> None:
+        logger.trace(self.masker.text(message))
+
+    def warn(self, message: Any) -> None:
+        logger.warn(self.masker.text(message))
+
+    def _safe(self, message: Any, html: bool) -> str:
+        # HTML built by Seamline escapes its values after masking; a second pass catches the rest.
+        return self.masker.text(message)
+
+    def cut(self, text: str, limit: int | None = None) -> str:
+        """Text cut to the body log limit, saying how much was left out."""
+        limit = self.ctx.body_log_limit if limit is None else limit
+        if limit <= 0 or len(text) <= limit:
+            return text
+        return f"{text[:limit]}… [{len(text) - limit} more characters]"
+
+    def format_data(self, data: Any, limit: int | None = None) -> str:
+        """JSON-like data masked, pretty-printed and cut for a log or failure message."""
+        masked = self.masker.data(data)
+        try:
+            text = json.dumps(masked, indent=2, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            text = str(masked)
+        return self.cut(text, limit)
+
+    def html_table(self, rows: list[dict[str, Any]], limit: int = 20, title: str = "") -> str:
+        """A small HTML table of rows (masked), the first `limit` of them."""
+        if not rows:
+            return f"<p>{escape(title)}: no rows</p>" if title else "<p>no rows</p>"
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        head = "".join(f"<th>{escape(str(column))}</th>" for column in columns)
+        masked = [self.masker.data(row) for row in rows[:limit]]
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(str(row.get(column, '')))}</td>" for column in columns) + "</tr>"
+            for row in masked
+        )
+        more = f"<p>… {len(rows) - limit} more rows</p>" if len(rows) > limit else ""
+        caption = f"<caption>{escape(title)}</caption>" if title else ""
+        return f'<table border="1" style="border-collapse:collapse">{caption}<tr>{head}</tr>{body}</table>{more}'

@@ -1,0 +1,123 @@
+"""Service control: start local processes, wait until they are ready, measure and stop them."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from robot.api import Failure
+from robot.api.deco import keyword
+
+from ..engine.services import ResourceUsage, Service, ServiceManager
+from .base import SeamKeywords
+
+
+class ServiceKeywords(SeamKeywords):
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.services = ServiceManager()
+
+    @keyword
+    def start_service(
+        self,
+        name: str,
+        command: str | list[str],
+        ready: str,
+        timeout: timedelta = timedelta(seconds=30),
+        env: dict[str, str] | None = None,
+        cwd: str | None = None,
+    ) -> Service:
+        """Starts ``command`` as service ``name`` and waits until it is ready.
+
+        ``ready`` says how to tell:
+        - ``http://host:port/path`` — a GET answers with a status below 500;
+        - ``tcp://host:port`` — the port accepts a connection;
+        - ``log:<regex>`` — a line of the service's output (stdout and stderr) matches.
+
+        A leading ``python`` in ``command`` means the Python that runs Robot Framework.
+        Fails, with the last lines of the service's output, when the process exits before it is
+        ready or is not ready within ``timeout`` (the process is then stopped).
+
+        Returns the service: ``${svc.pid}``, ``${svc.ready_value}`` (the first group of a
+        ``log:`` regex, else the matched line or the ready target).
+
+        | ${svc} =  | `Start Service` | api | python -m http.server 8000 | ready=http://127.0.0.1:8000/ |
+        | ${svc} =  | `Start Service` | app | python -m orderflow up | ready=log:ORDERFLOW READY (.*) | timeout=60s |
+        """
+        service = self.services.start(name, command, ready, self.seconds(timeout), env, cwd)
+        self.info(f"Service '{name}' (pid {service.pid}) is ready: {service.readiness}.")
+        self.debug(f"Command: {' '.join(service.command)}")
+        return service
+
+    @keyword
+    def stop_service(self, name: str, grace: timedelta = timedelta(seconds=5)) -> int | None:
+        """Stops service ``name``: SIGTERM to its process group, SIGKILL after ``grace``.
+
+        Records the service's resource usage for the run's metrics first. Returns its exit code.
+
+        | `Stop Service` | api |
+        """
+        self._record_usage(name)
+        code = self.services.stop(name, self.seconds(grace))
+        self.info(f"Service '{name}' stopped (exit code {code}).")
+        return code
+
+    @keyword
+    def stop_all_services(self, grace: timedelta = timedelta(seconds=5)) -> None:
+        """Stops every service this library started, newest first.
+
+        | [Teardown] | `Stop All Services` |
+        """
+        for name in reversed(list(self.services.services)):
+            self.stop_service(name, grace)
+
+    @keyword
+    def get_service_resource_usage(self, name: str) -> ResourceUsage:
+        """Returns what service ``name`` (its whole process tree) has used so far.
+
+        Attributes: ``cpu_seconds``, ``peak_rss_bytes``, ``peak_rss_mb``, ``rss_bytes``,
+        ``open_connections``, ``processes``. The reading is also kept for the run's metrics.
+
+        | ${usage} = | `Get Service Resource Usage` | api |
+        | Should Be True | ${usage.peak_rss_mb} < 200 |
+        """
+        usage = self._record_usage(name)
+        if usage is None:
+            raise Failure(f"service {name}: is not running")
+        self.info(
+            f"Service '{name}': {usage.cpu_seconds:.2f} s CPU, peak RSS {usage.peak_rss_mb} MB, "
+            f"{usage.open_connections} open connections, {usage.processes} processes."
+        )
+        return usage
+
+    @keyword
+    def service_log_should_contain(self, name: str, expected: str, regex: bool = False) -> str:
+        """Fails unless the output of service ``name`` contains ``expected``; returns the matching line.
+
+        With ``regex=True`` ``expected`` is a regular expression searched in each line.
+
+        | `Service Log Should Contain` | orders | order created |
+        | `Service Log Should Contain` | orders | status=(NEW|RESERVED) | regex=True |
+        """
+        service = self.services.get(name)
+        pattern = expected if regex else re.escape(expected)
+        try:
+            match = service.find(pattern)
+        except re.error as error:
+            raise Failure(f"service {name}: '{expected}' is not a valid regular expression: {error}") from None
+        if match is None:
+            kind = "a line matching" if regex else "a line containing"
+            raise Failure(
+                self.masker.text(
+                    f"service {name}: output has no {kind} '{expected}'. Last output:\n{service.tail()}"
+                )
+            )
+        return match.string
+
+    def _record_usage(self, name: str) -> ResourceUsage | None:
+        service = self.services.get(name)
+        if not service.running:
+            return None
+        usage = self.services.usage(name)
+        self.ctx.add_metric("resource_usage", usage.to_dict())
+        return usage

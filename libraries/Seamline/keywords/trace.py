@@ -1,0 +1,59 @@
+"""The timeline of the current test: look at it, log it as a waterfall, summarise hop latency."""
+
+from __future__ import annotations
+
+from robot.api.deco import keyword
+
+from ..engine.timeline import Span, latency_summary
+from ..engine.waterfall import render_waterfall
+from .base import SeamKeywords
+
+
+class TraceKeywords(SeamKeywords):
+    @keyword
+    def get_timeline(self, system: str | None = None, operation: str | None = None) -> list[Span]:
+        """Returns the spans of the current test, oldest first, optionally of one ``system``/``operation``.
+
+        Each span has ``system``, ``operation``, ``target``, ``start``, ``duration`` (seconds),
+        ``bytes_sent``, ``bytes_received``, ``outcome``, ``correlation_id`` and ``attributes``.
+
+        | ${spans} = | `Get Timeline` | system=http |
+        | Length Should Be | ${spans} | 2 |
+        """
+        return self.timeline.select(system, operation)
+
+    @keyword
+    def log_timeline(self, title: str = "Timeline") -> None:
+        """Logs the current test's spans as an SVG waterfall (hover a bar for its details).
+
+        | `Log Timeline` | Order journey |
+        """
+        self.info(render_waterfall(self.timeline.spans, self.masker.text(title)), html=True)
+
+    @keyword
+    def get_hop_latency(self, system: str | None = None, operation: str | None = None) -> dict[str, float]:
+        """Returns ``count``, ``median_ms``, ``p95_ms`` and ``max_ms`` of the current test's spans.
+
+        | ${latency} = | `Get Hop Latency` | system=http |
+        """
+        summary = latency_summary(self.timeline.select(system, operation))
+        self.info(f"Hop latency ({system or 'all'} {operation or ''}): {summary}")
+        return summary
+
+    @keyword
+    def timeline_should_contain(self, system: str, operation: str | None = None, target: str | None = None) -> Span:
+        """Fails unless the current test crossed ``system`` (and ``operation``, ``target`` when given).
+
+        Returns the first matching span.
+
+        | `Timeline Should Contain` | http | GET | /api/orders |
+        """
+        spans = self.timeline.select(system, operation)
+        matching = [span for span in spans if target is None or target in span.target]
+        if not matching:
+            seen = "\n".join(f"  {s.system} {s.operation} {s.target} ({s.outcome})" for s in self.timeline.spans)
+            wanted = " ".join(part for part in (system, operation, target) if part)
+            raise AssertionError(
+                self.masker.text(f"timeline: no span '{wanted}'. Spans recorded:\n{seen or '  (none)'}")
+            )
+        return matching[0]

@@ -1,0 +1,1 @@
+"""orderflow: the reference platform Seamline tests by default."""
