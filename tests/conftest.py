@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from servers import absence_reason, required, server_url  # noqa: E402
+from servers import absence_reason, required, server_url
 
 
 def need_server(name: str) -> None:

@@ -39,8 +39,10 @@ def tcp_reachable(host: str, port: int, timeout: float = 1.0) -> bool:
 def absence_reason(name: str) -> str | None:
     """None when the server can be used, else why not."""
     if name == "sshd":
-        return None if shutil.which("sshd") or os.path.exists("/usr/sbin/sshd") else (
-            "OpenSSH sshd is not installed (Debian: apt-get install openssh-server)"
+        return (
+            None
+            if shutil.which("sshd") or os.path.exists("/usr/sbin/sshd")
+            else ("OpenSSH sshd is not installed (Debian: apt-get install openssh-server)")
         )
     parts = urlsplit(server_url(name))
     if tcp_reachable(parts.hostname or "127.0.0.1", parts.port or 0):

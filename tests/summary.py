@@ -43,9 +43,9 @@ def main(results: Path) -> int:
         if not path.exists():
             missing.append(part)
             continue
-        counts = count_pytest(path) if name.endswith(".xml") and "pytest" in name else count_robot(path)
+        counts = count_pytest(path) if part in ("unit", "integration") else count_robot(path)
         print(f"  {part:<12} {counts[0]} passed, {counts[1]} failed, {counts[2]} skipped")
-        totals = [a + b for a, b in zip(totals, counts)]
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
     if missing:
         print(f"  no results from: {', '.join(missing)}")
     print(f"seamline: {totals[0]} passed, {totals[1] + len(missing)} failed, {totals[2]} skipped")

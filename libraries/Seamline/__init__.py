@@ -7,12 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from robot.api import Failure, logger
+from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from robotlibcore import DynamicCore
 
 from .engine.context import SeamContext
 from .engine.errors import SeamError
+from .keywords.base import SeamFailure
 from .keywords.services import ServiceKeywords
 from .keywords.trace import TraceKeywords
 
@@ -77,10 +78,8 @@ class Seamline(DynamicCore):
     def run_keyword(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
         try:
             return super().run_keyword(name, args, kwargs)
-        except SeamError as error:
-            raise Failure(self.ctx.masker.text(str(error))) from None
-        except AssertionError as error:
-            raise Failure(self.ctx.masker.text(str(error))) from None
+        except (SeamError, AssertionError) as error:
+            raise SeamFailure(self.ctx.masker.text(str(error))) from None
 
     # Listener: each test gets its own timeline and cleanup scope.
     def start_suite(self, data: Any, result: Any) -> None:
@@ -115,8 +114,7 @@ class Seamline(DynamicCore):
             return
         metrics = {
             "tests": [
-                {"test": name, "spans": [span.to_dict() for span in spans]}
-                for name, spans in self.ctx.finished_spans
+                {"test": name, "spans": [span.to_dict() for span in spans]} for name, spans in self.ctx.finished_spans
             ],
             **self.ctx.metrics,
         }

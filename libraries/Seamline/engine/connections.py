@@ -33,9 +33,7 @@ class Connections(Generic[C]):
         if name is None or name not in self._by_alias:
             known = ", ".join(sorted(self._by_alias)) or "none"
             wanted = f"'{name}'" if name else "open"
-            raise SeamError(
-                self.seam, f"no {wanted} connection (open: {known}); open one with `{self.opener_keyword}`"
-            )
+            raise SeamError(self.seam, f"no {wanted} connection (open: {known}); open one with `{self.opener_keyword}`")
         return self._by_alias[name]
 
     def switch(self, alias: str) -> C:

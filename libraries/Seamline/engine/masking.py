@@ -49,9 +49,7 @@ MIN_SECRET_LENGTH = 3
 
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@")
 _FIELD_NAMES = "|".join(SECRET_FIELD_PARTS)
-_QUERY_PARAM = re.compile(
-    rf"(?P<key>[?&;]?[\w.\-]*(?:{_FIELD_NAMES})[\w.\-]*=)(?P<value>[^&#\s;]+)", re.IGNORECASE
-)
+_QUERY_PARAM = re.compile(rf"(?P<key>[?&;]?[\w.\-]*(?:{_FIELD_NAMES})[\w.\-]*=)(?P<value>[^&#\s;]+)", re.IGNORECASE)
 _HEADER_LINE = re.compile(
     r"(?P<key>\b(?:" + "|".join(re.escape(h) for h in SECRET_HEADERS) + r")\s*[:=]\s*)(?P<value>[^\r\n]+)",
     re.IGNORECASE,
@@ -158,8 +156,7 @@ class Masker:
             return {}
         items = headers.items() if isinstance(headers, Mapping) else headers
         return {
-            str(name): MASK if is_secret_name(name) or is_secret(value) else self.text(value)
-            for name, value in items
+            str(name): MASK if is_secret_name(name) or is_secret(value) else self.text(value) for name, value in items
         }
 
     def data(self, data: Any) -> Any:

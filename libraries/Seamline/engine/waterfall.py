@@ -27,12 +27,11 @@ def render_waterfall(spans: list[Span], title: str = "Timeline") -> str:
         label = f"{span.system} {span.operation} {span.target}"
         if len(label) > 42:
             label = label[:41] + "…"
-        tooltip = (
-            f"{span.system} {span.operation} {span.target}: {span.duration * 1000:.1f} ms, {span.outcome}"
-            + (f", correlation {span.correlation_id}" if span.correlation_id else "")
+        tooltip = f"{span.system} {span.operation} {span.target}: {span.duration * 1000:.1f} ms, {span.outcome}" + (
+            f", correlation {span.correlation_id}" if span.correlation_id else ""
         )
         rows.append(
-            f'<g><title>{escape(tooltip)}</title>'
+            f"<g><title>{escape(tooltip)}</title>"
             f'<text x="4" y="{y - 5}" font-size="11" font-family="monospace">{escape(label)}</text>'
             f'<rect x="{x:.1f}" y="{y - ROW_HEIGHT + 4}" width="{width:.1f}" height="{ROW_HEIGHT - 6}" '
             f'fill="{COLOURS[span.ok]}"/>'

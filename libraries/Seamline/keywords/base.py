@@ -7,9 +7,18 @@ from datetime import timedelta
 from html import escape
 from typing import Any
 
-from robot.api import logger
+from robot.api import Failure, logger
+from robot.errors import RobotError
 
 from ..engine.context import SeamContext
+
+
+class SeamFailure(Failure, RobotError):
+    """An expected failure: Robot shows its message and, being a RobotError, no Python traceback."""
+
+    def __init__(self, message: str):
+        Failure.__init__(self, message)
+        RobotError.__init__(self, message)
 
 
 class SeamKeywords:

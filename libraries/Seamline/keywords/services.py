@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from robot.api import Failure
 from robot.api.deco import keyword
 
+from ..engine.errors import SeamError
 from ..engine.services import ResourceUsage, Service, ServiceManager
 from .base import SeamKeywords
 
@@ -83,7 +83,7 @@ class ServiceKeywords(SeamKeywords):
         """
         usage = self._record_usage(name)
         if usage is None:
-            raise Failure(f"service {name}: is not running")
+            raise SeamError(f"service {name}", "is not running")
         self.info(
             f"Service '{name}': {usage.cpu_seconds:.2f} s CPU, peak RSS {usage.peak_rss_mb} MB, "
             f"{usage.open_connections} open connections, {usage.processes} processes."
@@ -104,14 +104,10 @@ class ServiceKeywords(SeamKeywords):
         try:
             match = service.find(pattern)
         except re.error as error:
-            raise Failure(f"service {name}: '{expected}' is not a valid regular expression: {error}") from None
+            raise SeamError(f"service {name}", f"'{expected}' is not a valid regular expression: {error}") from None
         if match is None:
             kind = "a line matching" if regex else "a line containing"
-            raise Failure(
-                self.masker.text(
-                    f"service {name}: output has no {kind} '{expected}'. Last output:\n{service.tail()}"
-                )
-            )
+            raise SeamError(f"service {name}", f"output has no {kind} '{expected}'. Last output:\n{service.tail()}")
         return match.string
 
     def _record_usage(self, name: str) -> ResourceUsage | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from robot.api.deco import keyword
 
+from ..engine.errors import SeamError
 from ..engine.timeline import Span, latency_summary
 from ..engine.waterfall import render_waterfall
 from .base import SeamKeywords
@@ -53,7 +54,5 @@ class TraceKeywords(SeamKeywords):
         if not matching:
             seen = "\n".join(f"  {s.system} {s.operation} {s.target} ({s.outcome})" for s in self.timeline.spans)
             wanted = " ".join(part for part in (system, operation, target) if part)
-            raise AssertionError(
-                self.masker.text(f"timeline: no span '{wanted}'. Spans recorded:\n{seen or '  (none)'}")
-            )
+            raise SeamError("timeline", f"no span '{wanted}'. Spans recorded:\n{seen or '  (none)'}")
         return matching[0]

@@ -7,7 +7,7 @@ from robot.api import Failure, SkipExecution
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from servers import absence_reason, required, server_url  # noqa: E402
+from servers import absence_reason, required, server_url
 
 
 def require_server(name: str) -> str:
