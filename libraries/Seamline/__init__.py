@@ -13,8 +13,14 @@ from robotlibcore import DynamicCore
 
 from .engine.context import SeamContext
 from .engine.errors import SeamError
+from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure
+from .keywords.database import DatabaseKeywords
+from .keywords.messaging import MessagingKeywords
+from .keywords.records import RecordKeywords
+from .keywords.schema import SchemaKeywords
 from .keywords.services import ServiceKeywords
+from .keywords.ssh import SshKeywords
 from .keywords.trace import TraceKeywords
 
 __version__ = "0.1.0"
@@ -73,7 +79,16 @@ class Seamline(DynamicCore):
         self.ctx = SeamContext(timeout=timeout.total_seconds(), body_log_limit=body_log_limit)
         self.services = ServiceKeywords(self.ctx)
         self.ROBOT_LIBRARY_LISTENER = self
-        super().__init__([self.services, TraceKeywords(self.ctx)])
+        keyword_classes = (
+            ApiKeywords,
+            SchemaKeywords,
+            DatabaseKeywords,
+            SshKeywords,
+            RecordKeywords,
+            MessagingKeywords,
+            TraceKeywords,
+        )
+        super().__init__([self.services, *(cls(self.ctx) for cls in keyword_classes)])
 
     def run_keyword(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
         try:
@@ -95,6 +110,10 @@ class Seamline(DynamicCore):
 
     def end_suite(self, data: Any, result: Any) -> None:
         self._run_cleanups(f"suite '{result.name}'")
+
+    def log_message(self, message: Any) -> None:
+        """The safety net: every message of the run (TRACE arguments included) passes the masker."""
+        message.message = self.ctx.masker.text(message.message)
 
     def close(self) -> None:
         self.services.stop_all_services()
