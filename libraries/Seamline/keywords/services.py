@@ -106,7 +106,7 @@ class ServiceKeywords(SeamKeywords):
         except re.error as error:
             raise SeamError(f"service {name}", f"'{expected}' is not a valid regular expression: {error}") from None
         if match is None:
-            kind = "a line matching" if regex else "a line containing"
+            kind = "line matching" if regex else "line containing"
             raise SeamError(f"service {name}", f"output has no {kind} '{expected}'. Last output:\n{service.tail()}")
         return match.string
 

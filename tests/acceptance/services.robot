@@ -1,0 +1,74 @@
+*** Settings ***
+Documentation       Service control and the timeline keywords: each passing, and failing with its exact message.
+
+Library             Seamline
+Library             Collections
+
+Test Teardown       Stop All Services
+
+
+*** Variables ***
+${HTTP_SERVER}      python -m http.server 0 --bind 127.0.0.1
+${SERVING}          log:Serving HTTP on \\S+ port (\\d+)
+
+
+*** Test Cases ***
+Start Service Waits For A Log Line And Returns Its Group
+    ${svc} =    Start Service    web    ${HTTP_SERVER}    ready=${SERVING}
+    Should Match Regexp    ${svc.ready_value}    ^\\d+$
+    Start Service    probe    ${HTTP_SERVER}    ready=http://127.0.0.1:${svc.ready_value}/
+
+Start Service Fails With The Output Of A Process That Exits Early
+    Run Keyword And Expect Error
+    ...    service early: exited with code 3 before it was ready (127.0.0.1:9). Last output:\nno config
+    ...    Start Service    early    python -c "print('no config'); raise SystemExit(3)"    ready=tcp://127.0.0.1:9
+
+Start Service Fails When Never Ready
+    Run Keyword And Expect Error
+    ...    service slow: not ready (log line /ready/) within 0.5s; stopped it. Last output:\n(no output)
+    ...    Start Service    slow    python -c "import time; time.sleep(30)"    ready=log:ready    timeout=0.5s
+
+Start Service Rejects A Bad Readiness
+    Run Keyword And Expect Error
+    ...    service: ready 'ftp://x' must start with http://, https://, tcp:// or log:
+    ...    Start Service    bad    ${HTTP_SERVER}    ready=ftp://x
+
+Stop Service Returns The Exit Code
+    Start Service    web    ${HTTP_SERVER}    ready=${SERVING}
+    ${code} =    Stop Service    web
+    Should Be Equal As Integers    ${code}    -15
+
+Stop Service Fails For An Unknown Service
+    Run Keyword And Expect Error    service ghost: no such service started (started: none)    Stop Service    ghost
+
+Get Service Resource Usage Measures The Process
+    Start Service    web    ${HTTP_SERVER}    ready=${SERVING}
+    ${usage} =    Get Service Resource Usage    web
+    Should Be True    ${usage.peak_rss_bytes} > 0
+    Should Be True    ${usage.open_connections} >= 1
+
+Get Service Resource Usage Fails For A Stopped Service
+    Start Service    web    ${HTTP_SERVER}    ready=${SERVING}
+    Stop Service    web
+    Run Keyword And Expect Error    service web: no such service started (started: none)
+    ...    Get Service Resource Usage    web
+
+Service Log Should Contain Text And Regex
+    Start Service    web    ${HTTP_SERVER}    ready=${SERVING}
+    ${line} =    Service Log Should Contain    web    Serving HTTP
+    Should Start With    ${line}    Serving HTTP
+    Service Log Should Contain    web    port \\d+    regex=True
+
+Service Log Should Contain Fails Showing The Output
+    Start Service    web    ${HTTP_SERVER}    ready=${SERVING}
+    Run Keyword And Expect Error    service web: output has no line containing 'listening on 9999'. Last output:\nServing HTTP*
+    ...    Service Log Should Contain    web    listening on 9999
+
+Timeline Keywords Work On The Current Test
+    ${spans} =    Get Timeline
+    Should Be Empty    ${spans}
+    ${latency} =    Get Hop Latency
+    Should Be Equal As Integers    ${latency}[count]    0
+    Log Timeline    empty
+    Run Keyword And Expect Error    timeline: no span 'http GET'. Spans recorded:\n${SPACE * 2}(none)
+    ...    Timeline Should Contain    http    GET
