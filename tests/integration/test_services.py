@@ -6,7 +6,6 @@ import time
 
 import psutil
 import pytest
-
 from Seamline.engine.errors import SeamError
 from Seamline.engine.services import Readiness, ServiceManager
 
@@ -90,12 +89,15 @@ def test_a_process_that_never_becomes_ready_is_stopped_at_the_timeout(manager):
 
 
 def test_stop_terminates_the_whole_process_tree(manager):
-    code = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); print('up', flush=True); time.sleep(60)"
+    code = (
+        "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']);"
+        " print('up', flush=True); time.sleep(60)"
+    )
     service = manager.start("tree", [sys.executable, "-c", code], "log:up", timeout=15)
     children = psutil.Process(service.pid).children(recursive=True)
     assert children
     manager.stop("tree", grace=2)
-    gone, alive = psutil.wait_procs(children, timeout=5)
+    _gone, alive = psutil.wait_procs(children, timeout=5)
     assert not alive
 
 

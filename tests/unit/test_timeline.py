@@ -3,7 +3,6 @@
 import threading
 
 import pytest
-
 from Seamline.engine.timeline import Timeline, latency_summary
 from Seamline.engine.waterfall import render_waterfall
 
