@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from robot.api.deco import keyword
 
@@ -24,7 +25,7 @@ class ServiceKeywords(SeamKeywords):
         command: str | list[str],
         ready: str,
         timeout: timedelta = timedelta(seconds=30),
-        env: dict[str, str] | None = None,
+        env: dict[str, Any] | None = None,
         cwd: str | None = None,
     ) -> Service:
         """Starts ``command`` as service ``name`` and waits until it is ready.
@@ -34,6 +35,7 @@ class ServiceKeywords(SeamKeywords):
         - ``tcp://host:port`` — the port accepts a connection;
         - ``log:<regex>`` — a line of the service's output (stdout and stderr) matches.
 
+        ``env`` adds environment variables; values may be ``Secret``s (revealed to the process only).
         A leading ``python`` in ``command`` means the Python that runs Robot Framework.
         Fails, with the last lines of the service's output, when the process exits before it is
         ready or is not ready within ``timeout`` (the process is then stopped).
@@ -44,7 +46,7 @@ class ServiceKeywords(SeamKeywords):
         | ${svc} =  | `Start Service` | api | python -m http.server 8000 | ready=http://127.0.0.1:8000/ |
         | ${svc} =  | `Start Service` | app | python -m orderflow up | ready=log:ORDERFLOW READY (.*) | timeout=60s |
         """
-        service = self.services.start(name, command, ready, self.seconds(timeout), env, cwd)
+        service = self.services.start(name, command, ready, self.seconds(timeout), self.masker.reveal_deep(env), cwd)
         self.info(f"Service '{name}' (pid {service.pid}) is ready: {service.readiness}.")
         self.debug(f"Command: {' '.join(service.command)}")
         return service
