@@ -1,8 +1,8 @@
 *** Settings ***
 Documentation       Service control and the timeline keywords: each passing, and failing with its exact message.
 
-Library             Seamline
 Library             Collections
+Library             Seamline
 
 Test Teardown       Stop All Services
 
