@@ -1,0 +1,476 @@
+"""Record layouts: how the lines of a fixed-width or CSV batch file map to typed fields.
+
+A layout is a YAML file (see ``resources/layouts/``). Its structure is checked with a JSON Schema,
+then its meaning (fields inside the record, no overlaps, checks naming real fields) by hand, so a
+broken layout fails once, when it is loaded, with the place of the mistake.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from .errors import SeamError
+
+SEAM = "records"
+RECORD_TYPE_KEY = "record_type"
+FIELD_TYPES = ("str", "int", "decimal", "date")
+
+_FIELD_SCHEMA = {
+    "type": "object",
+    "required": ["name"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "start": {"type": "integer", "minimum": 1},
+        "length": {"type": "integer", "minimum": 1},
+        "type": {"enum": list(FIELD_TYPES)},
+        "format": {"type": "string"},
+        "scale": {"type": "integer", "minimum": 0},
+        "padding": {"type": "string", "minLength": 1, "maxLength": 1},
+        "alignment": {"enum": ["left", "right"]},
+        "signed": {"type": "boolean"},
+        "optional": {"type": "boolean"},
+        "description": {"type": "string"},
+    },
+}
+_CHECK_SCHEMA = {
+    "type": "object",
+    "required": ["field"],
+    "additionalProperties": False,
+    "minProperties": 2,
+    "maxProperties": 2,
+    "properties": {
+        "field": {"type": "string"},
+        "count_of": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "sum_of": {"type": "string", "pattern": r"^[^.]+\.[^.]+$"},
+    },
+}
+LAYOUT_SCHEMA = {
+    "type": "object",
+    "required": ["name", "format", "records"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string"},
+        "description": {"type": "string"},
+        "format": {"enum": ["fixed", "csv"]},
+        "encoding": {"type": "string"},
+        "newline": {"enum": ["\n", "\r\n", ""]},
+        "record_length": {"type": "integer", "minimum": 1},
+        "record_type": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "start": {"type": "integer", "minimum": 1},
+                "length": {"type": "integer", "minimum": 1},
+                "column": {"type": "integer", "minimum": 1},
+            },
+        },
+        "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
+        "quotechar": {"type": "string", "minLength": 1, "maxLength": 1},
+        "header_row": {"type": "boolean"},
+        "batch": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"first": {"type": "string"}, "last": {"type": "string"}},
+        },
+        "records": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {
+                "type": "object",
+                "required": ["fields"],
+                "additionalProperties": False,
+                "properties": {
+                    "code": {"type": "string", "minLength": 1},
+                    "length": {"type": "integer", "minimum": 1},
+                    "description": {"type": "string"},
+                    "fields": {"type": "array", "minItems": 1, "items": _FIELD_SCHEMA},
+                    "checks": {"type": "array", "items": _CHECK_SCHEMA},
+                },
+            },
+        },
+    },
+}
+_VALIDATOR = Draft202012Validator(LAYOUT_SCHEMA)
+_DIGITS = re.compile(r"[0-9]+")
+_SIGNED_DIGITS = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
+class FieldValueError(ValueError):
+    """A value that does not fit its field; the reader or writer adds the file, line and field."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field: where it sits (fixed-width) or which column it is (CSV), and how its text maps to a value."""
+
+    name: str
+    type: str = "str"
+    start: int = 0
+    length: int = 0
+    column: int = 0
+    format: str | None = None
+    scale: int | None = None
+    padding: str = " "
+    alignment: str = "left"
+    signed: bool = False
+    optional: bool = False
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length - 1
+
+    @property
+    def place(self) -> str:
+        """Where the field is, for a failure message."""
+        return f"columns {self.start}-{self.end}" if self.length else f"column {self.column}"
+
+    def parse(self, text: str) -> Any:
+        """The typed value of the field's text (padding removed); raises FieldValueError."""
+        if self.type == "str":
+            return text.rstrip(self.padding) if self.alignment == "left" else text.lstrip(self.padding)
+        if self.optional and not text.strip():
+            return None
+        stripped = text.strip(" ")
+        if self.type == "date":
+            pattern = self.format or "%Y%m%d"
+            try:
+                return datetime.strptime(stripped, pattern).date()
+            except ValueError:
+                raise FieldValueError(f"expected a date like {pattern}, got '{text}'") from None
+        if self.type == "decimal" and self.scale is None:
+            if not _DECIMAL.fullmatch(stripped):
+                raise FieldValueError(f"expected a decimal number, got '{text}'")
+            return Decimal(stripped)
+        if not (_SIGNED_DIGITS if self.signed else _DIGITS).fullmatch(stripped):
+            raise FieldValueError(f"expected {'signed ' if self.signed else ''}digits, got '{text}'")
+        number = int(stripped)
+        return number if self.type == "int" else Decimal(number).scaleb(-(self.scale or 0))
+
+    def format_value(self, value: Any) -> str:
+        """The field's text for `value`, padded to its length (fixed-width); raises FieldValueError."""
+        if self.type == "str":
+            return self._pad("" if value is None else str(value), self.padding)
+        if value is None or (self.optional and value == ""):
+            if not self.optional:
+                raise FieldValueError("expected a value, got none (the field is not optional)")
+            return self._pad("", " ")
+        return self._pad(self._text(value), self.padding)
+
+    def _text(self, value: Any) -> str:
+        if self.type == "date":
+            return _to_date(value, self.format or "%Y%m%d").strftime(self.format or "%Y%m%d")
+        if self.type == "decimal" and self.scale is None:
+            return str(_to_decimal(value))
+        number = _to_int(value) if self.type == "int" else _scaled(_to_decimal(value), self.scale or 0)
+        if number < 0 and not self.signed:
+            raise FieldValueError(f"expected a value of at least 0 (the field is unsigned), got {value}")
+        return str(number)
+
+    def _pad(self, text: str, padding: str) -> str:
+        if not self.length:
+            return text
+        if len(text) > self.length:
+            raise FieldValueError(f"'{text}' is {len(text)} characters, the field holds {self.length}")
+        if self.alignment == "left":
+            return text.ljust(self.length, padding)
+        if text[:1] in "+-" and padding == "0":
+            return text[0] + text[1:].rjust(self.length - 1, padding)
+        return text.rjust(self.length, padding)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A trailer check: `field` holds the count of records of some types, or the sum of a field."""
+
+    field: str
+    count_of: tuple[str, ...] = ()
+    sum_of: tuple[str, str] | None = None
+
+    def describe(self) -> str:
+        if self.sum_of:
+            return f"sum of {self.sum_of[0]}.{self.sum_of[1]}"
+        return "count of " + ("all records" if self.count_of == ("*",) else " + ".join(self.count_of) + " records")
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """One record type: the code that marks it, its fields, its length and its checks."""
+
+    name: str
+    code: str | None
+    fields: tuple[FieldSpec, ...]
+    length: int = 0
+    checks: tuple[Check, ...] = ()
+    code_start: int = 0
+
+    def field(self, name: str) -> FieldSpec:
+        return next(spec for spec in self.fields if spec.name == name)
+
+    @cached_property
+    def field_names(self) -> frozenset[str]:
+        return frozenset(spec.name for spec in self.fields)
+
+    @cached_property
+    def fillers(self) -> tuple[tuple[int, int], ...]:
+        """The (start, end) column ranges no field covers (fixed-width): they must hold spaces."""
+        covered = sorted((f.start, f.end) for f in self.fields)
+        if self.code_start and self.code:
+            covered = sorted([*covered, (self.code_start, self.code_start + len(self.code) - 1)])
+        gaps, position = [], 1
+        for start, end in covered:
+            if start > position:
+                gaps.append((position, start - 1))
+            position = max(position, end + 1)
+        if self.length >= position:
+            gaps.append((position, self.length))
+        return tuple(gaps)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A whole batch file format."""
+
+    name: str
+    source: str
+    format: str
+    encoding: str
+    newline: str
+    records: dict[str, RecordSpec]
+    record_length: int | None = None
+    type_start: int = 0
+    type_length: int = 0
+    type_column: int = 0
+    delimiter: str = ","
+    quotechar: str = '"'
+    header_row: bool = False
+    first: str | None = None
+    last: str | None = None
+    by_code: dict[str, RecordSpec] = field(default_factory=dict)
+
+    @property
+    def single_type(self) -> RecordSpec | None:
+        """The only record type when the layout has no record-type column."""
+        return next(iter(self.records.values())) if not (self.type_length or self.type_column) else None
+
+    def record(self, name: str) -> RecordSpec:
+        try:
+            return self.records[name]
+        except KeyError:
+            known = ", ".join(self.records)
+            raise FieldValueError(f"unknown record type '{name}' (layout {self.name} has: {known})") from None
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, bool) or (isinstance(value, (float, Decimal)) and value != int(value)):
+        raise FieldValueError(f"expected a whole number, got {value!r}")
+    try:
+        return int(str(value).strip()) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError):
+        raise FieldValueError(f"expected a whole number, got {value!r}") from None
+
+
+def _to_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise FieldValueError(f"expected a decimal number, got {value!r}")
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        raise FieldValueError(f"expected a decimal number, got {value!r}") from None
+
+
+def _scaled(value: Decimal, scale: int) -> int:
+    scaled = value.scaleb(scale)
+    if scaled != scaled.to_integral_value():
+        raise FieldValueError(f"{value} has more than {scale} decimals")
+    return int(scaled)
+
+
+def _to_date(value: Any, pattern: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for parse in (date.fromisoformat, lambda t: datetime.strptime(t, pattern).date()):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    raise FieldValueError(f"expected a date (ISO 8601 or {pattern}), got {value!r}")
+
+
+class LayoutError(SeamError):
+    """A layout file that cannot describe any file: its own mistake, not the data's."""
+
+    def __init__(self, source: str, message: str):
+        super().__init__(SEAM, f"layout {source}: {message}")
+
+
+def load_layout(path: Path) -> Layout:
+    """The layout in a YAML file, checked; cached until the file changes."""
+    stat = path.stat()
+    return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _load_cached(path: str, _mtime_ns: int, _size: int) -> Layout:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise LayoutError(path, f"is not valid YAML: {error}") from None
+    return build_layout(data, path)
+
+
+def build_layout(data: Any, source: str) -> Layout:
+    """A layout from its parsed YAML; LayoutError names the first mistake and where it is."""
+    error = next(iter(sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))), None)
+    if error is not None:
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+        raise LayoutError(source, f"{where or 'top level'}: {error.message}")
+    fmt = data["format"]
+    selector = data.get("record_type") or {}
+    newline = data.get("newline", "" if data.get("record_length") and fmt == "fixed" else "\n")
+    encoding = data.get("encoding", "utf-8")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise LayoutError(source, f"unknown encoding '{encoding}'") from None
+    records = {name: _record_spec(source, fmt, name, spec, data, selector) for name, spec in data["records"].items()}
+    layout = Layout(
+        name=data["name"],
+        source=source,
+        format=fmt,
+        encoding=encoding,
+        newline=newline,
+        records=records,
+        record_length=data.get("record_length"),
+        type_start=selector.get("start", 0),
+        type_length=selector.get("length", 0),
+        type_column=selector.get("column", 0),
+        delimiter=data.get("delimiter", ","),
+        quotechar=data.get("quotechar", '"'),
+        header_row=data.get("header_row", False),
+        first=(data.get("batch") or {}).get("first"),
+        last=(data.get("batch") or {}).get("last"),
+        by_code={spec.code: spec for spec in records.values() if spec.code is not None},
+    )
+    _check_layout(layout)
+    return layout
+
+
+def _record_spec(
+    source: str, fmt: str, name: str, spec: dict[str, Any], data: dict[str, Any], selector: dict[str, Any]
+) -> RecordSpec:
+    fields = []
+    type_column = selector.get("column", 0)
+    for index, raw in enumerate(spec["fields"]):
+        where = f"records.{name}.fields[{index}] ('{raw['name']}')"
+        if raw["name"] == RECORD_TYPE_KEY:
+            raise LayoutError(source, f"{where}: '{RECORD_TYPE_KEY}' is reserved for the record type's name")
+        kind = raw.get("type", "str")
+        numeric = kind in ("int", "decimal")
+        scale = raw.get("scale", 2 if raw.get("format") == "cents" else None)
+        if fmt == "fixed" and ("start" not in raw or "length" not in raw):
+            raise LayoutError(source, f"{where}: a fixed-width field needs 'start' and 'length'")
+        column = index + 1 + (1 if type_column and index + 1 >= type_column else 0)
+        fields.append(
+            FieldSpec(
+                name=raw["name"],
+                type=kind,
+                start=raw.get("start", 0) if fmt == "fixed" else 0,
+                length=raw.get("length", 0) if fmt == "fixed" else 0,
+                column=column,
+                format=raw.get("format") if kind == "date" else None,
+                scale=scale if kind == "decimal" else None,
+                padding=raw.get("padding", "0" if numeric else " "),
+                alignment=raw.get("alignment", "right" if numeric else "left"),
+                signed=raw.get("signed", False),
+                optional=raw.get("optional", False),
+            )
+        )
+    computed = max((f.end for f in fields), default=0)
+    type_end = selector.get("start", 1) + selector.get("length", 0) - 1
+    length = spec.get("length") or data.get("record_length") or max(computed, type_end)
+    checks = tuple(
+        Check(
+            field=check["field"],
+            count_of=tuple(
+                [check["count_of"]] if isinstance(check.get("count_of"), str) else check.get("count_of", ())
+            ),
+            sum_of=tuple(check["sum_of"].split(".", 1)) if "sum_of" in check else None,  # type: ignore[arg-type]
+        )
+        for check in spec.get("checks", ())
+    )
+    code_start = selector.get("start", 0) if fmt == "fixed" else 0
+    return RecordSpec(name, spec.get("code"), tuple(fields), length if fmt == "fixed" else 0, checks, code_start)
+
+
+def _check_layout(layout: Layout) -> None:
+    """Meaning the schema cannot express: positions, codes, overlaps, checks that name real fields."""
+    src = layout.source
+    typed = layout.type_length or layout.type_column
+    if layout.format == "fixed" and layout.type_column:
+        raise LayoutError(src, "record_type: a fixed-width layout marks record types with 'start' and 'length'")
+    if layout.format == "csv" and (layout.type_start or layout.type_length or layout.record_length):
+        raise LayoutError(src, "a CSV layout marks record types with record_type 'column' and has no record_length")
+    if layout.format == "fixed" and bool(layout.type_start) != bool(layout.type_length):
+        raise LayoutError(src, "record_type needs both 'start' and 'length'")
+    if layout.newline == "" and not layout.record_length:
+        raise LayoutError(src, "records without newlines need 'record_length'")
+    if layout.header_row and typed:
+        raise LayoutError(src, "header_row is for CSV files with one record type")
+    if not typed and len(layout.records) > 1:
+        raise LayoutError(src, "several record types need a 'record_type' column to tell them apart")
+    for record in layout.records.values():
+        _check_record(layout, record)
+    for end in (layout.first, layout.last):
+        if end is not None and end not in layout.records:
+            raise LayoutError(src, f"batch names record type '{end}', which the layout does not define")
+
+
+def _check_record(layout: Layout, record: RecordSpec) -> None:
+    src, where = layout.source, f"records.{record.name}"
+    typed = layout.type_length or layout.type_column
+    if typed and record.code is None:
+        raise LayoutError(src, f"{where}: needs a 'code' (the value of its record-type column)")
+    if layout.type_length and record.code is not None and len(record.code) != layout.type_length:
+        raise LayoutError(src, f"{where}: code '{record.code}' is not {layout.type_length} characters long")
+    names = [f.name for f in record.fields]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate:
+        raise LayoutError(src, f"{where}: field '{duplicate}' is defined twice")
+    if layout.format == "fixed":
+        taken = []
+        if layout.type_length:
+            taken.append((layout.type_start, layout.type_start + layout.type_length - 1, "the record-type column"))
+        for spec in record.fields:
+            if spec.end > record.length:
+                raise LayoutError(
+                    src, f"{where}: field '{spec.name}' ends at {spec.end}, after the record ({record.length})"
+                )
+            for start, end, other in taken:
+                if spec.start <= end and start <= spec.end:
+                    raise LayoutError(src, f"{where}: field '{spec.name}' ({spec.place}) overlaps {other}")
+            taken.append((spec.start, spec.end, f"field '{spec.name}'"))
+    for check in record.checks:
+        if check.field not in names:
+            raise LayoutError(src, f"{where}: check on unknown field '{check.field}'")
+        for kind in check.count_of:
+            if kind != "*" and kind not in layout.records:
+                raise LayoutError(src, f"{where}: check counts unknown record type '{kind}'")
+        if check.sum_of:
+            kind, name = check.sum_of
+            if kind not in layout.records or name not in [f.name for f in layout.records[kind].fields]:
+                raise LayoutError(src, f"{where}: check sums unknown field '{kind}.{name}'")
