@@ -1,0 +1,194 @@
+"""The ledger's SSH server: password or public-key login, exec commands and SFTP."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import logging
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import paramiko
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from paramiko.common import (
+    AUTH_FAILED,
+    AUTH_SUCCESSFUL,
+    MSG_CHANNEL_REQUEST,
+    OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
+    OPEN_SUCCEEDED,
+)
+
+from orderflow.ledger.commands import Ledger
+from orderflow.ledger.sftp import LedgerSFTPServer
+
+log = logging.getLogger("orderflow.ledger")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    user: str
+    password: str
+    authorized_keys: tuple[bytes, ...] = field(default=())  # public key blobs
+
+
+def read_authorized_keys(path: Path) -> tuple[bytes, ...]:
+    """Key blobs of an OpenSSH authorized_keys file (``type base64 [comment]``, no options)."""
+    blobs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and not line.lstrip().startswith("#"):
+            blobs.append(base64.b64decode(parts[1]))
+    return tuple(blobs)
+
+
+def load_or_create_host_key(path: Path) -> paramiko.PKey:
+    """The host key in `path`; a new Ed25519 key is written there first if there is none."""
+    if not path.exists():
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.OpenSSH,
+            serialization.NoEncryption(),
+        )
+        path.touch(mode=0o600)
+        path.write_bytes(pem)
+    return paramiko.PKey.from_path(path)
+
+
+class ChannelSession:
+    """A command's view of its exec channel; writes after the client left are dropped."""
+
+    def __init__(self, channel: paramiko.Channel) -> None:
+        self.channel = channel
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.channel.sendall(data)
+        except OSError:
+            log.info("client left before reading all output")
+
+    def write_error(self, text: str) -> None:
+        try:
+            self.channel.sendall_stderr(text.encode())
+        except OSError:
+            log.info("client left before reading all errors")
+
+    def wait_closed(self, seconds: float) -> bool:
+        # paramiko sets status_event when the channel (or its transport) closes.
+        return self.channel.status_event.wait(max(seconds, 0.0))
+
+
+class LedgerInterface(paramiko.ServerInterface):
+    """Authentication and channel policy for one connection."""
+
+    def __init__(self, credentials: Credentials, ledger: Ledger) -> None:
+        self.credentials = credentials
+        self.ledger = ledger
+        self._pending: dict[int, str] = {}
+
+    def get_allowed_auths(self, username: str) -> str:
+        return "password,publickey"
+
+    def check_auth_password(self, username: str, password: str) -> int:
+        if username == self.credentials.user and hmac.compare_digest(
+            password.encode(), self.credentials.password.encode()
+        ):
+            return AUTH_SUCCESSFUL
+        return AUTH_FAILED
+
+    def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
+        if username == self.credentials.user and key.asbytes() in self.credentials.authorized_keys:
+            return AUTH_SUCCESSFUL
+        return AUTH_FAILED
+
+    def check_channel_request(self, kind: str, chanid: int) -> int:
+        if kind == "session":
+            return OPEN_SUCCEEDED
+        return OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+
+    def check_channel_exec_request(self, channel: paramiko.Channel, command: bytes) -> bool:
+        self._pending[channel.get_id()] = command.decode("utf-8", errors="replace")
+        return True
+
+    def start_pending_command(self, channel: paramiko.Channel) -> None:
+        command_line = self._pending.pop(channel.get_id(), None)
+        if command_line is not None:
+            threading.Thread(target=self._run, args=(channel, command_line), name="ledger-exec", daemon=True).start()
+
+    def _run(self, channel: paramiko.Channel, command_line: str) -> None:
+        session = ChannelSession(channel)
+        try:
+            status = self.ledger.execute(command_line, session)
+        except Exception:
+            log.exception("command failed: %s", command_line)
+            session.write_error("ledger: internal error\n")
+            status = 1
+        log.info("exit %d: %s", status, command_line)
+        try:
+            channel.send_exit_status(status)
+            channel.close()
+        except (OSError, EOFError, paramiko.SSHException):
+            log.info("client left before the exit status of: %s", command_line)
+
+
+def _handle_request_then_start_command(channel: paramiko.Channel, message: paramiko.Message) -> None:
+    # paramiko answers an exec request only after check_channel_exec_request returns. A command
+    # started from there could close the channel before that answer, and paramiko clients then
+    # fail with "Channel closed". So the command starts here, once the answer is sent.
+    paramiko.Channel._handle_request(channel, message)  # type: ignore[attr-defined]
+    interface = getattr(channel.get_transport(), "server_object", None)
+    if isinstance(interface, LedgerInterface):
+        interface.start_pending_command(channel)
+
+
+class LedgerTransport(paramiko.Transport):
+    _channel_handler_table = {
+        **paramiko.Transport._channel_handler_table,  # type: ignore[attr-defined]
+        MSG_CHANNEL_REQUEST: _handle_request_then_start_command,
+    }
+
+
+class LedgerServer:
+    """Listens on `host`:`port` (0: any free port) and serves each connection in its threads."""
+
+    def __init__(self, ledger: Ledger, credentials: Credentials, host_key: paramiko.PKey, host: str, port: int) -> None:
+        self.ledger = ledger
+        self.credentials = credentials
+        self.host_key = host_key
+        self.listener = socket.create_server((host, port))
+        self.listener.settimeout(0.25)  # how often serve_forever looks at the stop flag
+        self.address: tuple[str, int] = self.listener.getsockname()[:2]
+        self._stop = threading.Event()
+        self._transports: set[paramiko.Transport] = set()
+        self._transports_lock = threading.Lock()
+
+    def serve_forever(self) -> None:
+        with self.listener:
+            while not self._stop.is_set():
+                try:
+                    connection, peer = self.listener.accept()
+                except TimeoutError:
+                    continue
+                threading.Thread(target=self._serve_connection, args=(connection, peer), daemon=True).start()
+        with self._transports_lock:
+            for transport in self._transports:
+                transport.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _serve_connection(self, connection: socket.socket, peer: tuple[str, int]) -> None:
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        transport = LedgerTransport(connection)
+        transport.add_server_key(self.host_key)
+        transport.set_subsystem_handler("sftp", paramiko.SFTPServer, LedgerSFTPServer, self.ledger.root)
+        with self._transports_lock:
+            self._transports = {known for known in self._transports if known.is_active()}
+            self._transports.add(transport)
+        try:
+            transport.start_server(server=LedgerInterface(self.credentials, self.ledger))
+        except (paramiko.SSHException, EOFError, OSError) as error:
+            log.info("connection from %s:%d failed: %s", *peer, error)
+            transport.close()
