@@ -9,6 +9,7 @@ from typing import Any
 
 from .connections import Connections
 from .masking import Masker
+from .schemas import SchemaRegistry
 from .timeline import Span, Timeline
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class SeamContext:
     cleanups: list[list[Cleanup]] = field(default_factory=lambda: [[]])
     metrics: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     finished_spans: list[tuple[str, list[Span]]] = field(default_factory=list)
+    # JSON Schemas by name, shared by every seam: `ctx.schemas.validate(data, name)` lists violations.
+    schemas: SchemaRegistry = field(default_factory=SchemaRegistry)
 
     def seam(self, name: str, opener_keyword: str, close: Callable[[Any], None] | None = None) -> Connections[Any]:
         """The connections of one seam, created on first use."""
