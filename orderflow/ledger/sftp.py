@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import paramiko
@@ -71,7 +72,11 @@ class LedgerSFTPServer(paramiko.SFTPServerInterface):
     def list_folder(self, path: str) -> list[paramiko.SFTPAttributes] | int:
         def listing() -> list[paramiko.SFTPAttributes]:
             with os.scandir(self._real(path)) as entries:
-                return [paramiko.SFTPAttributes.from_stat(entry.stat(), entry.name) for entry in entries]
+                return [
+                    paramiko.SFTPAttributes.from_stat(entry.stat(), entry.name)
+                    for entry in entries
+                    if self.root.is_visible(Path(entry.path))
+                ]
 
         return _sftp_status(listing)
 
