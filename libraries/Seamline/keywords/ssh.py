@@ -2,8 +2,240 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
+from robot.api.deco import keyword
+from robot.api.types import Secret
+
+from ..engine import sftp
+from ..engine.connections import Connections
+from ..engine.errors import SeamError
+from ..engine.ssh import CommandResult, SshConnection, check_rc, connect
 from .base import SeamKeywords
 
 
 class SshKeywords(SeamKeywords):
-    """Legacy systems over SSH and SFTP (issue 6)."""
+    """Legacy systems over SSH and SFTP: commands with real timeouts, atomic uploads, waiting for files."""
+
+    @property
+    def connections(self) -> Connections[SshConnection]:
+        return self.ctx.seam("ssh", "Open Ssh Connection", close=SshConnection.close)
+
+    def _connection(self, alias: str | None) -> SshConnection:
+        return self.connections.get(alias or None)
+
+    @keyword
+    def open_ssh_connection(
+        self,
+        host: str,
+        port: int = 22,
+        user: str = "",
+        password: Secret | str | None = None,
+        key_file: str | None = None,
+        passphrase: Secret | str | None = None,
+        known_hosts: str | None = None,
+        trust_unknown_host: bool = False,
+        alias: str = "default",
+        timeout: timedelta = timedelta(seconds=10),
+    ) -> None:
+        """Logs in to ``host`` over SSH with a password or a key file; the connection becomes the current one.
+
+        The server's host key is checked against ``known_hosts`` (default ``~/.ssh/known_hosts`` and
+        ``/etc/ssh/ssh_known_hosts``). An unknown key fails, showing its fingerprint, unless
+        ``trust_unknown_host=True``: then the key is added to ``known_hosts`` and its fingerprint logged.
+        A key that differs from the known one always fails, naming both fingerprints.
+
+        ``password`` and the key's ``passphrase`` should be ``Secret`` values. Without password
+        and key file, the SSH agent's keys and unprotected ``~/.ssh/id_*`` keys are tried.
+        ``timeout`` bounds connecting, the handshake and the login.
+
+        | `Open Ssh Connection` | ledger.example.com | user=settle | password=${LEDGER_PASSWORD} |
+        | `Open Ssh Connection` | 127.0.0.1 | 2222 | settle | key_file=${KEY} | passphrase=${PHRASE} | alias=ledger |
+        """
+        connection, host_key_note = connect(
+            host,
+            port,
+            user,
+            password=self.masker.reveal(password),
+            key_file=key_file,
+            passphrase=self.masker.reveal(passphrase),
+            known_hosts=known_hosts,
+            trust_unknown_host=trust_unknown_host,
+            timeout=self.seconds(timeout),
+            timeline=self.timeline,
+        )
+        self.connections.add(alias, connection)
+        log = self.warn if "trusted on first use" in host_key_note else self.info
+        log(f"Logged in to {connection.target} as '{alias}'; {host_key_note}.")
+
+    @keyword
+    def close_ssh_connection(self, alias: str | None = None) -> None:
+        """Closes the current SSH connection, or the one named ``alias``.
+
+        | `Close Ssh Connection` | alias=ledger |
+        """
+        self.connections.close(alias)
+
+    @keyword
+    def switch_ssh_connection(self, alias: str) -> None:
+        """Makes the SSH connection ``alias`` the current one.
+
+        | `Switch Ssh Connection` | ledger |
+        """
+        self.connections.switch(alias)
+
+    @keyword
+    def run_remote_command(
+        self,
+        command: str,
+        expected_rc: int | None = 0,
+        timeout: timedelta = timedelta(seconds=30),
+        alias: str | None = None,
+    ) -> CommandResult:
+        """Runs ``command`` on the SSH connection and returns its result: ``stdout``, ``stderr``, ``rc``.
+
+        Fails when the return code is not ``expected_rc`` (``expected_rc=None`` accepts any), showing
+        the command, the return code and the end of stderr. When ``timeout`` passes, the command's
+        process group gets TERM, then KILL, its channel is closed, and the keyword fails.
+
+        | ${result} = | `Run Remote Command` | ledger post /inbox/batch-001.dat |
+        | Should Contain | ${result.stdout} | POSTED |
+        | ${result} = | `Run Remote Command` | test -e /inbox/lock | expected_rc=None |
+        """
+        connection = self._connection(alias)
+        result = connection.run(command, self.seconds(timeout))
+        self.info(f"Ran '{command}' on {connection.target}: rc {result.rc}.")
+        if result.stdout:
+            self.info(f"stdout:\n{self.cut(result.stdout)}")
+        if result.stderr:
+            self.info(f"stderr:\n{self.cut(result.stderr)}")
+        check_rc(result, expected_rc, connection.target)
+        return result
+
+    @keyword
+    def upload_file(self, local: str, remote: str, alias: str | None = None, timeout: timedelta | None = None) -> str:
+        """Uploads file ``local`` to ``remote`` (a path, or a directory ending in ``/``); returns the remote path.
+
+        The file is written under a hidden temporary name in the target directory and renamed into
+        place, so a reader never sees half a file.
+
+        | `Upload File` | ${CURDIR}/batch-001.dat | /ledger/inbox/ |
+        """
+        connection = self._connection(alias)
+        path = sftp.upload_file(connection, local, remote, self.seconds(timeout))
+        self.info(f"Uploaded {local} to {connection.target}:{path} ({Path(local).stat().st_size} bytes).")
+        return path
+
+    @keyword
+    def download_file(self, remote: str, local: str, alias: str | None = None, timeout: timedelta | None = None) -> str:
+        """Downloads ``remote`` to ``local`` (a path, or an existing directory); returns the local path.
+
+        | ${ack} = | `Download File` | /ledger/outbox/batch-001.ack | ${OUTPUT DIR} |
+        """
+        connection = self._connection(alias)
+        path = sftp.download_file(connection, remote, local, self.seconds(timeout))
+        self.info(f"Downloaded {connection.target}:{remote} to {path} ({path.stat().st_size} bytes).")
+        return str(path)
+
+    @keyword
+    def read_remote_file(
+        self, path: str, encoding: str = "UTF-8", alias: str | None = None, timeout: timedelta | None = None
+    ) -> str:
+        """Returns the content of remote file ``path`` decoded with ``encoding``.
+
+        | ${text} = | `Read Remote File` | /ledger/outbox/batch-001.err |
+        """
+        data = sftp.read_remote_bytes(self._connection(alias), path, self.seconds(timeout))
+        text = data.decode(encoding, errors="replace")
+        self.debug(self.cut(text))
+        return text
+
+    @keyword
+    def create_remote_file(
+        self,
+        path: str,
+        content: str | bytes = "",
+        encoding: str = "UTF-8",
+        alias: str | None = None,
+        timeout: timedelta | None = None,
+    ) -> None:
+        """Writes ``content`` to remote file ``path`` (atomically: temporary name, then rename).
+
+        | `Create Remote File` | /ledger/inbox/broken.dat | not a batch |
+        """
+        data = content if isinstance(content, bytes) else content.encode(encoding)
+        connection = self._connection(alias)
+        sftp.write_remote_bytes(connection, path, data, self.seconds(timeout))
+        self.info(f"Wrote {len(data)} bytes to {connection.target}:{path}.")
+
+    @keyword
+    def list_remote_files(
+        self, directory: str, pattern: str | None = None, alias: str | None = None, timeout: timedelta | None = None
+    ) -> list[str]:
+        """Returns the names of the files in remote ``directory``, sorted; ``pattern`` is a glob (``*.dat``).
+
+        | @{batches} = | `List Remote Files` | /ledger/inbox | pattern=batch-*.dat |
+        """
+        connection = self._connection(alias)
+        names = sftp.list_files(connection, directory, pattern, self.seconds(timeout))
+        self.info(f"{len(names)} files in {connection.target}:{directory}: {', '.join(names[:50]) or '(none)'}")
+        return names
+
+    @keyword
+    def remote_file_should_exist(
+        self, path_or_pattern: str, alias: str | None = None, timeout: timedelta | None = None
+    ) -> str:
+        """Fails unless remote ``path_or_pattern`` exists (a glob matches files); returns the first path found.
+
+        | `Remote File Should Exist` | /ledger/outbox/batch-001.ack |
+        """
+        connection = self._connection(alias)
+        found = sftp.find(connection, path_or_pattern, self.seconds(timeout))
+        if not found:
+            raise SeamError("SFTP", f"remote file '{path_or_pattern}' does not exist on {connection.target}")
+        return found[0]
+
+    @keyword
+    def remote_file_should_not_exist(
+        self, path_or_pattern: str, alias: str | None = None, timeout: timedelta | None = None
+    ) -> None:
+        """Fails when remote ``path_or_pattern`` exists (or a glob matches a file).
+
+        | `Remote File Should Not Exist` | /ledger/outbox/*.err |
+        """
+        connection = self._connection(alias)
+        found = sftp.find(connection, path_or_pattern, self.seconds(timeout))
+        if found:
+            raise SeamError(
+                "SFTP", f"remote file '{path_or_pattern}' should not exist on {connection.target}: {', '.join(found)}"
+            )
+
+    @keyword
+    def wait_until_remote_file_exists(
+        self,
+        path_or_pattern: str,
+        timeout: timedelta | None = None,
+        interval: timedelta = timedelta(milliseconds=200),
+        alias: str | None = None,
+    ) -> str:
+        """Waits until remote ``path_or_pattern`` exists (a glob matches a file); returns the first path found.
+
+        | ${ack} = | `Wait Until Remote File Exists` | /ledger/outbox/batch-*.ack | timeout=20s |
+        """
+        connection = self._connection(alias)
+        found = sftp.wait_until_exists(connection, path_or_pattern, self.seconds(timeout), self.seconds(interval))
+        self.info(f"Found {', '.join(found)} on {connection.target}.")
+        return found[0]
+
+    @keyword
+    def remove_remote_file(
+        self, path: str, missing_ok: bool = False, alias: str | None = None, timeout: timedelta | None = None
+    ) -> None:
+        """Removes remote file ``path``; fails when it does not exist unless ``missing_ok=True``.
+
+        | `Remove Remote File` | /ledger/inbox/batch-001.dat |
+        """
+        connection = self._connection(alias)
+        if sftp.remove(connection, path, self.seconds(timeout), missing_ok=missing_ok):
+            self.info(f"Removed {connection.target}:{path}.")
