@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -91,7 +91,7 @@ def _parse_fixed(line: str, layout: Layout, where: str) -> dict[str, Any]:
     if len(line) != spec.length:
         hint = r" (it ends with \r: set newline: \"\r\n\" in the layout)" if line.endswith("\r") else ""
         raise SeamError(
-            SEAM, f"{where}: expected {spec.length} characters for a {spec.name} record, got {len(line)}{hint}"
+            SEAM, f"{where}: expected {spec.length} characters for {_a(spec.name)} record, got {len(line)}{hint}"
         )
     record: dict[str, Any] = {RECORD_TYPE_KEY: spec.name}
     for field in spec.fields:
@@ -154,7 +154,7 @@ def _parse_row(row: list[str], layout: Layout, where: str) -> dict[str, Any]:
             raise SeamError(SEAM, f"{where} (column {layout.type_column}): {_unknown_type(code, layout)}")
     expected = len(spec.fields) + (1 if layout.type_column else 0)
     if len(row) != expected:
-        raise SeamError(SEAM, f"{where}: expected {expected} columns for a {spec.name} record, got {len(row)}")
+        raise SeamError(SEAM, f"{where}: expected {expected} columns for {_a(spec.name)} record, got {len(row)}")
     record: dict[str, Any] = {RECORD_TYPE_KEY: spec.name}
     for field in spec.fields:
         try:
@@ -250,7 +250,8 @@ def validate_batch(numbered: Numbered, layout: Layout, source: str) -> dict[str,
             missing = f"; is the {end} record missing?" if end not in types else ""
             raise SeamError(
                 SEAM,
-                f"{source}: expected the {role} record to be a {end} record, got a {actual} record ({label}){missing}",
+                f"{source}: expected the {role} record to be {_a(end)} record, "
+                f"got {_a(actual)} record ({label}){missing}",
             )
         if types.count(end) > 1:
             other = next(
@@ -285,8 +286,8 @@ def _check_value(count_of: tuple[str, ...], sum_of: tuple[str, str] | None, numb
 
 
 def find_records(
-    records: list[dict[str, Any]], record_type: str | None, criteria: Mapping[str, Any]
-) -> list[dict[str, Any]]:
+    records: Sequence[Mapping[str, Any]], record_type: str | None, criteria: Mapping[str, Any]
+) -> list[Mapping[str, Any]]:
     """The records of `record_type` (any type when None) whose fields equal every criterion.
 
     A criterion given as text (as Robot passes it) is compared as the record's value type:
@@ -316,3 +317,8 @@ def _equal(value: Any, wanted: Any) -> bool:
     except (ValueError, InvalidOperation):
         return False
     return str(value) == wanted
+
+
+def _a(noun: str) -> str:
+    """The noun with its indefinite article: messages read as sentences ("an order record")."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

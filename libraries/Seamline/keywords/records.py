@@ -1,9 +1,196 @@
-"""Fixed-width and CSV batch records (issue 6)."""
+"""Fixed-width and CSV batch records (issue 6): read, write and check legacy batch files by layout."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from robot.api.deco import keyword
+
+from ..engine import records as engine
+from ..engine.errors import SeamError
+from ..engine.layouts import RECORD_TYPE_KEY, SEAM, Layout
 from .base import SeamKeywords
+
+# resources/layouts of the working directory (a project's own), then the ones Seamline ships.
+DEFAULT_LAYOUT_DIRECTORIES = (Path("resources/layouts"), Path(__file__).resolve().parents[3] / "resources" / "layouts")
+LOGGED_RECORDS = 10
 
 
 class RecordKeywords(SeamKeywords):
     """Fixed-width and CSV batch records (issue 6)."""
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.layout_directory: Path | None = None
+
+    @keyword
+    def set_layout_directory(self, path: str) -> str | None:
+        """Makes ``layout`` arguments that are names look in ``path`` first; returns the previous directory.
+
+        Without it, a name is looked up in ``resources/layouts`` of the working directory, then in the
+        layouts that come with Seamline. A ``layout`` that is a path to a ``.yaml`` file is used as is.
+
+        | `Set Layout Directory` | ${CURDIR}/layouts |
+        """
+        directory = Path(path)
+        if not directory.is_dir():
+            raise SeamError(SEAM, f"layout directory {path} does not exist")
+        previous, self.layout_directory = self.layout_directory, directory
+        self.info(f"Layouts are looked up in {directory} first.")
+        return str(previous) if previous else None
+
+    @keyword
+    def read_records(
+        self,
+        path: str,
+        layout: str,
+        remote: bool = False,
+        alias: str | None = None,
+        timeout: timedelta | None = None,
+    ) -> list[dict[str, Any]]:
+        """Reads the batch file ``path`` with ``layout`` and returns its records, a list of dictionaries.
+
+        Each record has a ``record_type`` key (the layout's name for it: ``header``, ``detail``...) and its
+        fields as typed values: text, integers, ``Decimal`` amounts and dates. Every line must fit the
+        layout exactly; the first that does not fails with its line number, field and columns.
+
+        ``layout`` is a layout name (see `Set Layout Directory`) or a path to a layout YAML file.
+        With ``remote=True`` the file is read over SFTP on the current SSH connection (or ``alias``)
+        opened with `Open Ssh Connection`, within ``timeout``.
+
+        | ${records} = | `Read Records` | ${BATCH} | settlement |
+        | Should Be Equal As Numbers | ${records}[1][amount] | 12.50 |
+        """
+        resolved = self._layout(layout)
+        data, source = self._read(path, remote, alias, timeout)
+        records = engine.parse_records(data, resolved, source)
+        self._log_records(f"Read {len(records)} records from {source} (layout {resolved.name})", records)
+        return records
+
+    @keyword
+    def write_records(
+        self,
+        path: str,
+        records: list[Mapping[str, Any]],
+        layout: str,
+        remote: bool = False,
+        alias: str | None = None,
+        timeout: timedelta | None = None,
+    ) -> str:
+        """Writes ``records`` to the batch file ``path`` in ``layout`` and returns ``path``.
+
+        Records are dictionaries like those `Read Records` returns: ``record_type`` names the record type
+        (it may be left out when the layout has only one), other keys are field names. Values may be typed
+        or text (``12.50``, ``2026-11-24``). A record with an unknown type or field, or a value that does
+        not fit its field (too long, too many decimals, not a number), fails naming the record and field.
+        A file read with `Read Records` and written back is identical. ``remote=True`` writes over SFTP.
+
+        | ${detail} = | Create Dictionary | record_type=detail | order_id=ord-1 | amount=12.50 | ... |
+        | `Write Records` | ${TEMPDIR}/batch.dat | ${records} | settlement |
+        """
+        resolved = self._layout(layout)
+        target = self._describe(path, remote, alias)
+        data = engine.format_records(records, resolved, target)
+        self._write(path, data, remote, alias, timeout)
+        self._log_records(
+            f"Wrote {len(records)} records ({len(data)} bytes) to {target} (layout {resolved.name})", records
+        )
+        return path
+
+    @keyword
+    def batch_should_be_valid(
+        self,
+        path: str,
+        layout: str,
+        remote: bool = False,
+        alias: str | None = None,
+        timeout: timedelta | None = None,
+    ) -> list[dict[str, Any]]:
+        """Fails unless the batch file ``path`` fits ``layout`` and its trailer agrees with its records.
+
+        Checks every line (as `Read Records` does), that the first and last records are of the types the
+        layout's ``batch`` names (a missing trailer fails), and each ``checks`` entry: counts
+        (``count_of: detail``) and sums (``sum_of: detail.amount``). Returns the records.
+
+        | ${records} = | `Batch Should Be Valid` | ${BATCH} | settlement |
+        """
+        resolved = self._layout(layout)
+        data, source = self._read(path, remote, alias, timeout)
+        numbered = engine.parse_numbered(data, resolved, source)
+        summary = engine.validate_batch(numbered, resolved, source)
+        checks = "; ".join(summary["checks"]) or "no trailer checks in the layout"
+        records = [record for _, record in numbered]
+        self._log_records(f"Batch {source} is valid (layout {resolved.name}): {checks}", records)
+        return records
+
+    @keyword
+    def records_should_contain(
+        self, records: list[Mapping[str, Any]], record_type: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Fails unless a record of ``record_type`` has all the given ``fields``; returns the first that does.
+
+        Field values given as text are compared as the record's value: ``amount=12.5`` matches the amount
+        ``12.50``, ``settled_on=2026-11-24`` matches that date. Without ``record_type`` any record matches.
+
+        | ${detail} = | `Records Should Contain` | ${records} | detail | order_id=${order}[id] | currency=EUR |
+        """
+        matches = engine.find_records(records, record_type, fields)
+        if matches:
+            self.info(f"Found {len(matches)} matching records; the first: {self.format_data(matches[0])}")
+            return dict(matches[0])
+        kind = f"{record_type} record" if record_type else "record"
+        wanted = ", ".join(f"{key}={value}" for key, value in fields.items()) or "any fields"
+        candidates = [r for r in records if record_type is None or r.get(RECORD_TYPE_KEY) == record_type]
+        seen = "; ".join(f"{key}: {', '.join(str(r.get(key)) for r in candidates[:LOGGED_RECORDS])}" for key in fields)
+        raise SeamError(
+            SEAM,
+            f"no {kind} with {wanted} among {len(candidates)} {kind}s" + (f" ({seen})" if seen and candidates else ""),
+        )
+
+    def _layout(self, layout: str) -> Layout:
+        directories = [self.layout_directory] if self.layout_directory else []
+        return engine.find_layout(layout, dict.fromkeys([*directories, *DEFAULT_LAYOUT_DIRECTORIES]))
+
+    def _read(self, path: str, remote: bool, alias: str | None, timeout: timedelta | None) -> tuple[bytes, str]:
+        source = self._describe(path, remote, alias)
+        if remote:
+            return self._remote_read(path, alias, timeout), source
+        try:
+            return Path(path).read_bytes(), source
+        except OSError as error:
+            raise SeamError(SEAM, f"cannot read {path}: {error.strerror}") from None
+
+    def _write(self, path: str, data: bytes, remote: bool, alias: str | None, timeout: timedelta | None) -> None:
+        if remote:
+            self._remote_write(path, data, alias, timeout)
+            return
+        try:
+            Path(path).write_bytes(data)
+        except OSError as error:
+            raise SeamError(SEAM, f"cannot write {path}: {error.strerror}") from None
+
+    def _describe(self, path: str, remote: bool, alias: str | None) -> str:
+        return f"{path} on {self._ssh(alias).target}" if remote else path
+
+    def _ssh(self, alias: str | None) -> Any:
+        return self.ctx.seam("ssh", "Open Ssh Connection").get(alias)
+
+    def _remote_read(self, path: str, alias: str | None, timeout: timedelta | None) -> bytes:
+        raise NotImplementedError
+
+    def _remote_write(self, path: str, data: bytes, alias: str | None, timeout: timedelta | None) -> None:
+        raise NotImplementedError
+
+    def _log_records(self, summary: str, records: Sequence[Mapping[str, Any]]) -> None:
+        counts = Counter(str(record.get(RECORD_TYPE_KEY, "")) for record in records)
+        by_type = ", ".join(f"{kind} {count}" for kind, count in counts.items())
+        self.info(f"{summary}: {by_type or 'none'}.")
+        shown = [dict(record) for record in records[:LOGGED_RECORDS]]
+        self.info(
+            self.html_table(shown, limit=LOGGED_RECORDS, title=f"First {len(shown)} of {len(records)} records"),
+            html=True,
+        )

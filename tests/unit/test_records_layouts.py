@@ -1,0 +1,90 @@
+"""Record layouts: a broken layout fails when loaded, naming the place of the mistake."""
+
+import copy
+from pathlib import Path
+
+import pytest
+from Seamline.engine.errors import SeamError
+from Seamline.engine.layouts import build_layout, load_layout
+
+LAYOUTS = Path(__file__).resolve().parents[2] / "resources" / "layouts"
+
+GOOD = {
+    "name": "mini",
+    "format": "fixed",
+    "record_type": {"start": 1, "length": 1},
+    "records": {
+        "detail": {"code": "D", "fields": [{"name": "id", "start": 2, "length": 4, "type": "int"}]},
+        "trailer": {
+            "code": "T",
+            "fields": [{"name": "n", "start": 2, "length": 4, "type": "int"}],
+            "checks": [{"field": "n", "count_of": "detail"}],
+        },
+    },
+}
+
+
+def changed(path: str, value):
+    layout = copy.deepcopy(GOOD)
+    *parents, last = path.split(".")
+    target = layout
+    for key in parents:
+        target = target[int(key)] if key.isdigit() else target[key]
+    if value is None:
+        del target[last]
+    elif last.isdigit():
+        target[int(last)] = value
+    else:
+        target[last] = value
+    return layout
+
+
+@pytest.mark.parametrize("path", sorted(LAYOUTS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_shipped_layouts_load(path):
+    assert load_layout(path).name == path.stem
+
+
+def test_computed_record_length_and_blank_fillers():
+    layout = build_layout(changed("records.detail.length", 10), "mini.yaml")
+    assert layout.records["detail"].length == 10 and layout.records["detail"].fillers == ((6, 10),)
+    assert layout.records["trailer"].length == 5 and layout.records["trailer"].fillers == ()
+
+
+@pytest.mark.parametrize(
+    ("layout", "message"),
+    [
+        (changed("format", "xml"), "mini.yaml: format: 'xml' is not one of ['fixed', 'csv']"),
+        (changed("records.detail.fields.0.type", "float"), "records.detail.fields[0].type: 'float' is not one of"),
+        (changed("records.detail.fields.0.start", None), "records.detail.fields[0] ('id'): a fixed-width field needs"),
+        (
+            changed("records.detail.fields.0.start", 1),
+            "records.detail: field 'id' (columns 1-4) overlaps the record-type",
+        ),
+        (changed("records.detail.code", "DD"), "records.detail: code 'DD' is not 1 characters long"),
+        (changed("records.detail.code", None), "records.detail: needs a 'code'"),
+        (changed("records.detail.length", 3), "records.detail: field 'id' ends at 5, after the record (3)"),
+        (changed("records.trailer.checks.0.count_of", "item"), "records.trailer: check counts unknown record type"),
+        (
+            changed("records.trailer.checks.0", {"field": "n", "sum_of": "detail.x"}),
+            "check sums unknown field 'detail.x'",
+        ),
+        (changed("records.trailer.checks.0.field", "m"), "records.trailer: check on unknown field 'm'"),
+        (changed("encoding", "ebcdic-9"), "unknown encoding 'ebcdic-9'"),
+        (changed("record_type", None), "several record types need a 'record_type' column"),
+        (changed("newline", ""), "records without newlines need 'record_length'"),
+        (changed("records.detail.fields.0.name", "record_type"), "'record_type' is reserved"),
+        (changed("batch", {"last": "footer"}), "batch names record type 'footer', which the layout does not define"),
+    ],
+)
+def test_a_broken_layout_fails_naming_the_mistake(layout, message):
+    with pytest.raises(SeamError) as failure:
+        build_layout(layout, "mini.yaml")
+    assert str(failure.value).startswith("records: layout mini.yaml: ")
+    assert message in str(failure.value)
+
+
+def test_invalid_yaml_fails_naming_the_file(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: [unclosed\n")
+    with pytest.raises(SeamError, match=r"layout .*bad.yaml: is not valid YAML"):
+        load_layout(path)
