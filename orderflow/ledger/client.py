@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import TracebackType
+from typing import TypedDict
 from uuid import uuid4
 
 import paramiko
@@ -33,6 +34,27 @@ class SettlementLine:
     amount: Decimal
     currency: str
     settled_on: date
+
+
+class PostResult(TypedDict):
+    batch_id: str
+    status: str  # "posted" or "already posted"
+    records: int
+    total: Decimal
+
+
+class Ack(TypedDict):
+    batch_id: str
+    order_ids: list[str]
+    records: int
+    total: Decimal
+    posted_at: str  # ISO 8601, UTC
+
+
+class Balance(TypedDict):
+    batches: int
+    records: int
+    amounts: dict[str, Decimal]  # per currency
 
 
 class LedgerError(Exception):
@@ -151,13 +173,17 @@ class LedgerClient:
             raise
         return batch_id
 
-    def post(self, batch_id: str) -> dict[str, object]:
-        """Post the batch: ``{"batch_id", "status": "posted"|"already posted", "records", "total"}``."""
+    def post(self, batch_id: str) -> PostResult:
+        """Post the batch once; raises LedgerError (exit 2) if the ledger rejects it."""
         result = json.loads(self.run(f"ledger post {batch_id}"))
-        result["total"] = Decimal(result["total"])
-        return dict(result)
+        return PostResult(
+            batch_id=result["batch_id"],
+            status=result["status"],
+            records=int(result["records"]),
+            total=Decimal(result["total"]),
+        )
 
-    def acks(self) -> list[dict[str, object]]:
+    def acks(self) -> list[Ack]:
         """Acknowledgements in outbox/, oldest first: batch_id, order_ids, records, total, posted_at."""
         acks = []
         for entry in self.sftp.listdir_attr("/outbox"):
@@ -166,21 +192,24 @@ class LedgerClient:
             with self.sftp.open(posixpath.join("/outbox", entry.filename)) as ack_file:
                 ack = json.loads(ack_file.read().decode("utf-8"))
             acks.append(
-                {
-                    "batch_id": ack["batch_id"],
-                    "order_ids": list(ack["order_ids"]),
-                    "records": int(ack["records"]),
-                    "total": Decimal(ack["total"]),
-                    "posted_at": ack["posted_at"],
-                }
+                Ack(
+                    batch_id=ack["batch_id"],
+                    order_ids=list(ack["order_ids"]),
+                    records=int(ack["records"]),
+                    total=Decimal(ack["total"]),
+                    posted_at=ack["posted_at"],
+                )
             )
-        return sorted(acks, key=lambda ack: (str(ack["posted_at"]), str(ack["batch_id"])))
+        return sorted(acks, key=lambda ack: (ack["posted_at"], ack["batch_id"]))
 
-    def balance(self) -> dict[str, object]:
-        """``{"batches": n, "records": n, "amounts": {currency: Decimal}}`` of all postings."""
+    def balance(self) -> Balance:
+        """Totals of all postings: batches, records and amount per currency."""
         balance = json.loads(self.run("ledger balance"))
-        balance["amounts"] = {currency: Decimal(amount) for currency, amount in balance["amounts"].items()}
-        return dict(balance)
+        return Balance(
+            batches=int(balance["batches"]),
+            records=int(balance["records"]),
+            amounts={currency: Decimal(amount) for currency, amount in balance["amounts"].items()},
+        )
 
     def run(self, command: str) -> str:
         """Stdout of `command`; raises LedgerError with its stderr if it exits non-zero."""

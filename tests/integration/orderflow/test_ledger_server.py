@@ -142,23 +142,24 @@ def test_public_key_login(tmp_path: Path) -> None:
         stop_ledger(running.process)
 
 
-def test_export_appears_in_inbox_only_after_rename(client: LedgerClient) -> None:
-    seen_before_rename: dict[str, object] = {}
+def test_export_appears_in_inbox_only_after_rename(client: LedgerClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox_before_rename: list[str] = []
+    post_before_rename: list[tuple[int, str, str]] = []
     rename = client.sftp.posix_rename
 
     def observing_rename(old: str, new: str) -> None:
-        seen_before_rename["inbox"] = client.sftp.listdir("/inbox")
-        seen_before_rename["post part"] = client.execute(f"ledger post inbox/{Path(old).name}")
+        inbox_before_rename.extend(client.sftp.listdir("/inbox"))
+        post_before_rename.append(client.execute(f"ledger post inbox/{Path(old).name}"))
         rename(old, new)
 
-    client.sftp.posix_rename = observing_rename  # type: ignore[method-assign]
+    monkeypatch.setattr(client.sftp, "posix_rename", observing_rename)
     batch_id = client.export_batch([settlement("o-rename-1", "10.00")], batch_id="RENAME1")
 
     assert batch_id == "RENAME1"
-    assert "RENAME1.dat.part" in seen_before_rename["inbox"]  # type: ignore[operator]
-    assert "RENAME1.dat" not in seen_before_rename["inbox"]  # type: ignore[operator]
-    status, _, stderr = seen_before_rename["post part"]  # type: ignore[misc]
-    assert status == 1 and ".part" in stderr
+    assert "RENAME1.dat.part" in inbox_before_rename
+    assert "RENAME1.dat" not in inbox_before_rename
+    ((status, _, stderr),) = post_before_rename
+    assert status == 1 and "upload not complete (.part)" in stderr
     inbox = client.sftp.listdir("/inbox")
     assert "RENAME1.dat" in inbox
     assert not [name for name in inbox if name.endswith(".part")]
@@ -182,12 +183,11 @@ def test_post_acknowledges_archives_and_updates_balance(client: LedgerClient) ->
     assert f"{batch_id}.dat" in client.sftp.listdir("/archive")
     assert f"{batch_id}.dat" not in client.sftp.listdir("/inbox")
     after = client.balance()
-    assert after["batches"] == before["batches"] + 1  # type: ignore[operator]
-    assert after["records"] == before["records"] + 2  # type: ignore[operator]
-    amounts_before: dict[str, Decimal] = before["amounts"]  # type: ignore[assignment]
-    amounts_after: dict[str, Decimal] = after["amounts"]  # type: ignore[assignment]
-    assert amounts_after["EUR"] - amounts_before.get("EUR", Decimal(0)) == Decimal("12.50")
-    assert amounts_after["USD"] - amounts_before.get("USD", Decimal(0)) == Decimal("7.25")
+    assert after["batches"] == before["batches"] + 1
+    assert after["records"] == before["records"] + 2
+    amounts_before = before["amounts"]
+    assert after["amounts"]["EUR"] - amounts_before.get("EUR", Decimal(0)) == Decimal("12.50")
+    assert after["amounts"]["USD"] - amounts_before.get("USD", Decimal(0)) == Decimal("7.25")
 
 
 def test_posting_twice_posts_once(client: LedgerClient) -> None:
@@ -323,7 +323,7 @@ def test_unknown_command_exits_127(client: LedgerClient) -> None:
 
 def test_concurrent_posts_of_one_batch_post_it_once(ledger: RunningLedger, client: LedgerClient) -> None:
     batch_id = client.export_batch([settlement("o-race-1", "4.00")])
-    statuses: list[object] = []
+    statuses: list[str] = []
 
     def post() -> None:
         with ledger.client() as own:
