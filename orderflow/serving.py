@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HOST = "127.0.0.1"
 
-_HTTP_CODES = {
+HTTP_CODES = {
     400: "BAD_REQUEST",
     401: "UNAUTHORIZED",
     403: "FORBIDDEN",
@@ -68,7 +68,7 @@ async def _api_error(_request: Request, error: Exception) -> Response:
 
 async def _http_error(_request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
-    code = _HTTP_CODES.get(error.status_code, "HTTP_ERROR")
+    code = HTTP_CODES.get(error.status_code, "HTTP_ERROR")
     return error_response(error.status_code, code, str(error.detail), dict(error.headers or {}))
 
 
