@@ -9,6 +9,7 @@ without a time limit.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Mapping
@@ -32,6 +33,10 @@ from .messaging import Broker, Capture, Message, parse_message
 from .timeline import Timeline
 
 SEAM = "AMQP"
+
+# pika logs every failed connection attempt at ERROR with a traceback; Seamline reports each one
+# as a single readable failure, so pika's own account would only repeat it as noise in log.html.
+logging.getLogger("pika").setLevel(logging.CRITICAL)
 
 
 class AmqpBroker(Broker):
@@ -66,9 +71,10 @@ class AmqpBroker(Broker):
         except ProbableAccessDeniedError as error:
             raise SeamError(SEAM, f"{self.target} denied access to the virtual host: {error.args[0]}") from None
         except AMQPConnectionError as error:
-            cause = error.args[0] if error.args else error
             raise SeamError(
-                SEAM, f"cannot connect to {self.target} within {self.timeout:g}s: {cause} (is the broker running?)"
+                SEAM,
+                f"cannot connect to {self.target} within {self.timeout:g}s: {_connect_reason(error)} "
+                "(is the broker running?)",
             ) from None
 
     def start_capture(self, source: str, binding: str) -> AmqpCapture:
@@ -177,6 +183,13 @@ class AmqpCapture(Capture):
             self.channel.queue_delete(self.queue)
         finally:
             self.channel.close()
+
+
+def _connect_reason(error: AMQPConnectionError) -> str:
+    """What went wrong underneath pika's connection workflow wrappers (``[Errno 111] Connection refused``)."""
+    cause: BaseException = error.args[0] if error.args and isinstance(error.args[0], BaseException) else error
+    cause = getattr(cause, "exception", cause)
+    return str(cause) or repr(cause)
 
 
 def _broker_reason(error: AMQPError) -> str:

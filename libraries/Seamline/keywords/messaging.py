@@ -182,25 +182,19 @@ class MessagingKeywords(SeamKeywords):
 
         The envelope: ``message_id``, ``type``, ``correlation_id`` and ``occurred_at`` (ISO-8601)
         strings, an integer ``version`` (equal to ``version`` when given), a JSON object ``payload``
-        and nothing else. ``schema`` is a name in the schema registry (``resources/schemas``) or a
-        JSON Schema dictionary; every violation is listed.
+        and nothing else. ``schema`` is a name in the schema registry (see `Load Schemas`), a JSON
+        Schema dictionary or a schema file; the payload is checked against it and every violation is listed.
 
         | `Message Should Match Envelope` | ${msg} | schema=order.created.v1 | version=1 |
         """
         problems = envelope_problems(message, version)
         if schema and not problems:
-            problems = [f"payload: {error}" for error in self._schema_errors(message["payload"], schema)]
+            problems = [f"payload {error}" for error in self.ctx.schemas.validate(message["payload"], schema)]
         if problems:
             what = message.get("type") or "message"
             raise SeamError(
                 "envelope", f"{what} {message.get('message_id')} does not match:\n- " + "\n- ".join(problems)
             )
-
-    def _schema_errors(self, payload: Any, schema: str | dict[str, Any]) -> list[str]:
-        registry = getattr(self.ctx, "schemas", None)
-        if registry is None:
-            raise SeamError("envelope", "no schema registry is available to check the payload against")
-        return [str(error) for error in registry.validate(payload, schema)]
 
     @keyword
     def messages_should_share_correlation_id(self, *messages: dict[str, Any]) -> str:

@@ -1,0 +1,163 @@
+"""Messaging over a real RabbitMQ: capture, publish, malformed bodies, and every way it can go wrong."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pika
+import pytest
+from pika.exceptions import ChannelClosedByBroker
+from Seamline.engine.amqp import AmqpBroker
+from Seamline.engine.errors import SeamError
+from Seamline.engine.messaging import new_envelope
+from Seamline.engine.timeline import Timeline
+
+
+@pytest.fixture
+def broker(rabbitmq_url: str) -> Iterator[AmqpBroker]:
+    opened = AmqpBroker(rabbitmq_url, timeout=5, timeline=Timeline())
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def exchange(broker: AmqpBroker) -> Iterator[str]:
+    name = f"seamline.test.{uuid.uuid4().hex[:8]}"
+    channel = broker.channel()
+    channel.exchange_declare(name, "topic", auto_delete=True)
+    yield name
+    if broker.connection.is_open:
+        broker.channel().exchange_delete(name)
+
+
+def queue_exists(url: str, queue: str) -> bool:
+    """Asked on a separate connection, as another client of the broker would see it."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        connection.channel().queue_declare(queue, passive=True)
+        return True
+    except ChannelClosedByBroker as error:
+        # 405 RESOURCE_LOCKED: the queue exists, exclusive to the capture's connection.
+        assert error.reply_code in (404, 405)
+        return error.reply_code == 405
+    finally:
+        connection.close()
+
+
+def test_a_published_envelope_is_captured_with_a_span(broker: AmqpBroker, exchange: str) -> None:
+    capture = broker.capture("c", exchange, "order.*")
+    broker.capture("all", exchange, "#")
+    broker.publish(exchange, new_envelope("stock.reserved", {"order_id": "o-0"}))  # outside "c"'s binding
+    sent = new_envelope("order.created", {"id": "o-1"}, correlation_id="cid-amqp")
+    assert broker.publish(exchange, sent) > 0
+    received = capture.wait_for("order.created", {"payload.id": "o-1"}, timeout=5)
+    assert dict(received) == sent
+    assert received.routing_key == "order.created"
+    assert received.properties["message_id"] == sent["message_id"]
+    assert [message.type for message in capture.messages] == ["order.created"]
+    spans = broker.timeline.select("amqp", "receive") if broker.timeline else []
+    assert [span.correlation_id for span in spans] == ["cid-amqp"]
+
+
+def test_a_non_json_body_is_captured_as_malformed(broker: AmqpBroker, exchange: str) -> None:
+    capture = broker.capture("c", exchange, "#")
+    broker.publish(exchange, new_envelope("order.created", {}), raw_payload="not json at all")
+    received = capture.wait_for(None, {"malformed": "True"}, timeout=5)
+    assert received.malformed
+    assert received["body"] == "not json at all"
+    assert received.type == "order.created"
+
+
+def test_publishing_straight_to_a_queue(broker: AmqpBroker, rabbitmq_url: str) -> None:
+    queue = f"seamline.test.q.{uuid.uuid4().hex[:8]}"
+    broker.channel().queue_declare(queue, auto_delete=False)
+    try:
+        broker.publish(f"queue:{queue}", new_envelope("order.created", {"id": "q"}))
+        method, _, body = broker.channel().basic_get(queue, auto_ack=True)
+        assert method is not None
+        assert b'"id": "q"' in body
+    finally:
+        broker.channel().queue_delete(queue)
+
+
+def test_a_message_that_never_arrives_fails_listing_what_did(broker: AmqpBroker, exchange: str) -> None:
+    capture = broker.capture("c", exchange, "#")
+    broker.publish(exchange, new_envelope("order.created", {"id": "other"}))
+    with pytest.raises(SeamError) as failure:
+        capture.wait_for("order.created", {"payload.id": "never"}, timeout=0.5)
+    assert str(failure.value).startswith(
+        f"amqp: expected a message with type=order.created, payload.id=never from {exchange} within 0.5s; "
+        "1 message(s) arrived:\n  1. order.created"
+    )
+
+
+def test_no_message_should_arrive_sees_a_late_one(broker: AmqpBroker, exchange: str) -> None:
+    capture = broker.capture("c", exchange, "#")
+    capture.assert_none("stock.reserved", {}, within=0.2)
+    broker.publish(exchange, new_envelope("stock.reserved", {"order_id": "o"}))
+    with pytest.raises(SeamError, match=r"expected no message with type=stock\.reserved"):
+        capture.assert_none("stock.reserved", {}, within=5)
+
+
+def test_capture_queues_are_removed_when_captures_stop(rabbitmq_url: str, exchange: str, broker: AmqpBroker) -> None:
+    first = broker.capture("first", exchange, "#")
+    second = broker.capture("second", exchange, "order.*")
+    assert queue_exists(rabbitmq_url, first.queue)
+    broker.stop_capture("first")
+    assert not queue_exists(rabbitmq_url, first.queue)
+    broker.close()
+    assert not queue_exists(rabbitmq_url, second.queue)
+
+
+def test_capturing_an_unknown_exchange_fails_clearly(broker: AmqpBroker) -> None:
+    with pytest.raises(SeamError) as failure:
+        broker.capture("c", "no-such-exchange-here", "#")
+    assert str(failure.value) == (
+        f"AMQP: cannot capture from exchange 'no-such-exchange-here' on {broker.target}: "
+        "NOT_FOUND - no exchange 'no-such-exchange-here' in vhost '/'"
+    )
+
+
+def test_publishing_to_an_unknown_exchange_fails_and_the_next_publish_works(broker: AmqpBroker, exchange: str) -> None:
+    with pytest.raises(SeamError, match="NOT_FOUND - no exchange 'no-such-exchange-here'"):
+        broker.publish("no-such-exchange-here", new_envelope("order.created", {}))
+    capture = broker.capture("c", exchange, "#")
+    broker.publish(exchange, new_envelope("order.created", {"id": "after"}))
+    capture.wait_for("order.created", {"payload.id": "after"}, timeout=5)
+
+
+def test_a_message_no_queue_receives_fails(broker: AmqpBroker, exchange: str) -> None:
+    with pytest.raises(SeamError) as failure:
+        broker.publish(exchange, new_envelope("nobody.listens", {}))
+    assert str(failure.value) == (
+        f"AMQP: no queue receives nobody.listens published to exchange '{exchange}' "
+        f"(routing key 'nobody.listens') on {broker.target}: nobody is bound to it"
+    )
+
+
+def test_wrong_credentials_fail_without_showing_the_password(rabbitmq_url: str) -> None:
+    with pytest.raises(SeamError) as failure:
+        AmqpBroker(rabbitmq_url, password="wrong-pw-987", timeout=5)
+    parts = urlsplit(rabbitmq_url)
+    assert str(failure.value) == (
+        f"AMQP: amqp://{parts.hostname}:{parts.port}{parts.path} refused the login of user "
+        f"'{parts.username}': wrong user name or password"
+    )
+    assert "wrong-pw-987" not in str(failure.value)
+
+
+def test_a_broker_that_is_down_fails_at_once(rabbitmq_url: str) -> None:
+    with socket.socket() as probe:  # a port nobody listens on: bound, then released
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    parts = urlsplit(rabbitmq_url)
+    down = urlunsplit(parts._replace(netloc=f"{parts.username}:{parts.password}@127.0.0.1:{port}"))
+    with pytest.raises(SeamError) as failure:
+        AmqpBroker(down, timeout=2)
+    text = str(failure.value)
+    assert text.startswith(f"AMQP: cannot connect to amqp://127.0.0.1:{port}{parts.path} within 2s: ")
+    assert text.endswith("(is the broker running?)")
+    assert "Connection refused" in text
