@@ -55,7 +55,7 @@ class SshdError(RuntimeError):
 
 
 @dataclass
-class TestSshd:
+class RunningSshd:
     """A running sshd and everything a test needs to log in to it."""
 
     host: str
@@ -100,7 +100,7 @@ class TestSshd:
                 self.process.wait(timeout=5)
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    def __enter__(self) -> TestSshd:
+    def __enter__(self) -> RunningSshd:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -125,7 +125,7 @@ def ensure_test_user() -> pwd.struct_passwd:
     return account
 
 
-def start_sshd(timeout: float = 10.0) -> TestSshd:
+def start_sshd(timeout: float = 10.0) -> RunningSshd:
     """Start sshd on a free loopback port and wait until it listens; the caller stops it."""
     if not os.path.exists(SSHD):
         raise SshdError("OpenSSH sshd is not installed (Debian: apt-get install openssh-server)")
@@ -141,7 +141,7 @@ def start_sshd(timeout: float = 10.0) -> TestSshd:
         raise
 
 
-def _start_in(directory: Path, account: pwd.struct_passwd, timeout: float) -> TestSshd:
+def _start_in(directory: Path, account: pwd.struct_passwd, timeout: float) -> RunningSshd:
     host_key = directory / "ssh_host_ed25519_key"
     _keygen(host_key, "")
     key_file, protected_key_file, unauthorized = (
@@ -177,7 +177,7 @@ def _start_in(directory: Path, account: pwd.struct_passwd, timeout: float) -> Te
         if _wait_listening(process, port, timeout):
             known_hosts = directory / "known_hosts"
             known_hosts.write_text(f"[127.0.0.1]:{port} {host_public[0]} {host_public[1]}\n")
-            return TestSshd(
+            return RunningSshd(
                 host="127.0.0.1",
                 port=port,
                 user=TEST_USER,

@@ -151,8 +151,12 @@ def connect(
     trust_unknown_host: bool = False,
     timeout: float = 10.0,
     timeline: Timeline | None = None,
+    host_key_fingerprint: str | None = None,
 ) -> tuple[SshConnection, str]:
-    """Log in; returns the connection and a note on the host key (trusted now, or verified)."""
+    """Log in; returns the connection and a note on the host key (trusted now, or verified).
+
+    `host_key_fingerprint` (``SHA256:...``) pins the server's key instead of known_hosts.
+    """
     user = user or _local_user()
     timeline = timeline if timeline is not None else Timeline()
     target = f"{user}@{host}:{port}"
@@ -163,13 +167,12 @@ def connect(
         try:
             transport.banner_timeout = transport.auth_timeout = transport.handshake_timeout = timeout
             known.prefer_known_key_types(transport, host, port)
-            try:
-                transport.start_client(timeout=timeout)
-            except (paramiko.SSHException, OSError, EOFError) as error:
-                raise SeamError(
-                    "SSH", f"no SSH handshake with {host}:{port} within {_seconds(timeout)}: {error}"
-                ) from None
-            host_key_note = known.verify(transport.get_remote_server_key(), host, port, trust_unknown_host)
+            _handshake(transport, host, port, timeout)
+            server_key = transport.get_remote_server_key()
+            if host_key_fingerprint:
+                host_key_note = _verify_fingerprint(server_key, host_key_fingerprint, f"{host}:{port}")
+            else:
+                host_key_note = known.verify(server_key, host, port, trust_unknown_host)
             _authenticate(transport, user, password, key_file, passphrase, target)
         except BaseException:
             transport.close()
@@ -235,6 +238,25 @@ class KnownHosts:
                 file.write(f"{name} {key.get_name()} {key.get_base64()}\n")
         except OSError as error:
             raise SeamError("SSH", f"cannot add the host key of {name} to {self.path}: {error}") from None
+
+
+def _handshake(transport: paramiko.Transport, host: str, port: int, timeout: float) -> None:
+    try:
+        transport.start_client(timeout=timeout)
+    except (paramiko.SSHException, OSError, EOFError) as error:
+        raise SeamError("SSH", f"SSH handshake with {host}:{port} failed: {error}") from None
+    # start_client returns quietly when its timeout passes: the key exchange may not be done.
+    if not transport.initial_kex_done:
+        raise SeamError("SSH", f"no SSH handshake with {host}:{port} within {_seconds(timeout)}")
+
+
+def _verify_fingerprint(key: paramiko.PKey, expected: str, server: str) -> str:
+    wanted = expected if expected.startswith("SHA256:") else f"SHA256:{expected}"
+    if key.fingerprint != wanted:
+        raise SeamError(
+            "SSH", f"host key of {server} is {key.get_name()} {key.fingerprint}, expected fingerprint {wanted}"
+        )
+    return f"host key of {server} matches the expected fingerprint {wanted}"
 
 
 def _open_socket(host: str, port: int, timeout: float) -> socket.socket:
@@ -332,8 +354,8 @@ def _drain(read: Any) -> bytes:
 
 
 def _stop_remote_command(channel: paramiko.Channel) -> None:
-    """OpenSSH delivers a `signal` request to the command's whole process group (killpg)."""
-    for signal_name in ("TERM", "KILL"):
+    """OpenSSH delivers a `signal` request to the command's whole process group (killpg): TERM, then KILL."""
+    for signal_name, grace in (("TERM", TERM_GRACE), ("KILL", 0.0)):
         if channel.closed or not channel.transport.is_active():
             return
         message = paramiko.Message()
@@ -346,7 +368,7 @@ def _stop_remote_command(channel: paramiko.Channel) -> None:
             channel.transport._send_user_message(message)
         except (paramiko.SSHException, OSError, EOFError):
             return
-        if channel.status_event.wait(TERM_GRACE):
+        if channel.status_event.wait(grace):
             return
 
 

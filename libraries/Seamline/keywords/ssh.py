@@ -38,6 +38,7 @@ class SshKeywords(SeamKeywords):
         trust_unknown_host: bool = False,
         alias: str = "default",
         timeout: timedelta = timedelta(seconds=10),
+        host_key_fingerprint: str | None = None,
     ) -> None:
         """Logs in to ``host`` over SSH with a password or a key file; the connection becomes the current one.
 
@@ -45,6 +46,7 @@ class SshKeywords(SeamKeywords):
         ``/etc/ssh/ssh_known_hosts``). An unknown key fails, showing its fingerprint, unless
         ``trust_unknown_host=True``: then the key is added to ``known_hosts`` and its fingerprint logged.
         A key that differs from the known one always fails, naming both fingerprints.
+        ``host_key_fingerprint=SHA256:...`` pins the server's key instead of known_hosts.
 
         ``password`` and the key's ``passphrase`` should be ``Secret`` values. Without password
         and key file, the SSH agent's keys and unprotected ``~/.ssh/id_*`` keys are tried.
@@ -64,6 +66,7 @@ class SshKeywords(SeamKeywords):
             trust_unknown_host=trust_unknown_host,
             timeout=self.seconds(timeout),
             timeline=self.timeline,
+            host_key_fingerprint=host_key_fingerprint,
         )
         self.connections.add(alias, connection)
         log = self.warn if "trusted on first use" in host_key_note else self.info

@@ -9,7 +9,7 @@ from robot.utils import DotDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sshd import TestSshd, start_sshd
+from sshd import RunningSshd, start_sshd
 
 
 @library(scope="SUITE")
@@ -19,7 +19,7 @@ class SshServer:
     ROBOT_LISTENER_API_VERSION = 3
 
     def __init__(self) -> None:
-        self.server: TestSshd | None = None
+        self.server: RunningSshd | None = None
         self.ROBOT_LIBRARY_LISTENER = self
 
     @keyword
