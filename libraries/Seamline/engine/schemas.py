@@ -121,8 +121,13 @@ class SchemaRegistry:
         if path.suffix in SCHEMA_SUFFIXES and path.is_file():
             self.add(path.name, read_document(path), source=str(path))
             self.check(path.name)
-            return self._by_name[path.name]
+            self._by_name[text], self._base_uris[text] = self._by_name[path.name], self._base_uris[path.name]
+            return self._by_name[text]
         return self.get(text)
+
+    def base_uri(self, schema: Any) -> str:
+        """The URI relative `$ref`s in schema `schema` (a name or path) resolve against."""
+        return "" if isinstance(schema, Mapping) else self._base_uris.get(str(schema), "")
 
     def validate(self, data: Any, schema: Any) -> list[Violation]:
         """Every violation of `schema` (a name, dictionary or file path) by `data`, in document order."""
