@@ -136,6 +136,11 @@ class LedgerClient:
         self._ssh.close()
 
     @property
+    def ssh(self) -> paramiko.SSHClient:
+        """The SSH connection itself, for channels this class has no method for."""
+        return self._ssh
+
+    @property
     def sftp(self) -> paramiko.SFTPClient:
         if self._sftp is None:
             self._sftp = self._ssh.open_sftp()

@@ -8,6 +8,7 @@ command line, as in sh); 127 unknown command. Paths are inside the ledger root, 
 from __future__ import annotations
 
 import json
+import logging
 import shlex
 import threading
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from orderflow.ledger.root import LedgerRoot
 from orderflow.ledger.store import PostingStore
 
 UNKNOWN_COMMAND = 127
+log = logging.getLogger("orderflow.ledger")
 
 
 class Session(Protocol):
@@ -71,13 +73,15 @@ class Ledger:
             self._running[key] = command_line
         try:
             self._commands[words[0]](words[1:], session)
-            return 0
+            status = 0
         except (CommandFailed, PostFailed) as error:
             session.write_error(f"{error}\n")
-            return error.exit_status
+            status = error.exit_status
         finally:
             with self._running_lock:
                 del self._running[key]
+        log.info("exit %d: %s", status, command_line)
+        return status
 
     def _ledger(self, arguments: list[str], session: Session) -> None:
         match arguments:

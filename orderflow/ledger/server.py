@@ -7,6 +7,7 @@ import hmac
 import logging
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from paramiko.common import (
 
 from orderflow.ledger.commands import Ledger
 from orderflow.ledger.sftp import LedgerSFTPServer
+from orderflow.ledger.shell import ChannelSession, run_shell
 
 log = logging.getLogger("orderflow.ledger")
 
@@ -57,36 +59,15 @@ def load_or_create_host_key(path: Path) -> paramiko.PKey:
     return paramiko.PKey.from_path(path)
 
 
-class ChannelSession:
-    """A command's view of its exec channel; writes after the client left are dropped."""
-
-    def __init__(self, channel: paramiko.Channel) -> None:
-        self.channel = channel
-
-    def write(self, data: bytes) -> None:
-        try:
-            self.channel.sendall(data)
-        except OSError:
-            log.info("client left before reading all output")
-
-    def write_error(self, text: str) -> None:
-        try:
-            self.channel.sendall_stderr(text.encode())
-        except OSError:
-            log.info("client left before reading all errors")
-
-    def wait_closed(self, seconds: float) -> bool:
-        # paramiko sets status_event when the channel (or its transport) closes.
-        return self.channel.status_event.wait(max(seconds, 0.0))
-
-
 class LedgerInterface(paramiko.ServerInterface):
     """Authentication and channel policy for one connection."""
 
     def __init__(self, credentials: Credentials, ledger: Ledger) -> None:
         self.credentials = credentials
         self.ledger = ledger
-        self._pending: dict[int, str] = {}
+        # Exec commands and shells wait here until paramiko has answered the channel request.
+        self._pending: dict[int, Callable[[], int]] = {}
+        self._terminals: set[int] = set()
 
     def get_allowed_auths(self, username: str) -> str:
         return "password,publickey"
@@ -108,29 +89,48 @@ class LedgerInterface(paramiko.ServerInterface):
             return OPEN_SUCCEEDED
         return OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
 
+    def check_channel_pty_request(
+        self,
+        channel: paramiko.Channel,
+        term: bytes,
+        width: int,
+        height: int,
+        pixelwidth: int,
+        pixelheight: int,
+        modes: bytes,
+    ) -> bool:
+        self._terminals.add(channel.get_id())
+        return True
+
+    def check_channel_shell_request(self, channel: paramiko.Channel) -> bool:
+        terminal = channel.get_id() in self._terminals
+        self._pending[channel.get_id()] = lambda: run_shell(self.ledger, channel, terminal)
+        return True
+
     def check_channel_exec_request(self, channel: paramiko.Channel, command: bytes) -> bool:
-        self._pending[channel.get_id()] = command.decode("utf-8", errors="replace")
+        command_line = command.decode("utf-8", errors="replace")
+        terminal = channel.get_id() in self._terminals
+        self._pending[channel.get_id()] = lambda: self.ledger.execute(command_line, ChannelSession(channel, terminal))
         return True
 
     def start_pending_command(self, channel: paramiko.Channel) -> None:
-        command_line = self._pending.pop(channel.get_id(), None)
-        if command_line is not None:
-            threading.Thread(target=self._run, args=(channel, command_line), name="ledger-exec", daemon=True).start()
+        command = self._pending.pop(channel.get_id(), None)
+        if command is not None:
+            threading.Thread(target=_run, args=(channel, command), name="ledger-command", daemon=True).start()
 
-    def _run(self, channel: paramiko.Channel, command_line: str) -> None:
-        session = ChannelSession(channel)
-        try:
-            status = self.ledger.execute(command_line, session)
-        except Exception:
-            log.exception("command failed: %s", command_line)
-            session.write_error("ledger: internal error\n")
-            status = 1
-        log.info("exit %d: %s", status, command_line)
-        try:
-            channel.send_exit_status(status)
-            channel.close()
-        except (OSError, EOFError, paramiko.SSHException):
-            log.info("client left before the exit status of: %s", command_line)
+
+def _run(channel: paramiko.Channel, command: Callable[[], int]) -> None:
+    try:
+        status = command()
+    except Exception:
+        log.exception("command failed on channel %d", channel.get_id())
+        ChannelSession(channel).write_error("ledger: internal error\n")
+        status = 1
+    try:
+        channel.send_exit_status(status)
+        channel.close()
+    except (OSError, EOFError, paramiko.SSHException):
+        log.info("client left before the exit status on channel %d", channel.get_id())
 
 
 def _handle_request_then_start_command(channel: paramiko.Channel, message: paramiko.Message) -> None:

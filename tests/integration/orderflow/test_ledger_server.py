@@ -306,13 +306,36 @@ def test_sleep_stops_when_the_client_closes_the_channel(client: LedgerClient) ->
     def running_commands() -> list[str]:
         return client.run("ps").splitlines()
 
-    channel = client._ssh.get_transport().open_session(timeout=10)  # type: ignore[union-attr]
+    channel = client.ssh.get_transport().open_session(timeout=10)  # type: ignore[union-attr]
     channel.exec_command("sleep 30")
     wait_until(lambda: "sleep 30" in running_commands())
 
     channel.close()
 
     wait_until(lambda: "sleep 30" not in running_commands())
+
+
+def read_until(channel: paramiko.Channel, marker: bytes) -> bytes:
+    received = b""
+    while marker not in received:
+        chunk = channel.recv(1024)  # the channel timeout bounds each wait
+        if not chunk:
+            pytest.fail(f"channel closed before {marker!r}; got {received!r}")
+        received += chunk
+    return received
+
+
+def test_interactive_shell_runs_commands(client: LedgerClient) -> None:
+    shell = client.ssh.invoke_shell()
+    shell.settimeout(10)
+    assert read_until(shell, b"ledger$ ") == b"ledger$ "
+
+    shell.sendall(b"echo from the shell\r")
+
+    assert read_until(shell, b"ledger$ ") == b"echo from the shell\r\nfrom the shell\r\nledger$ "
+    shell.sendall(b"exit\r")
+    assert shell.status_event.wait(10), "no exit status after exit"
+    assert shell.recv_exit_status() == 0
 
 
 def test_unknown_command_exits_127(client: LedgerClient) -> None:
