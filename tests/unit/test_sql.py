@@ -45,6 +45,7 @@ def test_unsupported_scheme_fails_with_masked_url():
 def test_identifiers_are_quoted_per_dialect_and_injection_refused():
     assert quote_identifier("orders", "postgresql") == '"orders"'
     assert quote_identifier("app.orders", "mysql") == "`app`.`orders`"
+    assert quote_identifier("orders", "sqlite") == "`orders`"
     with pytest.raises(SeamError, match="not a valid table or column name"):
         quote_identifier("orders; DROP TABLE x", "sqlite")
 

@@ -111,7 +111,8 @@ def quote_identifier(name: str, dialect: str) -> str:
     """A table or column name (optionally `schema.table`) quoted for `dialect`; anything else is refused."""
     if not _IDENTIFIER.match(name):
         raise SeamError(SEAM, f"'{name}' is not a valid table or column name (letters, digits, _ and one '.')")
-    quote = "`" if dialect == "mysql" else '"'
+    # SQLite takes an unknown "name" for a string literal; an unknown `name` fails, as it should.
+    quote = '"' if dialect == "postgresql" else "`"
     return ".".join(f"{quote}{part}{quote}" for part in name.split("."))
 
 

@@ -1,0 +1,173 @@
+"""Rows of a table by `column=value` criteria, the rows closest to a missing one, and table snapshots.
+
+Criteria are bound parameters with quoted, validated column names: `{"id": 7, "status": "NEW"}`
+becomes `WHERE "id" = ? AND "status" = ?`; a None value means `IS NULL`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .compare import matching_columns, values_equal
+from .errors import SeamError
+from .sql import Database, quote_identifier
+
+# Rows read to find those closest to a missing one, and the most a snapshot may hold.
+CLOSEST_CANDIDATES = 500
+SNAPSHOT_ROW_LIMIT = 100_000
+
+
+def where_clause(criteria: dict[str, Any], dialect: str, joiner: str = "AND") -> tuple[str, list[Any]]:
+    """` WHERE ...` for `criteria` (all must hold; any, with joiner `OR`) and its parameters."""
+    if not criteria:
+        return "", []
+    conditions, params = [], []
+    for column, value in criteria.items():
+        name = quote_identifier(column, dialect)
+        if value is None:
+            conditions.append(f"{name} IS NULL")
+        else:
+            conditions.append(f"{name} = ?")
+            params.append(value)
+    return f" WHERE {f' {joiner} '.join(conditions)}", params
+
+
+def select_rows(db: Database, table: str, criteria: dict[str, Any], limit: int | None = None) -> list[dict[str, Any]]:
+    """Rows of `table` matching every criterion (at most `limit`)."""
+    where, params = where_clause(criteria, db.dialect)
+    sql = f"SELECT * FROM {quote_identifier(table, db.dialect)}{where}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return db.query(sql, params)
+
+
+def closest_rows(db: Database, table: str, criteria: dict[str, Any], count: int = 5) -> list[dict[str, Any]]:
+    """The rows that meet the most criteria (at least one): what the test probably meant to find."""
+    if not criteria:
+        return []
+    where, params = where_clause(criteria, db.dialect, joiner="OR")
+    sql = f"SELECT * FROM {quote_identifier(table, db.dialect)}{where} LIMIT {CLOSEST_CANDIDATES}"
+    candidates = db.query(sql, params)
+    # Most criteria met first; among equals, those meeting the first criteria (usually the identity).
+    ranked = sorted(
+        candidates,
+        key=lambda row: (matching_columns(row, criteria), [values_equal(row.get(c), v) for c, v in criteria.items()]),
+        reverse=True,
+    )
+    return ranked[:count]
+
+
+def differing_columns(row: dict[str, Any], criteria: dict[str, Any]) -> list[str]:
+    return [column for column, value in criteria.items() if not values_equal(row.get(column), value)]
+
+
+@dataclass
+class TableSnapshot:
+    """The rows of a table (optionally only those matching `criteria`) by key, at one moment."""
+
+    table: str
+    key: tuple[str, ...]
+    criteria: dict[str, Any]
+    rows: dict[tuple[Any, ...], dict[str, Any]]
+    alias: str | None = None
+
+    def __str__(self) -> str:
+        where = f" where {_criteria_text(self.criteria)}" if self.criteria else ""
+        return f"snapshot of {self.table}{where} ({len(self.rows)} rows, key {', '.join(self.key)})"
+
+
+@dataclass
+class RowUpdate:
+    key: dict[str, Any]
+    changes: dict[str, tuple[Any, Any]]
+    row: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "changed": sorted(self.changes),
+            "changes": {column: {"before": old, "after": new} for column, (old, new) in self.changes.items()},
+            "row": self.row,
+        }
+
+
+@dataclass
+class TableChanges:
+    """What happened to a table since a snapshot."""
+
+    table: str
+    inserted: list[dict[str, Any]] = field(default_factory=list)
+    updated: list[RowUpdate] = field(default_factory=list)
+    deleted: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.inserted or self.updated or self.deleted)
+
+    def summary(self) -> str:
+        return f"{len(self.inserted)} inserted, {len(self.updated)} updated, {len(self.deleted)} deleted"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for Robot: `${changes}[inserted]`, `${changes}[updated][0][changed]`..."""
+        return {
+            "table": self.table,
+            "inserted": self.inserted,
+            "updated": [update.to_dict() for update in self.updated],
+            "deleted": self.deleted,
+            "summary": self.summary(),
+        }
+
+
+def take_snapshot(
+    db: Database, table: str, key: list[str], criteria: dict[str, Any], alias: str | None = None
+) -> TableSnapshot:
+    """Every row of `table` matching `criteria`, by `key` (one or more columns that identify a row)."""
+    columns = db.columns(table)
+    missing = [column for column in key if column not in columns]
+    if missing:
+        raise SeamError("SQL", f"table {table} has no key column {', '.join(missing)} (columns: {', '.join(columns)})")
+    rows = select_rows(db, table, criteria, limit=SNAPSHOT_ROW_LIMIT + 1)
+    if len(rows) > SNAPSHOT_ROW_LIMIT:
+        raise SeamError("SQL", f"table {table} has over {SNAPSHOT_ROW_LIMIT} rows to snapshot; narrow it with criteria")
+    return TableSnapshot(table, tuple(key), dict(criteria), _by_key(rows, tuple(key), table), alias)
+
+
+def changes_since(db: Database, snapshot: TableSnapshot) -> TableChanges:
+    """Rows inserted, updated (with the columns that changed) and deleted since `snapshot`."""
+    now = _by_key(select_rows(db, snapshot.table, snapshot.criteria), snapshot.key, snapshot.table)
+    changes = TableChanges(snapshot.table)
+    for row_key, row in now.items():
+        before = snapshot.rows.get(row_key)
+        if before is None:
+            changes.inserted.append(row)
+            continue
+        changed = {column: (before.get(column), value) for column, value in row.items() if before.get(column) != value}
+        if changed:
+            changes.updated.append(RowUpdate(dict(zip(snapshot.key, row_key, strict=True)), changed, row))
+    changes.deleted = [row for row_key, row in snapshot.rows.items() if row_key not in now]
+    return changes
+
+
+def _by_key(rows: list[dict[str, Any]], key: tuple[str, ...], table: str) -> dict[tuple[Any, ...], dict[str, Any]]:
+    by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        row_key = tuple(row[column] for column in key)
+        if row_key in by_key:
+            raise SeamError(
+                "SQL", f"key ({', '.join(key)}) is not unique in {table}: {row_key} appears twice; give a unique key"
+            )
+        by_key[row_key] = row
+    return by_key
+
+
+def _criteria_text(criteria: dict[str, Any]) -> str:
+    return " and ".join(f"{column}={value!r}" for column, value in criteria.items())
+
+
+def delete_rows(db: Database, table: str, criteria: dict[str, Any]) -> int:
+    """Deletes the rows matching `criteria` (at least one criterion: never a whole table)."""
+    if not criteria:
+        raise SeamError("SQL", f"refusing to delete every row of {table}: give at least one column=value")
+    where, params = where_clause(criteria, db.dialect)
+    return db.execute(f"DELETE FROM {quote_identifier(table, db.dialect)}{where}", params)
