@@ -184,11 +184,12 @@ class LedgerServer:
         transport = LedgerTransport(connection)
         transport.add_server_key(self.host_key)
         transport.set_subsystem_handler("sftp", paramiko.SFTPServer, LedgerSFTPServer, self.ledger.root)
-        with self._transports_lock:
-            self._transports = {known for known in self._transports if known.is_active()}
-            self._transports.add(transport)
         try:
             transport.start_server(server=LedgerInterface(self.credentials, self.ledger))
         except (paramiko.SSHException, EOFError, OSError) as error:
             log.info("connection from %s:%d failed: %s", *peer, error)
             transport.close()
+            return
+        with self._transports_lock:
+            self._transports = {known for known in self._transports if known.is_active()}
+            self._transports.add(transport)
