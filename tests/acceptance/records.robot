@@ -87,6 +87,11 @@ Read Records Fails For A Missing File Or Layout
     ...    GLOB:records: no layout 'setlement' in * (layouts there: orders-csv, settlement, settlement-ebcdic*)
     ...    Read Records    ${BATCH}    setlement
 
+Read Records Remote Needs An Ssh Connection
+    Run Keyword And Expect Error
+    ...    GLOB:ssh: no 'ledger-x' connection (open: *); open one with `Open Ssh Connection`
+    ...    Read Records    /inbox/B-1.dat    settlement    remote=True    alias=ledger-x
+
 Read Records Reads CSV With A Header Row
     Create File    ${DIR}${/}orders.csv    ${CSV}
     ${orders} =    Read Records    ${DIR}${/}orders.csv    orders-csv
