@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SeamError
-from .layouts import RECORD_TYPE_KEY, SEAM, FieldValueError, Layout, LayoutError, RecordSpec, load_layout
+from .layouts import RECORD_TYPE_KEY, SEAM, Layout, LayoutError, RecordSpec, load_layout
+from .record_fields import FieldValueError
 
 Numbered = list[tuple[str, dict[str, Any]]]
 """Records with where each came from (``line 3`` or ``record 3``), for messages."""
