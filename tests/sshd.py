@@ -125,8 +125,11 @@ def ensure_test_user() -> pwd.struct_passwd:
     return account
 
 
-def start_sshd(timeout: float = 10.0) -> RunningSshd:
-    """Start sshd on a free loopback port and wait until it listens; the caller stops it."""
+def start_sshd(timeout: float = 10.0, passphrase: str | None = None) -> RunningSshd:
+    """Start sshd on a free loopback port and wait until it listens; the caller stops it.
+
+    `passphrase` protects the second user key (random when None; a secrets canary sets its own).
+    """
     if not os.path.exists(SSHD):
         raise SshdError("OpenSSH sshd is not installed (Debian: apt-get install openssh-server)")
     account = ensure_test_user()
@@ -135,13 +138,13 @@ def start_sshd(timeout: float = 10.0) -> RunningSshd:
     # The user's keys and work directory are read by sshd as that user: the directory must be traversable.
     directory.chmod(0o755)
     try:
-        return _start_in(directory, account, timeout)
+        return _start_in(directory, account, timeout, passphrase or "pp-" + secrets.token_hex(8))
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
 
 
-def _start_in(directory: Path, account: pwd.struct_passwd, timeout: float) -> RunningSshd:
+def _start_in(directory: Path, account: pwd.struct_passwd, timeout: float, passphrase: str) -> RunningSshd:
     host_key = directory / "ssh_host_ed25519_key"
     _keygen(host_key, "")
     key_file, protected_key_file, unauthorized = (
@@ -149,7 +152,6 @@ def _start_in(directory: Path, account: pwd.struct_passwd, timeout: float) -> Ru
         directory / "id_protected",
         directory / "id_other",
     )
-    passphrase = "pp-" + secrets.token_hex(8)
     _keygen(key_file, "")
     _keygen(protected_key_file, passphrase)
     _keygen(unauthorized, "")

@@ -81,6 +81,14 @@ class SshKeywords(SeamKeywords):
         self.connections.close(alias)
 
     @keyword
+    def close_all_ssh_connections(self) -> None:
+        """Closes every SSH connection (the library also does at the end of the run).
+
+        | [Teardown] | `Close All Ssh Connections` |
+        """
+        self.connections.close_all()
+
+    @keyword
     def switch_ssh_connection(self, alias: str) -> None:
         """Makes the SSH connection ``alias`` the current one.
 

@@ -1,5 +1,6 @@
 """Acceptance-test helper: a real OpenSSH sshd on a loopback port (see tests/sshd.py)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,8 +25,11 @@ class SshServer:
 
     @keyword
     def start_test_sshd(self) -> DotDict:
-        """Starts sshd; returns host, port, user, password and passphrase (Secrets), key files, known_hosts..."""
-        self.server = start_sshd()
+        """Starts sshd; returns host, port, user, password and passphrase (Secrets), key files, known_hosts...
+
+        The passphrase is ``%{SEAMLINE_SSHD_PASSPHRASE}`` when set (the secrets canary), else random.
+        """
+        self.server = start_sshd(passphrase=os.environ.get("SEAMLINE_SSHD_PASSPHRASE") or None)
         server = self.server
         return DotDict(
             host=server.host,
