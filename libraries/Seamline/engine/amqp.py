@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
@@ -48,9 +48,12 @@ class AmqpBroker(Broker):
         parts = urlsplit(url)
         super().__init__(f"amqp://{parts.hostname}:{parts.port or 5672}{parts.path or '/'}", timeline)
         self.timeout = timeout
-        parameters = pika.URLParameters(url)
-        if password is not None:
-            parameters.credentials = pika.PlainCredentials(parameters.credentials.username, password)
+        # pika cannot parse a user without a password, so credentials are taken out of the URL here.
+        user = unquote(parts.username) if parts.username else "guest"
+        if password is None:
+            password = unquote(parts.password) if parts.password is not None else ("" if parts.username else "guest")
+        parameters = pika.URLParameters(urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])))
+        parameters.credentials = pika.PlainCredentials(user, password)
         parameters.connection_attempts = 1
         parameters.socket_timeout = timeout
         parameters.stack_timeout = timeout

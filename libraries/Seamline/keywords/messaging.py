@@ -270,12 +270,14 @@ class MessagingKeywords(SeamKeywords):
         or list ``payload`` goes into a new envelope (fresh ``message_id`` unless given, to replay a
         duplicate). A string ``payload`` is sent as-is, unwrapped: on RabbitMQ it is the whole body,
         in an outbox the payload column, so a malformed message can be published on purpose.
-        On RabbitMQ a message no queue would receive fails.
+        On RabbitMQ a message no queue would receive fails. ``Secret`` values in ``payload`` are
+        revealed for sending only; logs show them masked.
 
         | ${sent} = | `Publish Message` | orderflow | order.created | ${order} | correlation_id=${cid} |
         | `Publish Message` | orderflow | order.created | not json at all |
         """
         broker = self._broker(alias)
+        payload = self.masker.reveal_deep(payload)
         envelope = new_envelope(type, payload, correlation_id, message_id, version)
         raw_payload = payload if isinstance(payload, str) else None
         with self.timeline.span(broker.system, "publish", f"{destination} {type}", envelope["correlation_id"]) as span:
@@ -349,8 +351,7 @@ class MessagingKeywords(SeamKeywords):
         if not isinstance(broker, OutboxBroker):
             raise SeamError(
                 "dead letters",
-                f"{broker.target} is not an outbox: pass the SQL URL of the consumers' database "
-                "(${ORDERFLOW}[database]) as source",
+                f"{broker.target} is not an outbox: give the SQL URL of the consumers' database as source",
             )
         with self.timeline.span("sql", "dead letters", broker.target):
             return broker.dead_letters()
