@@ -135,7 +135,11 @@ def json_body(text: str) -> Any:
     try:
         return json.loads(text)
     except ValueError as error:
-        raise SeamError("HTTP", f"json= is not valid JSON ({error}): {text[:200]}") from None
+        raise SeamError("HTTP", f"json= {_clip(text)!r} is not valid JSON: {error}") from None
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def response_json(response: requests.Response) -> Any:
@@ -144,8 +148,7 @@ def response_json(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         kind = response.headers.get("Content-Type", "no content type")
-        body = response.text
-        preview = body[:200] + ("…" if len(body) > 200 else "")
+        preview = _clip(response.text)
         raise SeamError(
             "HTTP",
             f"response of {response.request.method} {response.url} ({response.status_code}, {kind}) "
@@ -175,7 +178,8 @@ class ApiSession:
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        self.session.verify = verify
+        # Per request, not on the session: requests lets REQUESTS_CA_BUNDLE override a session's verify.
+        self.verify = verify
         self.session.headers.update(masker.reveal_deep(dict(headers or {})))
         self.session.headers.update(auth_headers(auth, masker))
 
@@ -214,11 +218,12 @@ class ApiSession:
                 params=self.masker.reveal_deep(params) if params else None,
                 headers=call_headers,
                 timeout=timeouts,
+                verify=self.verify,
                 allow_redirects=True,
             )
         except requests.exceptions.RequestException as error:
             raise SeamError("HTTP", f"{method} {self.masker.url(url)} failed: {describe(error, timeouts)}") from None
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, OSError) as error:
             raise SeamError("HTTP", f"{method} {self.masker.url(url)} could not be sent: {error}") from None
 
     def close(self) -> None:

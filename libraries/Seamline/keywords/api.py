@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -42,7 +43,7 @@ class ApiKeywords(SeamKeywords):
         headers: dict[str, Any] | None = None,
         auth: Secret | str | list | dict | None = None,
         timeout: timedelta = timedelta(seconds=10),
-        verify: bool | str = True,
+        verify: bool | Path = True,
         connect_timeout: timedelta | None = None,
     ) -> None:
         """Opens a pooled HTTP session to ``base_url`` as ``alias`` and makes it the current one.
@@ -67,7 +68,7 @@ class ApiKeywords(SeamKeywords):
             auth=auth,
             timeout=read,
             connect_timeout=self.seconds(connect_timeout) if connect_timeout is not None else None,
-            verify=verify,
+            verify=verify if isinstance(verify, bool) else str(verify),
         )
         self.sessions.add(alias, session)
         self.info(f"API session '{alias}' to {self.masker.url(session.base_url)} (timeout {read:g}s).")

@@ -1,0 +1,234 @@
+*** Settings ***
+Documentation     API keywords against real HTTP servers: httpbin (run locally) and small local test servers.
+...               Each keyword passes, and fails with its exact message.
+
+Library           Seamline
+Library           ApiTestServers
+
+Suite Setup       Start Test Servers
+Suite Teardown    Stop Test Servers
+
+Test Tags         api
+
+
+*** Test Cases ***
+Call Api Returns The Response
+    Connect To Api    ${HTTPBIN}
+    VAR    &{params} =    customer=ada    qty=2
+    ${response} =    Call Api    GET    /get    params=${params}
+    Should Be Equal As Integers    ${response.status_code}    200
+    Should Be Equal    ${response.json()}[args][customer]    ada
+    Response Field Should Be    ${response}    $.args.qty    2
+
+Call Api Sends A Json Body
+    Connect To Api    ${HTTPBIN}
+    VAR    &{order} =    customer=ada    quantity=${2}
+    ${response} =    Call Api    POST    /anything    json=${order}
+    Response Field Should Be    ${response}    $.json.quantity    ${2}
+    ${response} =    Call Api    PUT    /anything    json={"sku": "SKU-PEAR"}
+    Response Field Should Be    ${response}    $.json.sku    SKU-PEAR
+
+Call Api Fails On An Unexpected Status With The Body
+    Connect To Api    ${HTTPBIN}
+    Run Keyword And Expect Error
+    ...    HTTP: GET ${HTTPBIN}/status/503 expected status 2xx, got 503 SERVICE UNAVAILABLE: <empty body>
+    ...    Call Api    GET    /status/503
+    Run Keyword And Expect Error
+    ...    HTTP: GET ${JSON_SERVER}/nothing expected status 200, got 404 Not Found: {"error": {"code": "NOT_FOUND", "message": "/nothing"}}
+    ...    Call Api
+    ...    GET
+    ...    ${JSON_SERVER}/nothing
+    ...    expected_status=200
+
+Expected Status Takes A Code, A List, A Class Or Any
+    Connect To Api    ${HTTPBIN}
+    Call Api    GET    /status/404    expected_status=404
+    Call Api    GET    /status/409    expected_status=200, 409
+    VAR    @{codes} =    ${201}    ${409}
+    Call Api    GET    /status/201    expected_status=${codes}
+    Call Api    GET    /status/418    expected_status=4xx
+    Call Api    GET    /status/500    expected_status=any
+    Run Keyword And Expect Error
+    ...    HTTP: GET ${HTTPBIN}/status/500 expected status 4xx, got 500 INTERNAL SERVER ERROR: <empty body>
+    ...    Call Api    GET    /status/500    expected_status=4xx
+    Run Keyword And Expect Error
+    ...    HTTP: expected_status 'ok' is not a code (200), a class (2xx), a list of those or 'any'
+    ...    Call Api    GET    /get    expected_status=ok
+
+Every Call Sends A Correlation Id And A Traceparent
+    Connect To Api    ${HTTPBIN}
+    ${response} =    Call Api    GET    /headers
+    ${traceparent} =    Get Response Field    ${response}    $.headers.Traceparent
+    Should Match Regexp    ${traceparent}    ^00-[0-9a-f]{32}-[0-9a-f]{16}-01$
+    ${correlation_id} =    Get Response Field    ${response}    $.headers['X-Correlation-Id']
+    Should Contain    ${traceparent}    ${correlation_id}
+    VAR    &{mine} =    X-Correlation-Id=order-journey-42
+    ${response} =    Call Api    GET    /headers    headers=${mine}
+    Response Field Should Be    ${response}    $.headers['X-Correlation-Id']    order-journey-42
+
+Auth Takes Basic, Bearer And Api Key Headers
+    VAR    @{basic} =    basic    bob    hunter-22
+    Connect To Api    ${HTTPBIN}    alias=basic    auth=${basic}
+    Call Api    GET    /basic-auth/bob/hunter-22
+    Connect To Api    ${HTTPBIN}    alias=bearer    auth=token-abc-123
+    ${response} =    Call Api    GET    /bearer
+    Response Field Should Be    ${response}    $.token    token-abc-123
+    VAR    &{api_key} =    X-Api-Key=key-xyz-789
+    Connect To Api    ${HTTPBIN}    alias=key    auth=${api_key}
+    ${response} =    Call Api    GET    /headers
+    Response Field Should Be    ${response}    $.headers['X-Api-Key']    key-xyz-789
+
+Wrong Credentials And Unsupported Auth Forms Fail
+    VAR    @{basic} =    basic    bob    hunter-22
+    Connect To Api    ${HTTPBIN}    alias=basic    auth=${basic}
+    Run Keyword And Expect Error
+    ...    HTTP: GET ${HTTPBIN}/basic-auth/bob/other expected status 2xx, got 401 UNAUTHORIZED: <empty body>
+    ...    Call Api    GET    /basic-auth/bob/other
+    VAR    @{digest} =    digest    bob    pw
+    VAR    ${expected}    EQUALS:HTTP: auth must be a token (bearer), [bearer, token], [basic, user, password],
+    ...    [header, name, value] or a dictionary of headers; got a list of 3 items starting 'digest'
+    Run Keyword And Expect Error    ${expected}
+    ...    Connect To Api
+    ...    ${HTTPBIN}
+    ...    auth=${digest}
+
+Calls Without A Session Say Which Keyword Opens One
+    Connect To Api    ${HTTPBIN}    alias=short-lived
+    Disconnect From Api    short-lived
+    Run Keyword And Expect Error
+    ...    HTTP: no 'short-lived' connection (open: *); open one with `Connect To Api`
+    ...    Call Api    GET    /get    alias=short-lived
+
+Get Response Field Returns The Value Or A Default
+    Connect To Api    ${JSON_SERVER}
+    ${response} =    Call Api    GET    /orders/7
+    ${quantity} =    Get Response Field    ${response}    quantity
+    Should Be Equal    ${quantity}    ${2}
+    ${missing} =    Get Response Field    ${response}    $.reason    default=none
+    Should Be Equal    ${missing}    none
+    Run Keyword And Expect Error
+    ...    JSONPath: '$.reason' matches nothing in {'id': '7', 'quantity': 2, 'status': 'NEW'}
+    ...    Get Response Field    ${response}    $.reason
+    Run Keyword And Expect Error
+    ...    JSONPath: '$.[' is not a valid JSONPath: *
+    ...    Get Response Field    ${response}    $.[
+
+Response Field Should Be Names The Path And The Actual Value
+    Connect To Api    ${JSON_SERVER}
+    ${response} =    Call Api    GET    /orders/7
+    Response Field Should Be    ${response}    $.status    NEW
+    Response Field Should Be    ${response}    $.quantity    2
+    Run Keyword And Expect Error
+    ...    JSONPath: '$.status' is 'NEW', expected 'RESERVED'
+    ...    Response Field Should Be    ${response}    $.status    RESERVED
+    Run Keyword And Expect Error
+    ...    JSONPath: '$.reason' matches nothing, expected 'x', in {*"status": "NEW"*}
+    ...    Response Field Should Be    ${response}    $.reason    x
+
+A Response That Is Not Json Fails Clearly
+    Connect To Api    ${JSON_SERVER}
+    ${response} =    Call Api    GET    /html
+    Run Keyword And Expect Error
+    ...    HTTP: response of GET ${JSON_SERVER}/html (200, text/html; charset=utf-8) is not JSON: <!DOCTYPE html><p>not json</p>
+    ...    Get Response Field
+    ...    ${response}
+    ...    $.status
+
+A Malformed Json Body Fails Before Sending
+    Connect To Api    ${HTTPBIN}
+    Run Keyword And Expect Error
+    ...    HTTP: json= '{"a": ' is not valid JSON: Expecting value: line 1 column 7 (char 6)
+    ...    Call Api    POST    /anything    json={"a":${SPACE}
+
+Wait Until Api Returns Polls Until The Field Has The Value
+    Connect To Api    ${JSON_SERVER}
+    ${response} =    Wait Until Api Returns    GET    /eventually/RESERVED/${TEST NAME}    $.status    RESERVED
+    ...    timeout=5s    interval=50ms
+    Response Field Should Be    ${response}    $.polls    3
+
+Wait Until Api Returns Stops At Once On A Fail On State
+    Connect To Api    ${JSON_SERVER}
+    VAR    ${expected}    HTTP: GET ${JSON_SERVER}/eventually/REJECTED/stop: '$.status' is 'REJECTED' (a fail_on value)
+    ...    after *s, expected 'RESERVED'; got 200 OK: {"id": "stop", "status": "REJECTED", "polls": 3}
+    Run Keyword And Expect Error    ${expected}
+    ...    Wait Until Api Returns
+    ...    GET
+    ...    /eventually/REJECTED/stop
+    ...    $.status
+    ...    RESERVED
+    ...    timeout=30s
+    ...    interval=50ms
+    ...    fail_on=REJECTED
+
+Wait Until Api Returns Shows The Last Response On Timeout
+    Connect To Api    ${JSON_SERVER}
+    VAR    ${expected}    HTTP: GET ${JSON_SERVER}/orders/9: '$.status' did not become 'RESERVED' within 0.3s
+    ...    (* attempts); last response: '$.status' is 'NEW', got 200 OK: {"id": "9", "quantity": 2, "status": "NEW"}
+    Run Keyword And Expect Error    ${expected}
+    ...    Wait Until Api Returns
+    ...    GET
+    ...    /orders/9
+    ...    $.status
+    ...    RESERVED
+    ...    timeout=0.3s
+    ...    interval=50ms
+
+Get All Pages Follows The Cursor
+    Connect To Api    ${JSON_SERVER}
+    ${items} =    Get All Pages    /pages    limit=3
+    Length Should Be    ${items}    7
+    Should Be Equal    ${items}[6][id]    ${7}
+    Run Keyword And Expect Error
+    ...    HTTP: page 2 of GET /looping-pages: '$.next' repeats 'same'; paging would loop
+    ...    Get All Pages    /looping-pages
+    Run Keyword And Expect Error
+    ...    HTTP: GET /pages has more than 2 pages (max_pages); 2 items so far
+    ...    Get All Pages    /pages    limit=1    max_pages=2
+    Run Keyword And Expect Error
+    ...    HTTP: page 1 of GET /orders/1: '$.items' is nothing, not a list: {*"status": "NEW"*}
+    ...    Get All Pages    /orders/1
+
+An Unreachable Host Fails At Once
+    ${url} =    Closed Port Url
+    Connect To Api    ${url}    alias=nowhere
+    Run Keyword And Expect Error
+    ...    EQUALS:HTTP: GET ${url}/orders failed: cannot connect: [Errno 111] Connection refused
+    ...    Call Api    GET    /orders
+
+A Certificate Nobody Signed Is A Tls Error
+    Connect To Api    ${TLS_SERVER}    alias=tls
+    VAR    ${expected}    EQUALS:HTTP: GET ${TLS_SERVER}/orders/1 failed:
+    ...    TLS error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate
+    Run Keyword And Expect Error    ${expected}
+    ...    Call Api
+    ...    GET
+    ...    /orders/1
+    Connect To Api    ${TLS_SERVER}    alias=tls-missing-bundle    verify=/nonexistent/ca.pem
+    VAR    ${expected}    EQUALS:HTTP: GET ${TLS_SERVER}/orders/1 could not be sent:
+    ...    Could not find a suitable TLS CA certificate bundle, invalid path: /nonexistent/ca.pem
+    Run Keyword And Expect Error    ${expected}
+    ...    Call Api
+    ...    GET
+    ...    /orders/1
+    Connect To Api    ${TLS_SERVER}    alias=tls-unverified    verify=False
+    ${response} =    Call Api    GET    /orders/1
+    Response Field Should Be    ${response}    $.id    1
+
+A Slow Answer Is A Read Timeout
+    Connect To Api    ${HTTPBIN}    alias=impatient    timeout=0.3s
+    Run Keyword And Expect Error
+    ...    HTTP: GET ${HTTPBIN}/delay/3 failed: no response within 0.3s (read timeout)
+    ...    Call Api    GET    /delay/3
+
+
+*** Keywords ***
+Start Test Servers
+    [Documentation]    httpbin as a real process, the JSON and TLS test servers in threads.
+    [Documentation]    httpbin as a real process, the JSON and TLS test servers in threads.
+    ${httpbin} =    Start Service    httpbin    python -m httpbin.core --port 0
+    ...    ready=log:Running on (http://127.0.0.1:\\d+)    timeout=30s
+    VAR    ${HTTPBIN}    ${httpbin.ready_value}    scope=SUITE    # robocop: off=VAR05
+    ${json_server} =    Start Json Test Server
+    VAR    ${JSON_SERVER}    ${json_server}    scope=SUITE    # robocop: off=VAR05
+    ${tls_server} =    Start Self Signed Tls Server
+    VAR    ${TLS_SERVER}    ${tls_server}    scope=SUITE    # robocop: off=VAR05
