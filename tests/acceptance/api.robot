@@ -224,7 +224,6 @@ A Slow Answer Is A Read Timeout
 *** Keywords ***
 Start Test Servers
     [Documentation]    httpbin as a real process, the JSON and TLS test servers in threads.
-    [Documentation]    httpbin as a real process, the JSON and TLS test servers in threads.
     ${httpbin} =    Start Service    httpbin    python -m httpbin.core --port 0
     ...    ready=log:Running on (http://127.0.0.1:\\d+)    timeout=30s
     VAR    ${HTTPBIN}    ${httpbin.ready_value}    scope=SUITE    # robocop: off=VAR05
