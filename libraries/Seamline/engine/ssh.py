@@ -75,7 +75,9 @@ class SshConnection:
                 raise SeamError("SFTP", f"cannot open an SFTP session on {self.target}: {error}") from None
             if self._sftp is None:
                 raise SeamError("SFTP", f"{self.target} refused the SFTP subsystem")
-        self._sftp.get_channel().settimeout(timeout)
+        channel = self._sftp.get_channel()
+        if channel is not None:
+            channel.settimeout(timeout)
         return self._sftp
 
     def run(self, command: str, timeout: float) -> CommandResult:
@@ -120,7 +122,7 @@ class SshConnection:
         finished = _collect(channel, stdout, stderr, deadline)
         if finished and channel.status_event.wait(max(deadline - time.monotonic(), 0)):
             return CommandResult(command, _text(stdout), _text(stderr), channel.recv_exit_status())
-        _stop_remote_command(channel)
+        _stop_remote_command(channel, self.transport)
         output = _tail(_text(stdout) + _text(stderr))
         raise SeamError(
             "SSH",
@@ -192,7 +194,7 @@ class KnownHosts:
             if file.is_file():
                 try:
                     self.keys.load(str(file))
-                except (OSError, paramiko.SSHException) as error:
+                except (OSError, paramiko.SSHException, paramiko.hostkeys.InvalidHostKey) as error:
                     raise SeamError("SSH", f"cannot read known_hosts file {file}: {error}") from None
 
     @staticmethod
@@ -302,7 +304,8 @@ def _load_key(key_file: str | os.PathLike[str], passphrase: str | None) -> param
     if not path.is_file():
         raise SeamError("SSH", f"key file {path} does not exist")
     try:
-        return paramiko.PKey.from_path(path, password=passphrase.encode() if passphrase else None)
+        # The stubs say str, but paramiko hands the password to cryptography, which needs bytes.
+        return paramiko.PKey.from_path(path, password=passphrase.encode() if passphrase else None)  # type: ignore[arg-type]
     except (paramiko.PasswordRequiredException, TypeError):
         # cryptography raises TypeError for an encrypted key loaded without a passphrase
         raise SeamError("SSH", f"key file {path} is protected: give its passphrase") from None
@@ -353,10 +356,10 @@ def _drain(read: Any) -> bytes:
     return b"".join(chunks)
 
 
-def _stop_remote_command(channel: paramiko.Channel) -> None:
+def _stop_remote_command(channel: paramiko.Channel, transport: paramiko.Transport) -> None:
     """OpenSSH delivers a `signal` request to the command's whole process group (killpg): TERM, then KILL."""
     for signal_name, grace in (("TERM", TERM_GRACE), ("KILL", 0.0)):
-        if channel.closed or not channel.transport.is_active():
+        if channel.closed or not transport.is_active():
             return
         message = paramiko.Message()
         message.add_byte(cMSG_CHANNEL_REQUEST)
@@ -365,7 +368,8 @@ def _stop_remote_command(channel: paramiko.Channel) -> None:
         message.add_boolean(False)
         message.add_string(signal_name)
         try:
-            channel.transport._send_user_message(message)
+            # paramiko has no public call for a channel "signal" request (RFC 4254 6.9).
+            transport._send_user_message(message)  # type: ignore[attr-defined]
         except (paramiko.SSHException, OSError, EOFError):
             return
         if channel.status_event.wait(grace):
