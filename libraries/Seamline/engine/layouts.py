@@ -149,6 +149,15 @@ class RecordSpec:
             gaps.append((position, self.length))
         return tuple(gaps)
 
+    @cached_property
+    def write_plan(self) -> tuple[str | FieldSpec, ...]:
+        """The record in column order: constant text (code, blank fillers) and the fields to format."""
+        pieces: list[tuple[int, str | FieldSpec]] = [(start, " " * (end - start + 1)) for start, end in self.fillers]
+        if self.code and self.code_start:
+            pieces.append((self.code_start, self.code))
+        pieces += [(spec.start, spec) for spec in self.fields]
+        return tuple(piece for _, piece in sorted(pieces, key=lambda item: item[0]))
+
 
 @dataclass(frozen=True)
 class Layout:

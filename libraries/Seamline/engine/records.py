@@ -205,15 +205,16 @@ def _record_spec(record: Mapping[str, Any], layout: Layout, where: str) -> Recor
 
 def _format_fixed(record: Mapping[str, Any], layout: Layout, where: str) -> str:
     spec = _record_spec(record, layout, where)
-    pieces = [(start, " " * (end - start + 1)) for start, end in spec.fillers]
-    if spec.code and spec.code_start:
-        pieces.append((spec.code_start, spec.code))
-    for field in spec.fields:
+    texts = []
+    for piece in spec.write_plan:
+        if isinstance(piece, str):
+            texts.append(piece)
+            continue
         try:
-            pieces.append((field.start, field.format_value(record.get(field.name))))
+            texts.append(piece.format_value(record.get(piece.name)))
         except FieldValueError as error:
-            raise SeamError(SEAM, f"{where}, field '{field.name}' ({field.place}): {error}") from None
-    return "".join(text for _, text in sorted(pieces))
+            raise SeamError(SEAM, f"{where}, field '{piece.name}' ({piece.place}): {error}") from None
+    return "".join(texts)
 
 
 def _format_csv(records: Iterable[Mapping[str, Any]], layout: Layout, target: str) -> str:

@@ -98,7 +98,12 @@ class RecordKeywords(SeamKeywords):
         """
         resolved = self._layout(layout)
         target = self._describe(path, remote, alias)
-        data = engine.format_records(self.masker.reveal_deep(list(records)), resolved, target)
+        reveal = self.masker.reveal
+        plain = [
+            {key: reveal(value) for key, value in record.items()} if isinstance(record, Mapping) else record
+            for record in records
+        ]
+        data = engine.format_records(plain, resolved, target)
         self._write(path, data, remote, alias, timeout)
         self._log_records(
             f"Wrote {len(records)} records ({len(data)} bytes) to {target} (layout {resolved.name})", records
