@@ -72,6 +72,11 @@ def test_computed_record_length_and_blank_fillers():
         (changed("encoding", "ebcdic-9"), "unknown encoding 'ebcdic-9'"),
         (changed("record_type", None), "several record types need a 'record_type' column"),
         (changed("newline", ""), "records without newlines need 'record_length'"),
+        (
+            changed("record_length", 6)
+            | {"records": GOOD["records"] | {"detail": GOOD["records"]["detail"] | {"length": 9}}},
+            "records.detail: length 9 differs from record_length 6",
+        ),
         (changed("records.detail.fields.0.name", "record_type"), "'record_type' is reserved"),
         (changed("batch", {"last": "footer"}), "batch names record type 'footer', which the layout does not define"),
     ],

@@ -329,6 +329,8 @@ def _check_record(layout: Layout, record: RecordSpec) -> None:
         raise LayoutError(src, f"{where}: needs a 'code' (the value of its record-type column)")
     if layout.type_length and record.code is not None and len(record.code) != layout.type_length:
         raise LayoutError(src, f"{where}: code '{record.code}' is not {layout.type_length} characters long")
+    if layout.record_length and record.length != layout.record_length:
+        raise LayoutError(src, f"{where}: length {record.length} differs from record_length {layout.record_length}")
     names = [f.name for f in record.fields]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
