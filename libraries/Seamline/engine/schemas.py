@@ -111,7 +111,8 @@ class SchemaRegistry:
             ) from None
 
     def resolve(self, schema: Any) -> dict[str, Any]:
-        """A schema given by name, as a dictionary, or as a path to a file."""
+        """A schema given by name, as a dictionary or JSON text, or as a path to a file."""
+        schema = inline(schema)
         if isinstance(schema, Mapping):
             return dict(schema)
         text = str(schema)
@@ -131,6 +132,7 @@ class SchemaRegistry:
 
     def validate(self, data: Any, schema: Any) -> list[Violation]:
         """Every violation of `schema` (a name, dictionary or file path) by `data`, in document order."""
+        schema = inline(schema)
         resolved = self.resolve(schema)
         validator = self._validator(resolved, schema)
         try:
@@ -157,6 +159,16 @@ class SchemaRegistry:
         if key is not None:
             self._validators[key] = validator
         return validator
+
+
+def inline(schema: Any) -> Any:
+    """A schema given as JSON text, parsed; anything else unchanged."""
+    if isinstance(schema, str) and schema.lstrip().startswith("{"):
+        try:
+            return json.loads(schema)
+        except ValueError as error:
+            raise SeamError("Schema", f"the given schema is not valid JSON: {error}") from None
+    return schema
 
 
 def _label(schema: Any) -> str:

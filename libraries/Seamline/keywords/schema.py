@@ -12,7 +12,7 @@ from ..engine.errors import SeamError
 from ..engine.http import json_body, response_json
 from ..engine.openapi import OpenApiSpec, load_spec
 from ..engine.schema_diff import BREAKING, SchemaChange, compare
-from ..engine.schemas import Violation
+from ..engine.schemas import Violation, inline
 from .base import SeamKeywords
 
 MAX_LISTED = 50
@@ -143,7 +143,7 @@ class SchemaKeywords(SeamKeywords):
 
 
 def _label(schema: Any) -> str:
-    return "(given as a dictionary)" if isinstance(schema, Mapping) else f"'{schema}'"
+    return "(given inline)" if isinstance(inline(schema), Mapping) else f"'{schema}'"
 
 
 def _count(items: list[Any], noun: str) -> str:
