@@ -45,6 +45,7 @@ class OutboxTransport:
         self.engine = engine
         self.subscribers = {name: url.rstrip("/") for name, url in subscribers.items()}
         self.http = httpx.Client(timeout=timeout)
+        self._marked_up_to: int | None = None
 
     def pass_once(self) -> int:
         sent = 0
@@ -52,11 +53,20 @@ class OutboxTransport:
             for row in self._pending(consumer):
                 self._deliver(consumer, url, row)
                 sent += 1
-        self._mark_published()
+        newest = self._newest_position()
+        # Marking takes the write lock (SQLite): only when something could have changed.
+        if sent or newest != self._marked_up_to:
+            self._mark_published()
+            self._marked_up_to = newest
         return sent
 
     def close(self) -> None:
         self.http.close()
+
+    def _newest_position(self) -> int | None:
+        with self.engine.connect() as conn:
+            newest: int | None = conn.execute(select(func.max(outbox.c.position))).scalar()
+            return newest
 
     def _pending(self, consumer: str) -> Sequence[Any]:
         joined = outbox.outerjoin(
