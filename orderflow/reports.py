@@ -29,6 +29,7 @@ from starlette.routing import Route
 from orderflow import serving
 from orderflow.config import Flags, duration
 from orderflow.db import connect, create_schema, orders, reservations, utcnow
+from orderflow.ledger.client import Ack
 from orderflow.openapi import STATUSES
 from orderflow.serving import ApiError
 from orderflow.settlement import LedgerTarget, SettlementExporter
@@ -65,11 +66,11 @@ class Reports:
                 amounts[row.status] += Decimal(row.amount)
         postings = None
         if self.ledger is not None:
-            acks = [ack for ack in self._acks() if str(ack["posted_at"]).startswith(day.isoformat())]
+            acks = [ack for ack in self._acks() if ack["posted_at"].startswith(day.isoformat())]
             postings = {
                 "batches": len(acks),
                 "orders": sum(len(ack["order_ids"]) for ack in acks),
-                "total": money(sum((Decimal(ack["total"]) for ack in acks), Decimal())),
+                "total": money(sum((ack["total"] for ack in acks), Decimal())),
             }
         return {
             "date": day.isoformat(),
@@ -124,7 +125,7 @@ class Reports:
         return found
 
     def _posting_disagreements(
-        self, order_rows: dict[str, Any], acks: list[dict[str, Any]], settled_before: datetime
+        self, order_rows: dict[str, Any], acks: list[Ack], settled_before: datetime
     ) -> list[dict[str, str]]:
         found = []
         batches_of: dict[str, list[str]] = defaultdict(list)
@@ -133,7 +134,7 @@ class Reports:
                 batches_of[order_id].append(ack["batch_id"])
             known = [order_rows[oid] for oid in ack["order_ids"] if oid in order_rows]
             expected = sum((Decimal(order.amount) for order in known), Decimal())
-            posted = Decimal(ack["total"])
+            posted = ack["total"]
             if known and posted != expected:
                 detail = f"batch {ack['batch_id']} posted {money(posted)} but its orders amount to {money(expected)}"
                 found += [disagreement(order.id, "amount_mismatch", detail) for order in known]
@@ -164,7 +165,7 @@ class Reports:
         items: list[dict[str, Any]] = response.json()["items"]
         return items
 
-    def _acks(self) -> list[dict[str, Any]]:
+    def _acks(self) -> list[Ack]:
         assert self.ledger is not None
         try:
             with self.ledger.client() as client:

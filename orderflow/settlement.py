@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from urllib.parse import unquote, urlsplit
 
@@ -92,7 +91,7 @@ class SettlementExporter(threading.Thread):
             rows = conn.execute(query).all()
         if not rows and not self._unposted:
             return None
-        settled_on = date.today()
+        settled_on = utcnow().date()
         lines = [SettlementLine(row.id, row.customer, Decimal(row.amount), row.currency, settled_on) for row in rows]
         with self.ledger.client() as client:
             batch_id = None

@@ -59,7 +59,7 @@ class Process:
         if self.info is None:
             self.stop()
             raise AssertionError(
-                f"{self.popen.args} printed no {self.ready_prefix!r} line:\n"
+                f"{self.popen.args!r} printed no {self.ready_prefix!r} line:\n"
                 + "".join(self.lines[-20:] + self.stderr[-40:])
             )
         return self.info
@@ -72,7 +72,7 @@ class Process:
         except subprocess.TimeoutExpired:
             self.popen.kill()
             self.popen.wait(5)
-            raise AssertionError(f"{self.popen.args} ignored signal {sig}") from None
+            raise AssertionError(f"{self.popen.args!r} ignored signal {sig}") from None
 
 
 def start_service(service: str, *args: str, env: dict[str, str] | None = None) -> Process:

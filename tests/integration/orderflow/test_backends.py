@@ -97,7 +97,11 @@ def test_journey_over_rabbitmq_dead_letters_junk(rabbitmq_url: str) -> None:
             with engine.connect() as conn:
                 return list(conn.execute(select(dead_letters).where(dead_letters.c.consumer == "inventory")))
 
-        letters = wait_until(lambda: len(junk()) == 2 and junk(), what="both junk messages dead-lettered")
+        def both_dead_lettered() -> list[Any] | None:
+            rows = junk()
+            return rows if len(rows) == 2 else None
+
+        letters = wait_until(both_dead_lettered, what="both junk messages dead-lettered")
         assert sorted(row.envelope for row in letters) == ["not an envelope", '{"hello": "world"}']
     finally:
         engine.dispose()

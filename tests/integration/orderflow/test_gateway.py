@@ -23,7 +23,7 @@ KEYS = ",".join(
     f"k-{name}:{role}"
     for name, role in [
         ("trace", "clerk"), ("new-trace", "clerk"), ("rate", "clerk"), ("other", "clerk"),
-        ("big", "admin"), ("big-streamed", "admin"), ("down", "admin"), ("slow", "admin"),
+        ("big", "admin"), ("big-streamed", "admin"), ("down", "admin"), ("slow", "admin"), ("boom", "admin"),
     ]
 )  # fmt: skip
 
@@ -37,6 +37,12 @@ class Recorder(BaseHTTPRequestHandler):
         Recorder.seen.append({name.lower(): value for name, value in self.headers.items()})
         if self.path.startswith("/orders/slow"):
             time.sleep(2.0)
+        if self.path.startswith("/orders/boom"):
+            self.send_response(500)
+            self.send_header("content-length", "5")
+            self.end_headers()
+            self.wfile.write(b"boom!")
+            return
         body = json.dumps({"items": [], "next": None}).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
@@ -147,6 +153,20 @@ def test_slow_upstream_is_a_504_envelope(gateway: str) -> None:
     assert response.status_code == 504
     error = response.json()["error"]
     assert (error["code"], error["upstream"]) == ("UPSTREAM_TIMEOUT", "orders")
+
+
+def test_upstream_500_without_an_envelope_gets_one(gateway: str) -> None:
+    with api(gateway, "k-boom") as admin:
+        response = admin.get("/api/orders/boom", headers={"x-correlation-id": "c-boom"})
+    assert response.status_code == 500
+    assert response.json() == {
+        "error": {
+            "code": "INTERNAL_ERROR",
+            "message": "upstream answered 500: boom!",
+            "correlation_id": "c-boom",
+            "upstream": "orders",
+        }
+    }
 
 
 def test_openapi_documents_every_route_and_method(gateway: str) -> None:
