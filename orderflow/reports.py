@@ -30,7 +30,7 @@ from orderflow import serving
 from orderflow.config import Flags, duration
 from orderflow.db import connect, create_schema, orders, reservations, utcnow
 from orderflow.ledger.client import Ack
-from orderflow.openapi import STATUSES
+from orderflow.openapi_schemas import STATUSES
 from orderflow.serving import ApiError
 from orderflow.settlement import LedgerTarget, SettlementExporter
 
