@@ -125,6 +125,16 @@ Table Should Be Unchanged Since Passes And Fails With The Changes
     Run Keyword And Expect Error    EQUALS:${expected}    Table Should Be Unchanged Since    ${before}
     [Teardown]    Reset People
 
+Changes In Ignored Columns Do Not Count
+    ${before} =    Take Table Snapshot    people
+    Execute Sql    UPDATE people SET note = ? WHERE id = ?    bookkeeping    ${3}
+    Table Should Be Unchanged Since    ${before}    ignore=note
+    ${changes} =    Table Changes Since    ${before}    ignore=note,amount
+    Should Be Equal    ${changes}[summary]    0 inserted, 0 updated, 0 deleted
+    ${changes} =    Table Changes Since    ${before}
+    Should Be Equal    ${changes}[summary]    0 inserted, 1 updated, 0 deleted
+    [Teardown]    Reset People
+
 Snapshot With A Key That Is Not Unique Fails
     Run Keyword And Expect Error
     ...    SQL: key (status) is not unique in people: ('NEW',) appears twice; give a unique key

@@ -6,6 +6,7 @@ becomes `WHERE "id" = ? AND "status" = ?`; a None value means `IS NULL`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,8 +134,11 @@ def take_snapshot(
     return TableSnapshot(table, tuple(key), dict(criteria), _by_key(rows, tuple(key), table), alias)
 
 
-def changes_since(db: Database, snapshot: TableSnapshot) -> TableChanges:
-    """Rows inserted, updated (with the columns that changed) and deleted since `snapshot`."""
+def changes_since(db: Database, snapshot: TableSnapshot, ignore: Collection[str] = ()) -> TableChanges:
+    """Rows inserted, updated (with the columns that changed) and deleted since `snapshot`.
+
+    A row whose only changes are in `ignore` columns (bookkeeping such as `published_at`) counts as unchanged.
+    """
     now = _by_key(select_rows(db, snapshot.table, snapshot.criteria), snapshot.key, snapshot.table)
     changes = TableChanges(snapshot.table)
     for row_key, row in now.items():
@@ -142,7 +146,11 @@ def changes_since(db: Database, snapshot: TableSnapshot) -> TableChanges:
         if before is None:
             changes.inserted.append(row)
             continue
-        changed = {column: (before.get(column), value) for column, value in row.items() if before.get(column) != value}
+        changed = {
+            column: (before.get(column), value)
+            for column, value in row.items()
+            if column not in ignore and before.get(column) != value
+        }
         if changed:
             changes.updated.append(RowUpdate(dict(zip(snapshot.key, row_key, strict=True)), changed, row))
     changes.deleted = [row for row_key, row in snapshot.rows.items() if row_key not in now]

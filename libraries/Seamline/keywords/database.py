@@ -15,6 +15,7 @@ from ..engine.compare import compare_row, row_matches
 from ..engine.errors import SeamError
 from ..engine.sql import Database, open_database, quote_identifier
 from ..engine.tables import (
+    TableChanges,
     TableSnapshot,
     changes_since,
     closest_rows,
@@ -206,7 +207,7 @@ class DatabaseKeywords(SeamKeywords):
 
         | ${before} = | `Take Table Snapshot` | stock | key=sku |
         """
-        key_columns = [part.strip() for part in key.split(",")] if isinstance(key, str) else list(key)
+        key_columns = _names(key)
         database = self._database(alias)
         snapshot = self._timed(
             database,
@@ -218,16 +219,17 @@ class DatabaseKeywords(SeamKeywords):
         return snapshot
 
     @keyword
-    def table_changes_since(self, snapshot: TableSnapshot) -> dict[str, Any]:
+    def table_changes_since(self, snapshot: TableSnapshot, ignore: str | list[str] = "") -> dict[str, Any]:
         """Returns what changed in the snapshot's table: rows ``inserted``, ``updated`` and ``deleted``.
 
         Each updated entry has ``key``, ``changed`` (the sorted names of the changed columns),
         ``changes`` (``{column: {before, after}}``) and ``row`` (as it is now). ``summary`` is text.
+        Changes in the ``ignore`` columns (``published_at`` or ``published_at,updated_at``) do not count.
 
-        | ${changes} = | `Table Changes Since` | ${before} |
+        | ${changes} = | `Table Changes Since` | ${before} | ignore=published_at |
         | Length Should Be | ${changes}[inserted] | 1 |
         """
-        changes = self._changes(snapshot)
+        changes = self._changes(snapshot, ignore)
         self.info(f"{snapshot.table}: {changes.summary()} since the snapshot.")
         if not changes.unchanged:
             updates = [{**update.key, "changed": ", ".join(sorted(update.changes))} for update in changes.updated]
@@ -240,12 +242,14 @@ class DatabaseKeywords(SeamKeywords):
         return changes.to_dict()
 
     @keyword
-    def table_should_be_unchanged_since(self, snapshot: TableSnapshot) -> None:
+    def table_should_be_unchanged_since(self, snapshot: TableSnapshot, ignore: str | list[str] = "") -> None:
         """Fails if any row of the snapshot's table was inserted, updated or deleted since.
+
+        Changes in the ``ignore`` columns do not count (see `Table Changes Since`).
 
         | `Table Should Be Unchanged Since` | ${before} |
         """
-        changes = self._changes(snapshot)
+        changes = self._changes(snapshot, ignore)
         if changes.unchanged:
             self.info(f"{snapshot.table} is unchanged ({len(snapshot.rows)} rows).")
             return
@@ -320,9 +324,10 @@ class DatabaseKeywords(SeamKeywords):
     def _database(self, alias: str | None) -> Database:
         return self.databases.get(alias)
 
-    def _changes(self, snapshot: TableSnapshot):
+    def _changes(self, snapshot: TableSnapshot, ignore: str | list[str]) -> TableChanges:
         database = self._database(snapshot.alias)
-        return self._timed(database, "changes", snapshot.table, lambda: changes_since(database, snapshot))
+        columns = _names(ignore)
+        return self._timed(database, "changes", snapshot.table, lambda: changes_since(database, snapshot, columns))
 
     def _timed(self, database: Database, operation: str, what: str, action: Callable[[], T]) -> T:
         """Runs `action` as one span of the timeline (measured by hand: this is every query's hot path)."""
@@ -355,6 +360,13 @@ class DatabaseKeywords(SeamKeywords):
         self.info(self.html_table(closest, title=f"closest rows of {table}"), html=True)
         lines = [f"  {_row_text(row)}  (differs: {', '.join(differing_columns(row, criteria))})" for row in closest]
         return f"{wanted}. Closest rows:\n" + "\n".join(lines)
+
+
+def _names(names: str | list[str]) -> list[str]:
+    """Column names given as a list or as comma-separated text."""
+    if isinstance(names, str):
+        return [part.strip() for part in names.split(",") if part.strip()]
+    return list(names)
 
 
 def _criteria_text(criteria: dict[str, Any]) -> str:
