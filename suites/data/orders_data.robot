@@ -1,0 +1,58 @@
+*** Settings ***
+Documentation       What an order journey leaves in orderflow's SQL database: the row matches what the API
+...                 said, the outbox message is committed with it, a refused order leaves nothing behind and a
+...                 cancellation changes exactly the rows it should. Runs on SQLite by default, on
+...                 PostgreSQL or MariaDB with ``--variablefile variables/postgres.py`` / ``variables/mariadb.py``.
+
+Resource            ../../resources/database.resource
+
+Suite Setup         Connect To Orderflow Data
+Suite Teardown      Disconnect From Orderflow Data
+
+Test Tags           db
+
+
+*** Test Cases ***
+An Order Placed Through The Gateway Is Stored With The Values The Api Returned
+    [Tags]    smoke    critical
+    ${order} =    Place Order For    data-suite    2    SKU-APPLE
+    Order Should Be Stored As The Api Returned It    ${order}
+    Order Should Reach Status In The Database    ${order}    RESERVED
+
+The Outbox Message Is Committed Together With The Order
+    [Tags]    critical
+    ${order} =    Place Order For    data-suite    1    SKU-PEAR
+    Order Should Be Announced In The Outbox    ${order}
+    Order Should Reach Status In The Database    ${order}    RESERVED
+
+A Refused Order Leaves No Partial Rows
+    [Tags]    critical
+    ${before} =    Take Journey Snapshot
+    ${error} =    Try To Place An Invalid Order    data-suite    0    SKU-APPLE
+    Should Be Equal    ${error}[code]    VALIDATION_ERROR
+    No Journey Table Should Have Changed Since    ${before}
+
+A Rejected Order Reserves No Stock
+    ${order} =    Place Order For    data-suite    3    SKU-RARE
+    Order Should Reach Status In The Database    ${order}    REJECTED
+    Reservation Should Reach Status    ${order}    REJECTED
+    ${before} =    Take Journey Snapshot
+    ${error} =    Try To Cancel Order    ${order}
+    Should Be Equal    ${error}[code]    ORDER_NOT_CANCELLABLE
+    No Journey Table Should Have Changed Since    ${before}
+
+Cancelling An Order Changes Exactly The Expected Rows
+    [Tags]    critical
+    ${order} =    Place Order For    data-suite    3    SKU-PEAR
+    Order Should Reach Status In The Database    ${order}    RESERVED
+    Reservation Should Reach Status    ${order}    RESERVED
+    ${before} =    Take Journey Snapshot
+    Cancel Order    ${order}
+    Reservation Should Reach Status    ${order}    RELEASED
+    ${changes} =    Journey Changes Since    ${before}
+    Changes Should Be    ${changes}[orders]    updated=1    changed=status,updated_at
+    Changes Should Be    ${changes}[outbox]    inserted=1
+    Should Be Equal    ${changes}[outbox][inserted][0][type]    order.cancelled
+    Changes Should Be    ${changes}[reservations]    updated=1    changed=status
+    Changes Should Be    ${changes}[stock]    updated=1    changed=available,reserved
+    Stock Should Have Moved By    ${changes}[stock]    SKU-PEAR    3
