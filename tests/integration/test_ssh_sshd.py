@@ -108,17 +108,24 @@ def test_check_rc_names_command_rc_and_stderr_tail(connection: SshConnection) ->
     check_rc(result, None, connection.target)
 
 
+def test_a_command_killed_by_a_signal_has_rc_minus_one(connection: SshConnection) -> None:
+    result = connection.run("echo before; kill -9 $$", 10)
+    assert (result.stdout, result.rc) == ("before\n", -1)
+    with pytest.raises(SeamError, match=r"expected rc 0, got -1 \(no exit status: killed by a signal\?\); stderr"):
+        check_rc(result, 0, connection.target)
+
+
 def test_command_timeout_kills_the_whole_remote_process_group(connection: SshConnection) -> None:
-    marker = uuid.uuid4().hex[:8]
+    marker = str(uuid.uuid4().int)[:2]  # digits: sleep takes a number
     with pytest.raises(SeamError) as raised:
-        connection.run(f"echo started; sleep 4242{marker[:2]} & sleep 4343{marker[:2]}; echo never", 1)
+        connection.run(f"echo started; sleep 4242{marker} & sleep 4343{marker}; echo never", 1)
     assert str(raised.value) == (
-        f"SSH: command 'echo started; sleep 4242{marker[:2]} & sleep 4343{marker[:2]}; echo never' on "
+        f"SSH: command 'echo started; sleep 4242{marker} & sleep 4343{marker}; echo never' on "
         f"{connection.target} did not finish within 1s; it was stopped (TERM, KILL, channel closed). "
         "Output so far: started"
     )
     # Both sleeps (the background one too) are gone: OpenSSH signalled the process group.
-    survivors = connection.run(f"pgrep -u seamline-test -f 'sleep (4242|4343){marker[:2]}'", 10)
+    survivors = connection.run(f"pgrep -u seamline-test -f 'sleep (4242|4343){marker}'", 10)
     assert survivors.rc == 1, survivors.stdout
     assert connection.run("echo still usable", 10).stdout == "still usable\n"
 

@@ -31,6 +31,8 @@ WINDOW_SIZE = 2**27
 MAX_PACKET_SIZE = 2**15
 READ_CHUNK = 2**16
 STDERR_TAIL = 1000
+# paramiko's rc when the server sent no exit-status (OpenSSH sends exit-signal for a killed command).
+NO_EXIT_STATUS = -1
 # After a command's timeout: how long a TERM gets before KILL.
 TERM_GRACE = 0.5
 
@@ -136,9 +138,10 @@ def check_rc(result: CommandResult, expected_rc: int | None, target: str) -> Non
     if expected_rc is None or result.rc == expected_rc:
         return
     stderr = _tail(result.stderr) or "(empty)"
+    got = f"{result.rc}" if result.rc != NO_EXIT_STATUS else f"{result.rc} (no exit status: killed by a signal?)"
     raise SeamError(
         "SSH",
-        f"command '{result.command}' on {target} expected rc {expected_rc}, got {result.rc}; stderr: {stderr}",
+        f"command '{result.command}' on {target} expected rc {expected_rc}, got {got}; stderr: {stderr}",
     )
 
 

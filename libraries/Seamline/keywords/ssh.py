@@ -109,6 +109,7 @@ class SshKeywords(SeamKeywords):
         Fails when the return code is not ``expected_rc`` (``expected_rc=None`` accepts any), showing
         the command, the return code and the end of stderr. When ``timeout`` passes, the command's
         process group gets TERM, then KILL, its channel is closed, and the keyword fails.
+        ``rc`` is -1 when the command ended without an exit status (killed by a signal).
 
         | ${result} = | `Run Remote Command` | ledger post /inbox/batch-001.dat |
         | Should Contain | ${result.stdout} | POSTED |
