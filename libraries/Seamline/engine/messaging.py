@@ -7,6 +7,7 @@ receive into `Message`s; everything a test asserts about messages lives here, th
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from abc import ABC, abstractmethod
@@ -16,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from .errors import SeamError
-from .jsonpath import find_all
+from .jsonpath import compile_path
 from .timeline import Timeline
 from .waiting import WaitTimedOut, poll
 
@@ -141,19 +142,51 @@ def _topic_words_match(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool
     return pattern[0] in ("*", words[0]) and _topic_words_match(pattern[1:], words[1:])
 
 
-def matches(message: Message, message_type: str | None, criteria: Mapping[str, Any]) -> bool:
-    """`message_type` is a topic pattern; `criteria` are JSONPath=value pairs compared as strings."""
-    if message_type and not topic_matches(message_type, message.type):
-        return False
-    return data_matches(message, criteria)
+class Criteria:
+    """A type pattern and JSONPath=value pairs, compiled once and checked against many messages.
+
+    Values compare as text. A wait re-checks every captured message on each look, so plain dotted
+    paths (``payload.order_id``) are dictionary lookups; other paths go through JSONPath.
+    """
+
+    def __init__(self, message_type: str | None, pairs: Mapping[str, Any]):
+        self.message_type = message_type or None
+        self.checks = [(selector(path), _as_text(expected)) for path, expected in pairs.items()]
+
+    def __call__(self, data: Any) -> bool:
+        if self.message_type and not topic_matches(self.message_type, str(getattr(data, "type", ""))):
+            return False
+        return all(any(_as_text(value) == expected for value in select(data)) for select, expected in self.checks)
 
 
-def data_matches(data: Any, criteria: Mapping[str, Any]) -> bool:
-    """True when every JSONPath in `criteria` selects a value equal, as text, to the expected one."""
-    return all(
-        any(_as_text(value) == _as_text(expected) for value in find_all(data, path))
-        for path, expected in criteria.items()
-    )
+def matches(message: Message, message_type: str | None, pairs: Mapping[str, Any]) -> bool:
+    """True when `message` has a type matching the topic pattern and every JSONPath=value pair."""
+    return Criteria(message_type, pairs)(message)
+
+
+def data_matches(data: Any, pairs: Mapping[str, Any]) -> bool:
+    """True when every JSONPath in `pairs` selects a value equal, as text, to the expected one."""
+    return Criteria(None, pairs)(data)
+
+
+_PLAIN_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
+
+
+def selector(path: str) -> Callable[[Any], list[Any]]:
+    """A function giving the values `path` selects in some data (an invalid path fails here, once)."""
+    if not _PLAIN_PATH.match(path):
+        compiled = compile_path(path)
+        return lambda data: [match.value for match in compiled.find(data)]
+    keys = path.split(".")
+
+    def walk(data: Any) -> list[Any]:
+        for key in keys:
+            if not isinstance(data, Mapping) or key not in data:
+                return []
+            data = data[key]
+        return [data]
+
+    return walk
 
 
 def _as_text(value: Any) -> str:
@@ -226,7 +259,8 @@ class Capture(ABC):
         )
 
     def find(self, message_type: str | None, criteria: Mapping[str, Any]) -> list[Message]:
-        return [message for message in self.messages if matches(message, message_type, criteria)]
+        wanted = Criteria(message_type, criteria)
+        return [message for message in self.messages if wanted(message)]
 
     def wait_for(self, message_type: str | None, criteria: Mapping[str, Any], timeout: float) -> Message:
         """The first captured message that matches; fails listing what did arrive."""

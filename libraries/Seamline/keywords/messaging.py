@@ -144,8 +144,8 @@ class MessagingKeywords(SeamKeywords):
         """
         capture = self._capture(alias)
         message = capture.wait_for(type or None, match, self.seconds(timeout))
+        # One line per message: Robot already logs the whole envelope when it is assigned (${msg} = ...).
         self.info(f"Received {message.summary()}")
-        self.debug(self.format_data(dict(message)))
         return message
 
     @keyword
