@@ -50,6 +50,16 @@ Only Messages After The Capture Started Count
     Length Should Be    ${seen}    1
     No Message Should Arrive    order.created    within=200ms    payload.id=early
 
+Stop Capturing Messages Returns What Was Captured
+    Start Capturing Messages
+    Publish Message    ${EMPTY}    order.created    ${ORDER}
+    Wait For Message    order.created
+    ${captured} =    Stop Capturing Messages
+    Length Should Be    ${captured}    1
+    Run Keyword And Expect Error
+    ...    outbox: no capture started on outbox+sqlite:///*#outbox (captures: none); start one with `Start Capturing Messages`
+    ...    Get Captured Messages
+
 Wait For Message Fails Listing What Arrived
     Start Capturing Messages
     Publish Message    ${EMPTY}    order.created    ${{{"id": "o-7"}}}    correlation_id=cid-7
