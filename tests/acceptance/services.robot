@@ -72,3 +72,11 @@ Timeline Keywords Work On The Current Test
     Log Timeline    empty
     Run Keyword And Expect Error    timeline: no span 'http GET'. Spans recorded:\n${SPACE * 2}(none)
     ...    Timeline Should Contain    http    GET
+
+A Service Started In A Test Is Stopped When The Test Ends
+    Start Service    scoped    ${HTTP_SERVER}    ready=${SERVING}
+    Service Log Should Contain    scoped    Serving HTTP
+
+The Service Of The Previous Test Is Gone
+    Run Keyword And Expect Error    service scoped: no such service started (started: none)
+    ...    Service Log Should Contain    scoped    Serving HTTP

@@ -40,6 +40,9 @@ class ServiceKeywords(SeamKeywords):
         Fails, with the last lines of the service's output, when the process exits before it is
         ready or is not ready within ``timeout`` (the process is then stopped).
 
+        The service lives until the test or suite that started it ends (a suite setup: the whole
+        suite), or until `Stop Service`.
+
         Returns the service: ``${svc.pid}``, ``${svc.ready_value}`` (the first group of a
         ``log:`` regex, else the matched line or the ready target).
 
@@ -47,6 +50,7 @@ class ServiceKeywords(SeamKeywords):
         | ${svc} =  | `Start Service` | app | python -m orderflow up | ready=log:ORDERFLOW READY (.*) | timeout=60s |
         """
         service = self.services.start(name, command, ready, self.seconds(timeout), self.masker.reveal_deep(env), cwd)
+        self.ctx.add_cleanup(f"stop service {name}", lambda: self._stop_if_still_running(service))
         self.info(f"Service '{name}' (pid {service.pid}) is ready: {service.readiness}.")
         self.debug(f"Command: {' '.join(service.command)}")
         return service
@@ -111,6 +115,10 @@ class ServiceKeywords(SeamKeywords):
             kind = "line matching" if regex else "line containing"
             raise SeamError(f"service {name}", f"output has no {kind} '{expected}'. Last output:\n{service.tail()}")
         return match.string
+
+    def _stop_if_still_running(self, service: Service) -> None:
+        if self.services.services.get(service.name) is service:
+            self.stop_service(service.name)
 
     def _record_usage(self, name: str) -> ResourceUsage | None:
         service = self.services.get(name)
