@@ -1,17 +1,19 @@
 *** Settings ***
-Documentation       Database keywords on SQLite: queries, rows, waits, snapshots, comparison, cleanup and
-...                 failures. database_servers.robot runs the same journey on PostgreSQL and MariaDB.
+Documentation     Database keywords on SQLite: queries, rows, waits, snapshots, comparison, cleanup and
+...               failures. database_servers.robot runs the same journey on PostgreSQL and MariaDB.
 
-Library             Collections
-Library             Seamline
+Library           Collections
+Library           Seamline
 
-Suite Setup         Create People Table
-Suite Teardown      Disconnect From Sql    default
+Suite Setup       Create People Table
+Suite Teardown    Disconnect From Sql    default
+
+                  [Documentation]    Connects to a new SQLite file and creates the ``people`` table the tests read.
 
 
 *** Variables ***
-${DB_FILE}      ${TEMPDIR}/seamline-acceptance-${{uuid.uuid4().hex[:8]}}.db
-${DB_URL}       sqlite:///${DB_FILE}
+${DB_FILE}    ${TEMPDIR}/seamline-acceptance-${{uuid.uuid4().hex[:8]}}.db
+${DB_URL}     sqlite:///${DB_FILE}
 
 
 *** Test Cases ***
@@ -66,12 +68,18 @@ Row Should Exist With No Near Row Says So
     ...    Row Should Exist    people    name=Zed
 
 An Unknown Column Fails At Once, Also When Waiting
+    VAR    ${failed}    EQUALS:SQL: statement failed on ${DB_URL}: no such column: colour
     Run Keyword And Expect Error
-    ...    EQUALS:SQL: statement failed on ${DB_URL}: no such column: colour\nStatement: SELECT * FROM `people` WHERE `colour` = ? LIMIT 2\nParameters: ['red']
-    ...    Row Should Exist    people    colour=red
+    ...    ${failed}\nStatement: SELECT * FROM `people` WHERE `colour` = ? LIMIT 2\nParameters: ['red']
+    ...    Row Should Exist
+    ...    people
+    ...    colour=red
     Run Keyword And Expect Error
-    ...    EQUALS:SQL: statement failed on ${DB_URL}: no such column: colour\nStatement: SELECT * FROM `people` WHERE `colour` = ? LIMIT 100\nParameters: ['red']
-    ...    Wait Until Row Exists    people    timeout=5s    colour=red
+    ...    ${failed}\nStatement: SELECT * FROM `people` WHERE `colour` = ? LIMIT 100\nParameters: ['red']
+    ...    Wait Until Row Exists
+    ...    people
+    ...    timeout=5s
+    ...    colour=red
 
 Row Should Not Exist Passes And Fails
     Row Should Not Exist    people    name=Ada    status=PAID
@@ -86,8 +94,11 @@ Wait Until Row Exists Returns A Row That Is There
     Should Be Equal    ${row}[id]    ${3}
 
 Wait Until Row Exists Stops At A Terminal State
-    Run Keyword And Expect Error
-    ...    SQL: row of people reached a terminal state (status=PAID or status=CANCELLED) after *s while waiting for id=3 and status=NEW: id=3, name=Cy, status=PAID*
+    VAR    ${expected}
+    ...    SQL: row of people reached a terminal state (status=PAID or status=CANCELLED) after *s while waiting for
+    ...    id=3 and status=NEW: id=3, name=Cy, status=PAID*
+    ...    separator=${SPACE}
+    Run Keyword And Expect Error    ${expected}
     ...    Wait Until Row Exists    people    timeout=5s    fail_on=status=PAID|CANCELLED    id=${3}    status=NEW
 
 Wait Until Row Exists Times Out Showing The Closest Row
@@ -102,9 +113,7 @@ Wait Until Row Exists Times Out Showing The Closest Row
 
 Table Changes Since A Snapshot Lists Inserted, Updated And Deleted Rows
     ${before} =    Take Table Snapshot    people
-    Execute Sql    INSERT INTO people (id, name, status, amount) VALUES (?, ?, ?, ?)    ${10}    Dee    NEW    1.50
-    Execute Sql    UPDATE people SET status = ?, amount = ? WHERE id = ?    PAID    13.00    ${2}
-    Execute Sql    DELETE FROM people WHERE id = ?    ${3}
+    Insert, Update And Delete One Person Each
     ${changes} =    Table Changes Since    ${before}
     Should Be Equal    ${changes}[summary]    1 inserted, 1 updated, 1 deleted
     Should Be Equal    ${changes}[inserted][0][name]    Dee
@@ -152,14 +161,20 @@ Row Should Match Fails Listing Each Differing Field
     ...    ${SPACE*2}name: row has 'Ada', expected 'Ann'
     ...    ${SPACE*2}total: row has 12.5 (column amount), expected '12.49'
     ...    separator=\n
-    Run Keyword And Expect Error    EQUALS:${expected}
-    ...    Row Should Match    ${row}    {"name": "Ann", "total": "12.49", "status": "NEW"}    mapping={'total': 'amount'}
+    Run Keyword And Expect Error
+    ...    EQUALS:${expected}
+    ...    Row Should Match
+    ...    ${row}
+    ...    {"name": "Ann", "total": "12.49", "status": "NEW"}
+    ...    mapping={'total': 'amount'}
 
 Row Should Match Needs A Common Field
     ${row} =    Row Should Exist    people    id=${1}
-    Run Keyword And Expect Error
-    ...    SQL: no field of the expected object (colour) names a column of the row (id, name, status, amount, created_at, note); give a mapping
-    ...    Row Should Match    ${row}    {"colour": "red"}
+    VAR    ${expected}
+    ...    SQL: no field of the expected object (colour) names a column of the row
+    ...    (id, name, status, amount, created_at, note); give a mapping
+    ...    separator=${SPACE}
+    Run Keyword And Expect Error    EQUALS:${expected}    Row Should Match    ${row}    {"colour": "red"}
 
 Delete Rows On Teardown Registers A Cleanup
     Execute Sql    INSERT INTO people (id, name, status) VALUES (?, ?, ?)    ${20}    Temp    NEW
@@ -197,7 +212,9 @@ A Missing Database File Directory Fails Clearly
 An Unsupported Url Fails Clearly
     Run Keyword And Expect Error
     ...    SQL: unsupported database URL 'oracle://scott:***@db/orcl': expected sqlite:///path, postgresql://user@host:port/db or mysql://user@host:port/db
-    ...    Connect To Sql    oracle://scott:tiger@db/orcl    alias=oracle
+    ...    Connect To Sql
+    ...    oracle://scott:tiger@db/orcl
+    ...    alias=oracle
 
 Every Statement Is A Span Of The Timeline
     Query Rows    SELECT 1 AS one
@@ -208,18 +225,30 @@ Every Statement Is A Span Of The Timeline
 
 *** Keywords ***
 Create People Table
+    [Documentation]    Connects to a new SQLite file and creates the ``people`` table the tests read.
     Connect To Sql    ${DB_URL}    timeout=5s
     Execute Sql
     ...    CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, status TEXT, amount NUMERIC(12,2), created_at TEXT, note TEXT)
     Reset People
 
 Reset People
+    [Documentation]    Puts the three known rows back, whatever a test changed.
     Execute Sql    DELETE FROM people
-    Execute Sql    INSERT INTO people (id, name, status, amount, created_at) VALUES (1, 'Ada', 'NEW', 12.50, '2024-05-01 10:00:00.123456')
-    Execute Sql    INSERT INTO people (id, name, status, amount, created_at) VALUES (2, 'Bo', 'NEW', 3.25, '2024-05-02 08:00:00')
-    Execute Sql    INSERT INTO people (id, name, status, amount, created_at) VALUES (3, 'Cy', 'PAID', 7, '2024-05-03 09:30:00')
+    Execute Sql
+    ...    INSERT INTO people (id, name, status, amount, created_at) VALUES (1, 'Ada', 'NEW', 12.50, '2024-05-01 10:00:00.123456')
+    Execute Sql
+    ...    INSERT INTO people (id, name, status, amount, created_at) VALUES (2, 'Bo', 'NEW', 3.25, '2024-05-02 08:00:00')
+    Execute Sql
+    ...    INSERT INTO people (id, name, status, amount, created_at) VALUES (3, 'Cy', 'PAID', 7, '2024-05-03 09:30:00')
+
+Insert, Update And Delete One Person Each
+    [Documentation]    Dee (10) is inserted, Bo (2) paid 13.00, Cy (3) deleted.
+    Execute Sql    INSERT INTO people (id, name, status, amount) VALUES (?, ?, ?, ?)    ${10}    Dee    NEW    1.50
+    Execute Sql    UPDATE people SET status = ?, amount = ? WHERE id = ?    PAID    13.00    ${2}
+    Execute Sql    DELETE FROM people WHERE id = ?    ${3}
 
 Close Extra Connections
+    [Documentation]    Closes the given connections and makes ``default`` current again.
     [Arguments]    @{aliases}
     FOR    ${alias}    IN    @{aliases}
         Disconnect From Sql    ${alias}

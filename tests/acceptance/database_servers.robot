@@ -1,19 +1,19 @@
 *** Settings ***
-Documentation       The database keywords on PostgreSQL and MariaDB: the same journey on each, plus the
-...                 failures only a server shows (timeouts, unknown users, a database that is down).
-...                 Each test works in its own table and drops it.
+Documentation    The database keywords on PostgreSQL and MariaDB: the same journey on each, plus the
+...              failures only a server shows (timeouts, unknown users, a database that is down).
+...              Each test works in its own table and drops it.
 
-Library             Seamline
-Library             Servers
+Library          Seamline
+Library          Servers
 
-Test Template       Data Journey On
-Test Tags           db
+Test Template    Data Journey On
+
+Test Tags        db
 
 
 *** Test Cases ***    SERVER
 Journey On PostgreSQL    postgres
 Journey On MariaDB    mariadb
-
 A Database That Is Down Fails Clearly
     [Template]    NONE
     ${port} =    Evaluate    (s := socket.socket(), s.bind(('127.0.0.1', 0)), s.getsockname()[1], s.close())[2]
@@ -22,8 +22,10 @@ A Database That Is Down Fails Clearly
     ...    Connect To Sql    postgresql://postgres@127.0.0.1:${port}/test    alias=down    timeout=2s
     Run Keyword And Expect Error
     ...    SQL: cannot connect to mysql://root:***@127.0.0.1:${port}/test: (2003) Can't connect to MySQL server on '127.0.0.1' (*)
-    ...    Connect To Sql    mysql://root:not-the-pw@127.0.0.1:${port}/test    alias=down    timeout=2s
-
+    ...    Connect To Sql
+    ...    mysql://root:not-the-pw@127.0.0.1:${port}/test
+    ...    alias=down
+    ...    timeout=2s
 An Unknown PostgreSQL User Fails Clearly
     [Template]    NONE
     ${url} =    Require Server    postgres
@@ -35,28 +37,54 @@ An Unknown PostgreSQL User Fails Clearly
 
 *** Keywords ***
 Data Journey On
+    [Documentation]    Creates a table of its own on ``server``, runs the keywords through it and drops it.
     [Arguments]    ${server}
     ${url} =    Require Server    ${server}
     Connect To Sql    ${url}    alias=${server}    timeout=1s
     VAR    ${table}    items_${{uuid.uuid4().hex[:10]}}
-    Execute Sql    CREATE TABLE ${table} (id INTEGER PRIMARY KEY, name VARCHAR(40), amount NUMERIC(12,2), status VARCHAR(16))
+    Execute Sql
+    ...    CREATE TABLE ${table} (id INTEGER PRIMARY KEY, name VARCHAR(40), amount NUMERIC(12,2), status VARCHAR(16))
     TRY
-        Execute Sql    INSERT INTO ${table} VALUES (?, ?, ?, ?)    ${1}    Ada    12.50    NEW
-        ${rows} =    Query Rows    SELECT name, amount FROM ${table} WHERE id = ?    ${1}
-        Should Be Equal    ${rows}    ${{[{'name': 'Ada', 'amount': decimal.Decimal('12.50')}]}}
-        ${before} =    Take Table Snapshot    ${table}
-        Execute Sql    UPDATE ${table} SET status = ? WHERE id = ?    CANCELLED    ${1}
-        ${changes} =    Table Changes Since    ${before}
-        Should Be Equal    ${changes}[updated][0][changed]    ${{['status']}}
-        ${row} =    Wait Until Row Exists    ${table}    timeout=2s    fail_on=status=REJECTED    id=${1}    status=CANCELLED
-        Row Should Match    ${row}    {"id": "1", "name": "Ada", "amount": 12.5, "status": "CANCELLED"}
-        Run Keyword And Expect Error    SQL: no row of ${table} has name=Ada and status=NEW. Closest rows:*(differs: status)
-        ...    Row Should Exist    ${table}    name=Ada    status=NEW
-        Run Keyword And Expect Error    SQL: statement did not finish within 1s on ${url}: *
-        ...    Query Rows    ${{'SELECT pg_sleep(3)' if $server == 'postgres' else 'SELECT SLEEP(3)'}}
-        ${rows} =    Query Rows    SELECT count(*) AS n FROM ${table}
-        Should Be Equal As Integers    ${rows}[0][n]    1
+        Rows Come Back As Plain Values    ${table}
+        Changes, Waits And Matches Work    ${table}
+        Failures Are Clear And The Connection Stays Usable    ${table}    ${server}    ${url}
     FINALLY
         Execute Sql    DROP TABLE ${table}
         Disconnect From Sql    ${server}
     END
+
+Rows Come Back As Plain Values
+    [Documentation]    A NUMERIC comes back as a Decimal, whatever the driver.
+    [Arguments]    ${table}
+    Execute Sql    INSERT INTO ${table} VALUES (?, ?, ?, ?)    ${1}    Ada    12.50    NEW
+    ${rows} =    Query Rows    SELECT name, amount FROM ${table} WHERE id = ?    ${1}
+    Should Be Equal    ${rows}    ${{[{'name': 'Ada', 'amount': decimal.Decimal('12.50')}]}}
+
+Changes, Waits And Matches Work
+    [Documentation]    A snapshot sees the update; the wait finds the row; the row matches its JSON.
+    [Arguments]    ${table}
+    ${before} =    Take Table Snapshot    ${table}
+    Execute Sql    UPDATE ${table} SET status = ? WHERE id = ?    CANCELLED    ${1}
+    ${changes} =    Table Changes Since    ${before}
+    Should Be Equal    ${changes}[updated][0][changed]    ${{['status']}}
+    ${row} =    Wait Until Row Exists
+    ...    ${table}
+    ...    timeout=2s
+    ...    fail_on=status=REJECTED
+    ...    id=${1}
+    ...    status=CANCELLED
+    Row Should Match    ${row}    {"id": "1", "name": "Ada", "amount": 12.5, "status": "CANCELLED"}
+
+Failures Are Clear And The Connection Stays Usable
+    [Documentation]    A missing row shows the closest; a hanging query stops at the 1s timeout.
+    [Arguments]    ${table}    ${server}    ${url}
+    Run Keyword And Expect Error
+    ...    SQL: no row of ${table} has name=Ada and status=NEW. Closest rows:*(differs: status)
+    ...    Row Should Exist
+    ...    ${table}
+    ...    name=Ada
+    ...    status=NEW
+    VAR    ${sleep}    ${{'SELECT pg_sleep(3)' if $server == 'postgres' else 'SELECT SLEEP(3)'}}
+    Run Keyword And Expect Error    SQL: statement did not finish within 1s on ${url}: *    Query Rows    ${sleep}
+    ${rows} =    Query Rows    SELECT count(*) AS n FROM ${table}
+    Should Be Equal As Integers    ${rows}[0][n]    1

@@ -6,6 +6,8 @@ Each test works in its own uniquely named table (or user) and removes it: other 
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -195,3 +197,28 @@ def test_delete_rows_on_teardown_runs_at_scope_end(url, table):
     assert ctx.exit_scope() == []
     keywords.row_should_not_exist(table, id=5)
     ctx.close()
+
+
+def test_delete_rows_on_teardown_runs_when_the_robot_test_fails(tmp_path):
+    db_file = tmp_path / "teardown.db"
+    db = open_database(f"sqlite:///{db_file}")
+    db.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)")
+    suite = tmp_path / "failing.robot"
+    suite.write_text(
+        "*** Settings ***\nLibrary    Seamline\n\n*** Test Cases ***\nFails After Registering A Cleanup\n"
+        f"    Connect To Sql    sqlite:///{db_file}\n"
+        "    Execute Sql    INSERT INTO items VALUES (?, ?)    ${1}    temporary\n"
+        "    Delete Rows On Teardown    items    name=temporary\n"
+        "    Fail    the test fails on purpose\n",
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "robot", "--outputdir", str(tmp_path), str(suite)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stdout
+    assert "the test fails on purpose" in run.stdout
+    assert db.query("SELECT * FROM items") == []
+    db.close()
