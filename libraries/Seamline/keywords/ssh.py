@@ -117,11 +117,12 @@ class SshKeywords(SeamKeywords):
         """
         connection = self._connection(alias)
         result = connection.run(command, self.seconds(timeout))
-        self.info(f"Ran '{command}' on {connection.target}: rc {result.rc}.")
-        if result.stdout:
-            self.info(f"stdout:\n{self.cut(result.stdout)}")
-        if result.stderr:
-            self.info(f"stderr:\n{self.cut(result.stderr)}")
+        streams = "".join(
+            f"\n{name}:\n{self.cut(text)}"
+            for name, text in (("stdout", result.stdout), ("stderr", result.stderr))
+            if text
+        )
+        self.info(f"Ran '{command}' on {connection.target}: rc {result.rc}.{streams}")
         check_rc(result, expected_rc, connection.target)
         return result
 
