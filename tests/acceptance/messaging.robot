@@ -57,7 +57,7 @@ Stop Capturing Messages Returns What Was Captured
     ${captured} =    Stop Capturing Messages
     Length Should Be    ${captured}    1
     Run Keyword And Expect Error
-    ...    outbox: no capture started on outbox+sqlite:///*#outbox (captures: none); start one with `Start Capturing Messages`
+    ...    outbox: no capture started on outbox+sqlite:///*#outbox; start one with `Start Capturing Messages`
     ...    Get Captured Messages
 
 Wait For Message Fails Listing What Arrived

@@ -366,17 +366,13 @@ class Broker(ABC):
         self.captures[name] = capture
         return capture
 
-    def get_capture(self, name: str | None) -> Capture:
-        if name is None and self.captures:
-            return next(reversed(self.captures.values()))
-        if name in self.captures:
-            return self.captures[name]
-        known = ", ".join(sorted(self.captures)) or "none"
-        raise SeamError(
-            self.system,
-            f"no capture {'named ' + repr(name) if name else 'started'} on {self.target} (captures: {known}); "
-            "start one with `Start Capturing Messages`",
-        )
+    def latest_capture(self) -> tuple[str, Capture]:
+        """The name and capture most recently started on this connection."""
+        if not self.captures:
+            raise SeamError(
+                self.system, f"no capture started on {self.target}; start one with `Start Capturing Messages`"
+            )
+        return next(reversed(self.captures.items()))
 
     def stop_capture(self, name: str) -> None:
         capture = self.captures.pop(name, None)

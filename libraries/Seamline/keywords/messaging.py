@@ -35,11 +35,6 @@ class MessagingKeywords(SeamKeywords):
     A broker connection is RabbitMQ (``amqp://user@host:port/vhost``) or a transactional-outbox
     table read through SQL (``outbox+sqlite:///orderflow.db#outbox``, ``outbox+postgresql://...``).
     The same keywords work on both, so one suite runs on either transport.
-
-    ``**match`` arguments are JSONPath=value pairs over the envelope (``payload.order_id=${id}``,
-    ``correlation_id=${cid}``, ``$..sku=SKU-APPLE``); a message matches when every path selects a
-    value equal to the expected one. Values compare as strings after Robot's conversion: ``3`` and
-    ``${3}`` both match the JSON number 3, ``True`` matches JSON true, ``None`` matches null.
     """
 
     @property
@@ -119,15 +114,13 @@ class MessagingKeywords(SeamKeywords):
         | ${all} = | `Stop Capturing Messages` |
         """
         broker = self._broker(alias)
-        capture = broker.get_capture(None)
+        name, capture = broker.latest_capture()
         capture.fetch()
-        for name, known in list(broker.captures.items()):
-            if known is capture:
-                broker.stop_capture(name)
+        broker.stop_capture(name)
         return list(capture.messages)
 
     def _capture(self, alias: str | None) -> Capture:
-        return self._broker(alias).get_capture(None)
+        return self._broker(alias).latest_capture()[1]
 
     @keyword
     def wait_for_message(
@@ -135,10 +128,14 @@ class MessagingKeywords(SeamKeywords):
     ) -> Message:
         """Waits until a captured message has type ``type`` (a topic pattern) and every ``match``; returns it.
 
+        ``match`` are JSONPath=value pairs over the envelope (``payload.order_id=${id}``,
+        ``correlation_id=${cid}``, ``$..sku=SKU-APPLE``): a message matches when every path selects a
+        value equal to the expected one. Values compare as strings after Robot's conversion: ``3``
+        and ``${3}`` both match the JSON number 3, ``True`` matches JSON true, ``None`` matches null.
+
         The message is the envelope as a dictionary (``${msg}[payload][order_id]``). A body that
         is not a JSON envelope is captured too, as ``body`` (the raw text) and ``malformed=True``.
-        The failure lists the messages that did arrive. See the introduction of this section for
-        how ``**match`` compares.
+        The failure lists the messages that did arrive (the last 10).
 
         | ${msg} = | `Wait For Message` | order.created | payload.id=${order}[id] | timeout=10s |
         """
@@ -154,6 +151,7 @@ class MessagingKeywords(SeamKeywords):
     ) -> None:
         """Fails when a message with type ``type`` and every ``match`` is captured within ``within``.
 
+        ``type`` and ``match`` work as in `Wait For Message`.
         Messages captured before this keyword ran count too: start a capture just before the step
         that must stay silent.
 
