@@ -14,8 +14,6 @@ Test Teardown     Close Ssh Connection
 
 Test Tags         legacy    ssh
 
-                  [Documentation]    Logs in as the test user and gives the test its own remote directory ${DIR}.
-
 
 *** Variables ***
 ${TARGET}    ${EMPTY}
@@ -227,6 +225,11 @@ Every Command And Transfer Is On The Timeline
     Should Be Equal    ${{ $commands[-1].attributes }}    ${{ {"command": "echo hi", "rc": 0} }}
     ${put} =    Timeline Should Contain    sftp    put    target=${TARGET}:${DIR}/t.txt
     Should Be Equal As Integers    ${put.bytes_sent}    1
+
+Read Records Over SFTP Fails On A Layout Mismatch
+    Create Remote File    ${DIR}/short.dat    H too short\n
+    Run Keyword And Expect Error    GLOB:*${DIR}/short.dat* line 1*
+    ...    Read Records    ${DIR}/short.dat    settlement    remote=True
 
 
 *** Keywords ***
