@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import get_environ_proxies
 
 from .errors import SeamError
 from .masking import Masker, is_secret
@@ -175,6 +176,12 @@ class ApiSession:
         self.masker = masker
         self.timeout = (connect_timeout if connect_timeout is not None else timeout, timeout)
         self.session = requests.Session()
+        # The environment (proxies, CA bundle) is read once here: requests re-reads it, and ~/.netrc, on
+        # every call otherwise, which costs more than the call itself on a local network.
+        self.session.trust_env = False
+        self.session.proxies.update(get_environ_proxies(self.base_url))
+        if verify is True:
+            verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)

@@ -7,9 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
+from ..engine.context import SeamContext
 from ..engine.errors import SeamError
 from ..engine.http import (
     CORRELATION_HEADER,
@@ -26,10 +29,26 @@ from .base import SeamKeywords
 
 _MISSING = object()
 FAILURE_BODY_LIMIT = 500
+MASKED_URLS_KEPT = 1000
+_LEVELS_WITHOUT_DEBUG = frozenset({"INFO", "WARN", "ERROR", "NONE"})
+
+
+def _debug_logged() -> bool:
+    """Whether DEBUG messages reach the log: bodies are masked and logged only then (masking costs per call)."""
+    try:
+        level = BuiltIn().get_variable_value("${LOG_LEVEL}", "INFO")
+    except RobotNotRunningError:
+        return False
+    return str(level).upper() not in _LEVELS_WITHOUT_DEBUG
 
 
 class ApiKeywords(SeamKeywords):
     """HTTP APIs: sessions, calls, JSON fields, polling and pagination (issue 4)."""
+
+    def __init__(self, ctx: SeamContext):
+        super().__init__(ctx)
+        self._masked_urls: dict[str, str] = {}
+        self._masked_with: object = None
 
     @property
     def sessions(self):
@@ -295,7 +314,8 @@ class ApiKeywords(SeamKeywords):
         quiet: bool = False,
     ) -> requests.Response:
         url = session.url_for(path)
-        with self.timeline.span("http", method.upper(), self.masker.url(url)) as span:
+        shown_url = self._shown_url(url)
+        with self.timeline.span("http", method.upper(), shown_url) as span:
             response = session.send(method, url, json=json, data=data, params=params, headers=headers, timeout=timeout)
             request = response.request
             span.correlation_id = request.headers.get(CORRELATION_HEADER)
@@ -307,17 +327,34 @@ class ApiKeywords(SeamKeywords):
                 span.attributes["server_timing"] = timings
             if response.status_code >= 500:
                 span.outcome = f"status {response.status_code}"
+        if response.url != url:  # redirected or query parameters added
+            shown_url = self._shown_url(response.url)
+        # Built from the masked URL, a status and numbers only: no second masking pass (this runs per call).
         line = (
-            f"{request.method} {self.masker.url(response.url)} -> {response.status_code} {response.reason} "
+            f"{request.method} {shown_url} -> {response.status_code} {response.reason} "
             f"({response.elapsed.total_seconds() * 1000:.1f} ms, {span.bytes_received} bytes)"
         )
         if quiet:
-            self.debug(line)
+            logger.debug(line)
         else:
-            self.info(line)
-        if response.content:
-            self.debug(self.cut(self.masker.text(response.text)))
+            logger.info(line)
+        if response.content and _debug_logged():
+            self.debug(self.cut(response.text))
         return response
+
+    def _shown_url(self, url: str) -> str:
+        """The URL masked for the log, remembered: masking costs more than a local call's own overhead."""
+        # The masker compiles a new pattern whenever it learns a secret; then every remembered URL is stale.
+        knowledge = self.masker._pattern
+        if knowledge is not self._masked_with:
+            self._masked_urls.clear()
+            self._masked_with = knowledge
+        shown = self._masked_urls.get(url)
+        if shown is None:
+            if len(self._masked_urls) >= MASKED_URLS_KEPT:
+                self._masked_urls.clear()
+            shown = self._masked_urls[url] = self.masker.url(url)
+        return shown
 
     def _timeout(self, timeout: timedelta | None) -> float | None:
         return None if timeout is None else self.seconds(timeout)
