@@ -74,7 +74,7 @@ class TableSnapshot:
     alias: str | None = None
 
     def __str__(self) -> str:
-        where = f" where {_criteria_text(self.criteria)}" if self.criteria else ""
+        where = f" where {criteria_text(self.criteria)}" if self.criteria else ""
         return f"snapshot of {self.table}{where} ({len(self.rows)} rows, key {', '.join(self.key)})"
 
 
@@ -169,8 +169,37 @@ def _by_key(rows: list[dict[str, Any]], key: tuple[str, ...], table: str) -> dic
     return by_key
 
 
-def _criteria_text(criteria: dict[str, Any]) -> str:
-    return " and ".join(f"{column}={value!r}" for column, value in criteria.items())
+def column_names(names: str | Collection[str]) -> list[str]:
+    """Column names given as a list or as comma-separated text (`order_id,sku`)."""
+    if isinstance(names, str):
+        return [part.strip() for part in names.split(",") if part.strip()]
+    return list(names)
+
+
+def criteria_text(criteria: dict[str, Any]) -> str:
+    """`id=7 and status=NEW`: criteria as a failure message shows them."""
+    return " and ".join(f"{column}={value}" for column, value in criteria.items()) or "any values"
+
+
+def row_text(row: dict[str, Any]) -> str:
+    """`id=7, status=NEW, ...`: a row as a failure message shows it."""
+    return ", ".join(f"{column}={value}" for column, value in row.items())
+
+
+def parse_fail_on(fail_on: dict[str, Any] | str | None) -> list[dict[str, Any]]:
+    """Terminal states, each a dict of columns that must all match: `status=A|B` gives two."""
+    if not fail_on:
+        return []
+    if isinstance(fail_on, dict):
+        return [dict(fail_on)]
+    column, sep, values = fail_on.partition("=")
+    if not sep or not column.strip():
+        raise SeamError("SQL", f"fail_on must look like column=value (or column=A|B), got '{fail_on}'")
+    return [{column.strip(): value} for value in values.split("|")]
+
+
+def fail_on_text(terminal: list[dict[str, Any]]) -> str:
+    return " or ".join(criteria_text(state) for state in terminal)
 
 
 def delete_rows(db: Database, table: str, criteria: dict[str, Any]) -> int:

@@ -1,4 +1,10 @@
-"""SQL databases: queries, rows, waits, snapshots and cleanup (issue 5)."""
+"""SQL databases: queries, rows, waits, snapshots and cleanup (issue 5).
+
+These keywords do not wrap robotframework-databaselibrary: what it would contribute here (connecting
+through a DB-API module) is a few lines per driver in `engine.sql`, while its query path commits after
+every read, logs a table per result and costs about twice a bare driver call per keyword (see
+benchmarks/bench_database.py); its connection parameters are also where custom strings leak passwords.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +25,13 @@ from ..engine.tables import (
     TableSnapshot,
     changes_since,
     closest_rows,
+    column_names,
+    criteria_text,
     delete_rows,
     differing_columns,
+    fail_on_text,
+    parse_fail_on,
+    row_text,
     select_rows,
     take_snapshot,
     where_clause,
@@ -127,7 +138,7 @@ class DatabaseKeywords(SeamKeywords):
         rows = self._timed(database, "select", table, lambda: select_rows(database, table, criteria, limit=2))
         if not rows:
             raise SeamError("SQL", self._missing_row_message(database, table, criteria))
-        self.info(f"Row of {table} with {_criteria_text(criteria)}: {self.format_data(rows[0], 500)}")
+        self.info(f"Row of {table} with {criteria_text(criteria)}: {self.format_data(rows[0], 500)}")
         return rows[0]
 
     @keyword
@@ -141,9 +152,9 @@ class DatabaseKeywords(SeamKeywords):
             database, "select", table, lambda: select_rows(database, table, criteria, limit=SHOWN_ROWS + 1)
         )
         if rows:
-            shown = "\n".join(f"  {_row_text(row)}" for row in rows[:SHOWN_ROWS])
+            shown = "\n".join(f"  {row_text(row)}" for row in rows[:SHOWN_ROWS])
             more = " (first shown)" if len(rows) > SHOWN_ROWS else ""
-            raise SeamError("SQL", f"expected no row of {table} with {_criteria_text(criteria)}, found{more}:\n{shown}")
+            raise SeamError("SQL", f"expected no row of {table} with {criteria_text(criteria)}, found{more}:\n{shown}")
 
     @keyword
     def wait_until_row_exists(
@@ -163,7 +174,7 @@ class DatabaseKeywords(SeamKeywords):
         | ${row} = | `Wait Until Row Exists` | orders | id=${id} | status=RESERVED | fail_on=status=REJECTED |
         """
         database = self._database(alias)
-        terminal = _parse_fail_on(fail_on)
+        terminal = parse_fail_on(fail_on)
         terminal_columns = {column for state in terminal for column in state}
         identity = {column: value for column, value in criteria.items() if column not in terminal_columns}
         seconds = self.seconds(timeout)
@@ -184,15 +195,15 @@ class DatabaseKeywords(SeamKeywords):
                 row = next(row for row in stop.last for state in terminal if row_matches(row, state))
                 raise SeamError(
                     "SQL",
-                    f"row of {table} reached a terminal state ({_fail_on_text(terminal)}) after "
-                    f"{stop.elapsed:.1f}s while waiting for {_criteria_text(criteria)}: {_row_text(row)}",
+                    f"row of {table} reached a terminal state ({fail_on_text(terminal)}) after "
+                    f"{stop.elapsed:.1f}s while waiting for {criteria_text(criteria)}: {row_text(row)}",
                 ) from None
             except WaitTimedOut:
                 message = self._missing_row_message(database, table, criteria, f"within {seconds:g}s ")
                 raise SeamError("SQL", message) from None
             span.attributes["rows"] = len(rows)
         row = next(row for row in rows if row_matches(row, criteria))
-        self.info(f"Row of {table} with {_criteria_text(criteria)}: {self.format_data(row, 500)}")
+        self.info(f"Row of {table} with {criteria_text(criteria)}: {self.format_data(row, 500)}")
         return row
 
     @keyword
@@ -207,7 +218,7 @@ class DatabaseKeywords(SeamKeywords):
 
         | ${before} = | `Take Table Snapshot` | stock | key=sku |
         """
-        key_columns = _names(key)
+        key_columns = column_names(key)
         database = self._database(alias)
         snapshot = self._timed(
             database,
@@ -253,13 +264,13 @@ class DatabaseKeywords(SeamKeywords):
         if changes.unchanged:
             self.info(f"{snapshot.table} is unchanged ({len(snapshot.rows)} rows).")
             return
-        lines = [f"  inserted: {_row_text(row)}" for row in changes.inserted[:SHOWN_ROWS]]
+        lines = [f"  inserted: {row_text(row)}" for row in changes.inserted[:SHOWN_ROWS]]
         lines += [
-            f"  updated: {_row_text(update.key)}: "
+            f"  updated: {row_text(update.key)}: "
             + ", ".join(f"{column} {old!s} -> {new!s}" for column, (old, new) in update.changes.items())
             for update in changes.updated[:SHOWN_ROWS]
         ]
-        lines += [f"  deleted: {_row_text(row)}" for row in changes.deleted[:SHOWN_ROWS]]
+        lines += [f"  deleted: {row_text(row)}" for row in changes.deleted[:SHOWN_ROWS]]
         raise SeamError("SQL", f"expected {snapshot.table} unchanged, but {changes.summary()}:\n" + "\n".join(lines))
 
     @keyword
@@ -318,15 +329,15 @@ class DatabaseKeywords(SeamKeywords):
             count = self._timed(target, "delete", table, lambda: delete_rows(target, table, criteria))
             self.info(f"Teardown deleted {count} row{'' if count == 1 else 's'} of {table}.")
 
-        self.ctx.add_cleanup(f"delete rows of {table} with {_criteria_text(criteria)}", cleanup)
-        self.info(f"Rows of {table} with {_criteria_text(criteria)} will be deleted when the test ends.")
+        self.ctx.add_cleanup(f"delete rows of {table} with {criteria_text(criteria)}", cleanup)
+        self.info(f"Rows of {table} with {criteria_text(criteria)} will be deleted when the test ends.")
 
     def _database(self, alias: str | None) -> Database:
         return self.databases.get(alias)
 
     def _changes(self, snapshot: TableSnapshot, ignore: str | list[str]) -> TableChanges:
         database = self._database(snapshot.alias)
-        columns = _names(ignore)
+        columns = column_names(ignore)
         return self._timed(database, "changes", snapshot.table, lambda: changes_since(database, snapshot, columns))
 
     def _timed(self, database: Database, operation: str, what: str, action: Callable[[], T]) -> T:
@@ -353,41 +364,10 @@ class DatabaseKeywords(SeamKeywords):
         return self.cut(" ".join(sql.split()), STATEMENT_LOG_LIMIT)
 
     def _missing_row_message(self, database: Database, table: str, criteria: dict[str, Any], within: str = "") -> str:
-        wanted = f"{within}no row of {table} has {_criteria_text(criteria)}"
+        wanted = f"{within}no row of {table} has {criteria_text(criteria)}"
         closest = closest_rows(database, table, criteria, SHOWN_ROWS)
         if not closest:
             return f"{wanted}, nor any row with one of these values"
         self.info(self.html_table(closest, title=f"closest rows of {table}"), html=True)
-        lines = [f"  {_row_text(row)}  (differs: {', '.join(differing_columns(row, criteria))})" for row in closest]
+        lines = [f"  {row_text(row)}  (differs: {', '.join(differing_columns(row, criteria))})" for row in closest]
         return f"{wanted}. Closest rows:\n" + "\n".join(lines)
-
-
-def _names(names: str | list[str]) -> list[str]:
-    """Column names given as a list or as comma-separated text."""
-    if isinstance(names, str):
-        return [part.strip() for part in names.split(",") if part.strip()]
-    return list(names)
-
-
-def _criteria_text(criteria: dict[str, Any]) -> str:
-    return " and ".join(f"{column}={value}" for column, value in criteria.items()) or "any values"
-
-
-def _row_text(row: dict[str, Any]) -> str:
-    return ", ".join(f"{column}={value}" for column, value in row.items())
-
-
-def _parse_fail_on(fail_on: dict[str, Any] | str | None) -> list[dict[str, Any]]:
-    """Terminal states, each a dict of columns that must all match: `status=A|B` gives two."""
-    if not fail_on:
-        return []
-    if isinstance(fail_on, dict):
-        return [dict(fail_on)]
-    column, sep, values = fail_on.partition("=")
-    if not sep or not column.strip():
-        raise SeamError("SQL", f"fail_on must look like column=value (or column=A|B), got '{fail_on}'")
-    return [{column.strip(): value} for value in values.split("|")]
-
-
-def _fail_on_text(terminal: list[dict[str, Any]]) -> str:
-    return " or ".join(_criteria_text(state) for state in terminal)
