@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import requests
 import yaml
 from jsonschema import FormatChecker, validators
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from .errors import SeamError
@@ -58,7 +58,7 @@ class OpenApiSpec:
             raise SeamError("OpenAPI", f"{source} is not an OpenAPI 3 document (no 'openapi: 3.x' field)")
         self.document = dict(document)
         self.source = source
-        self.registry = Registry().with_resource(SPEC_URI, Resource(self.document, DRAFT202012))
+        self.registry = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(self.document))
         self._validators: dict[str, Any] = {}
 
     @cached_property

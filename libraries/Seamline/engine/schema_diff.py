@@ -124,7 +124,7 @@ class _Walk:
         old_required, new_required = set(old.get("required", [])), set(new.get("required", []))
         removed = [name for name in old_props if name not in new_props]
         added = [name for name in new_props if name not in old_props]
-        renamed = {}
+        renamed: dict[str, str] = {}
         for name in removed:
             twin = next((n for n in added if n not in renamed.values() and new_props[n] == old_props[name]), None)
             if twin is not None:
