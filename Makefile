@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.seamline-installed
 RESULTS := results
 ROBOT_OPTS ?=
 
-.PHONY: install demo test unit integration acceptance suites lint format docs bench clean
+.PHONY: install demo test unit integration acceptance suites suites-servers lint format docs bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,13 +36,26 @@ acceptance: install
 suites: install
 	$(PY) -m robot --outputdir $(RESULTS)/suites --name Orderflow $(ROBOT_OPTS) suites
 
+# The same suites with orderflow on each server this machine has (all of them on CI, where a missing one fails).
+SERVER_ENVS := postgres mariadb rabbitmq
+suites-servers: install
+	@for env in $(SERVER_ENVS); do \
+		server=$$env; \
+		$(PY) tests/servers.py check $$server; status=$$?; \
+		if [ $$status -eq 1 ]; then continue; fi; \
+		if [ $$status -eq 2 ]; then mkdir -p $(RESULTS)/suites-$$env; continue; fi; \
+		$(PY) -m robot --outputdir $(RESULTS)/suites-$$env --name Orderflow-$$env \
+			--variablefile variables/$$env.py $(ROBOT_OPTS) suites; \
+	done
+
 # Every part runs even when an earlier one fails; the summary then says what failed.
 test: install
-	@rm -f $(RESULTS)/pytest-*.xml $(RESULTS)/acceptance/output.xml $(RESULTS)/suites/output.xml
+	@rm -rf $(RESULTS)/pytest-*.xml $(RESULTS)/acceptance/output.xml $(RESULTS)/suites*/
 	-@$(MAKE) --no-print-directory unit
 	-@$(MAKE) --no-print-directory integration
 	-@$(MAKE) --no-print-directory acceptance
 	-@$(MAKE) --no-print-directory suites
+	-@$(MAKE) --no-print-directory suites-servers
 	@$(PY) tests/summary.py $(RESULTS)
 
 lint: install

@@ -52,6 +52,18 @@ def declare(channel: BlockingChannel, namespace: str) -> None:
             channel.queue_bind(queue, namespace, routing_key=message_type)
 
 
+def remove_namespace(url: str, namespace: str) -> None:
+    """Delete the namespace's queues and exchange: a throw-away namespace leaves nothing on the broker."""
+    connection = connect(url)
+    try:
+        channel = connection.channel()
+        for service in SUBSCRIPTIONS:
+            channel.queue_delete(queue_name(namespace, service))
+        channel.exchange_delete(namespace)
+    finally:
+        connection.close()
+
+
 class Relay:
     """Publishes outbox rows with publisher confirms: a row counts as sent once the broker has it."""
 

@@ -4,7 +4,7 @@ Each service is its own process on 127.0.0.1 (free ports unless --gateway-port i
 When every one has printed its READY line, `up` prints one line
 
     ORDERFLOW READY {"gateway": url, "orders": url, "inventory": url, "reports": url,
-                     "bus": url, "ledger": {"host", "port", "user", "root"},
+                     "bus": url, "ledger": {"host", "port", "user", "root", "host_key_fingerprint"},
                      "database": url (password masked), "broker": url or null, "data_dir": dir}
 
 and runs until Ctrl-C or SIGTERM, then stops every child. If a child dies, `up` stops the
@@ -38,7 +38,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from orderflow.amqp import DEFAULT_NAMESPACE
+from orderflow.amqp import DEFAULT_NAMESPACE, remove_namespace
 from orderflow.config import Flags, duration
 from orderflow.db import connect, create_schema, create_scratch_database, drop_database, masked
 
@@ -121,6 +121,7 @@ def parse_arguments(argv: Sequence[str] | None) -> Any:
     flags.switch("--fresh-db", help="create a new orderflow_<random> database on --db's server")
     flags.add("--broker", help="amqp:// URL: RabbitMQ transport instead of the SQL outbox")
     flags.add("--broker-namespace", default=DEFAULT_NAMESPACE, help="exchange / queue prefix")
+    flags.switch("--drop-broker-namespace", help="delete the namespace's queues and exchange on exit")
     flags.add("--data-dir", help="directory for ledger files and SQLite; default: temporary")
     flags.add("--gateway-port", type=int, default=0, help="gateway port (0: any free port)")
     flags.switch("--no-auto-post", help="export settlement batches but do not post them")
@@ -208,6 +209,7 @@ class Deployment:
                 "port": ledger_info["port"],
                 "user": LEDGER_USER,
                 "root": str(ledger_root),
+                "host_key_fingerprint": ledger_info.get("host_key_fingerprint"),
             },
             "database": masked(db),
             "broker": masked_broker(args.broker),
@@ -236,6 +238,11 @@ class Deployment:
             child.stop(deadline)
         if self.scratch_db:
             drop_database(self.scratch_db)
+        if self.args.broker and self.args.drop_broker_namespace:
+            try:
+                remove_namespace(self.args.broker, self.args.broker_namespace)
+            except Exception as error:  # stopping must finish even when the broker is gone
+                print(f"orderflow: could not remove broker namespace: {error}", file=sys.stderr)
         if self.temp_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 

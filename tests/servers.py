@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sys
 from urllib.parse import urlsplit
 
 DEFAULT_URLS = {
@@ -48,3 +49,22 @@ def absence_reason(name: str) -> str | None:
     if tcp_reachable(parts.hostname or "127.0.0.1", parts.port or 0):
         return None
     return f"{name} is not reachable at {parts.hostname}:{parts.port}"
+
+
+def main(argv: list[str]) -> int:
+    """`python tests/servers.py check NAME`: exit 0 when usable; else say why, exit 1 (skip) or 2 (required)."""
+    if len(argv) != 3 or argv[1] != "check":
+        print("usage: servers.py check NAME", file=sys.stderr)
+        return 2
+    reason = absence_reason(argv[2])
+    if reason is None:
+        return 0
+    if required(argv[2]):
+        print(f"{reason}, and SEAMLINE_REQUIRE requires it", file=sys.stderr)
+        return 2
+    print(f"skipped: {reason}")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

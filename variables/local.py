@@ -15,6 +15,10 @@ ORDERFLOW: dict = {}
 # orderflow's database (empty: a SQLite file in its data directory) and message transport (empty: the SQL outbox).
 DB_URL = ""
 BROKER_URL = ""
+# With a server DB_URL: run orderflow in a throw-away database of its own (`--fresh-db`).
+FRESH_DB = False
+# The exchange and queue prefix on the broker (variables/rabbitmq.py picks one per run and drops it after).
+BROKER_NAMESPACE = "orderflow"
 ORDERFLOW_START_TIMEOUT = "60s"
 
 # orderflow's demo credentials. Real deployments pass theirs from the environment, e.g.

@@ -13,5 +13,5 @@ from robot.api.types import Secret
 DB_URL = os.environ.get("SEAMLINE_MARIADB_URL", "mysql://root@127.0.0.1:3306/test")
 # The suites' password for that database (the local test server's root has none: empty).
 DB_PASSWORD = Secret(os.environ.get("SEAMLINE_MARIADB_PASSWORD", ""))
-# orderflow reads its flags from ORDERFLOW_<FLAG> too: ask for a database of its own (`--fresh-db`).
-os.environ.setdefault("ORDERFLOW_FRESH_DB", "1")
+# orderflow runs in a database of its own on that server (`--fresh-db`), dropped when it stops.
+FRESH_DB = True
