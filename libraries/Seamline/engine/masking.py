@@ -134,10 +134,16 @@ class Masker:
         pattern = self._pattern
         if pattern is not None:
             masked = pattern.sub(MASK, masked)
-        masked = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", masked)
-        masked = _HEADER_LINE.sub(lambda m: f"{m['key']}{MASK}", masked)
-        masked = _JSONISH_FIELD.sub(lambda m: f"{m['key']}{MASK}{m['end']}", masked)
-        return _QUERY_PARAM.sub(lambda m: f"{m['key']}{MASK}", masked)
+        # Each pattern runs only when its tell-tale substring is there: most log lines have none.
+        lowered = masked.lower()
+        if "://" in masked and "@" in masked:
+            masked = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", masked)
+        if any(header in lowered for header in SECRET_HEADERS):
+            masked = _HEADER_LINE.sub(lambda m: f"{m['key']}{MASK}", masked)
+        if any(part in lowered for part in SECRET_FIELD_PARTS):
+            masked = _JSONISH_FIELD.sub(lambda m: f"{m['key']}{MASK}{m['end']}", masked)
+            masked = _QUERY_PARAM.sub(lambda m: f"{m['key']}{MASK}", masked)
+        return masked
 
     def url(self, url: Any) -> str:
         """A URL fit for a log: password and credential query parameters masked."""
