@@ -63,6 +63,34 @@ class Seamline(DynamicCore):
     waterfall in the log; `Get Hop Latency` summarises them. The spans of every test, and the
     resource usage of services, are written to ``seamline-metrics.json`` in the output directory.
 
+    = Databases =
+
+    `Connect To Sql` takes ``sqlite:///path``, ``postgresql://user@host:port/db`` or
+    ``mysql://user@host:port/db`` (MariaDB) and talks to the DB-API driver directly, in autocommit:
+    a read is one round trip. Parameters are always bound, never interpolated: ``?`` with
+    positional values or ``:name`` with named ones, whatever the database. Rows come back as
+    dictionaries of plain Python values. Comparisons (`Row Should Match`) are type-aware:
+    ``12.5``, ``Decimal('12.50')`` and ``"12.50"`` are equal; timestamps compare as instants.
+
+    = Messages =
+
+    `Connect To Broker` takes ``amqp://user@host:port/vhost`` (RabbitMQ) or
+    ``outbox+<sql url>#table`` (a transactional-outbox table read through SQL). A capture
+    (`Start Capturing Messages`) counts only messages that arrive after it starts, and lasts
+    until the end of the test, or of the suite when started in a setup; AMQP captures use a
+    private auto-deleted queue. ``**match`` arguments of `Wait For Message` are
+    ``JSONPath=value`` pairs over the envelope, compared as strings.
+
+    = Legacy systems =
+
+    `Open Ssh Connection` verifies the server's host key against ``known_hosts`` (or a pinned
+    ``host_key_fingerprint``); an unknown key fails with its fingerprint unless
+    ``trust_unknown_host=True``, a changed key always fails. `Run Remote Command` really ends a
+    command at its timeout. Uploads write a temporary name and rename, so a reader never sees half
+    a file. Batch files are read and written with YAML layouts (fixed-width or CSV; latin-1, UTF-8
+    or EBCDIC cp037/cp500; header, detail and trailer records), from ``resources/layouts`` or
+    `Set Layout Directory`.
+
     = Services =
 
     `Start Service` runs a local process and waits until it is ready (an HTTP answer, an open
