@@ -14,7 +14,7 @@ from pathlib import Path
 from sshd import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE = ROOT / "tests" / "acceptance" / "ssh_canary.robot"
+SUITE = ROOT / "tests" / "integration" / "canary" / "ssh_canary.robot"
 PASSPHRASE = "canary-passphrase-3c9d41"
 
 
