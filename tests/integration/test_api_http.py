@@ -11,6 +11,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
 from Seamline.engine.context import SeamContext
 from Seamline.engine.errors import SeamError
 from Seamline.keywords.api import ApiKeywords

@@ -15,6 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+
 from Seamline.engine.context import SeamContext
 from Seamline.engine.errors import SeamError
 from Seamline.engine.sql import open_database

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pika
 import pytest
 from pika.exceptions import ChannelClosedByBroker
+
 from Seamline.engine.amqp import AmqpBroker
 from Seamline.engine.errors import SeamError
 from Seamline.engine.messaging import new_envelope

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from Seamline.engine.errors import SeamError
 from Seamline.engine.messaging import new_envelope
 from Seamline.engine.outbox import OutboxBroker, read_dead_letters

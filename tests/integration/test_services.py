@@ -6,6 +6,7 @@ import time
 
 import psutil
 import pytest
+
 from Seamline.engine.errors import SeamError
 from Seamline.engine.services import Readiness, ServiceManager
 

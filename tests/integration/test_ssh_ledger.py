@@ -13,12 +13,12 @@ from pathlib import Path
 
 import paramiko
 import pytest
+
+from orderflow.ledger.batch import Batch, Detail, encode_batch
 from Seamline.engine import sftp
 from Seamline.engine.errors import SeamError
 from Seamline.engine.ssh import SshConnection, connect
 from Seamline.engine.waiting import poll
-
-from orderflow.ledger.batch import Batch, Detail, encode_batch
 
 PASSWORD = "ledger-test-pw-42"
 

@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from servers import absence_reason, required
+from sshd import RunningSshd, start_sshd
+
 from Seamline.engine import sftp
 from Seamline.engine.errors import SeamError
 from Seamline.engine.ssh import SshConnection, check_rc, connect
 from Seamline.engine.timeline import Timeline
-from servers import absence_reason, required
-from sshd import RunningSshd, start_sshd
 
 
 @pytest.fixture(scope="module")

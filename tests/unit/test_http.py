@@ -7,6 +7,7 @@ import re
 
 import pytest
 import requests
+
 from Seamline.engine.errors import SeamError
 from Seamline.engine.http import (
     ApiSession,

@@ -1,6 +1,7 @@
 """Masking: secrets revealed only for drivers, masked in everything that is logged."""
 
 from robot.api.types import Secret
+
 from Seamline.engine.masking import MASK, Masker, is_secret, is_secret_name
 
 

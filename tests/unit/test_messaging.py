@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+
 from Seamline.engine.errors import SeamError
 from Seamline.engine.messaging import (
     Capture,

@@ -5,6 +5,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from Seamline.engine.errors import SeamError
 from Seamline.engine.layouts import build_layout
 from Seamline.engine.records import (

@@ -4,6 +4,7 @@ import copy
 from pathlib import Path
 
 import pytest
+
 from Seamline.engine.errors import SeamError
 from Seamline.engine.layouts import build_layout, load_layout
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from Seamline.engine.errors import SeamError
 from Seamline.engine.openapi import OpenApiSpec
 

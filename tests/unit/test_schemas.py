@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from Seamline.engine.errors import SeamError
 from Seamline.engine.schemas import SchemaRegistry
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+
 from Seamline.engine.errors import SeamError
 from Seamline.engine.sql import open_database, parse_url, quote_identifier, translate_placeholders
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
+
 from Seamline.engine.compare import compare_row, values_equal
 from Seamline.engine.errors import SeamError
 from Seamline.engine.sql import open_database

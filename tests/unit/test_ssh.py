@@ -6,6 +6,7 @@ from pathlib import Path
 
 import paramiko
 import pytest
+
 from Seamline.engine.errors import SeamError
 from Seamline.engine.ssh import CommandResult, KnownHosts, check_rc
 

@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+
 from Seamline.engine.timeline import Timeline, latency_summary
 from Seamline.engine.waterfall import render_waterfall
 

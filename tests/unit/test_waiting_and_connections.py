@@ -1,6 +1,7 @@
 """Polling ends (met, terminal state or timeout); connections are found by alias."""
 
 import pytest
+
 from Seamline.engine.connections import Connections
 from Seamline.engine.errors import SeamError
 from Seamline.engine.waiting import WaitStopped, WaitTimedOut, poll
