@@ -30,7 +30,6 @@ from .base import SeamKeywords
 
 _MISSING = object()
 FAILURE_BODY_LIMIT = 500
-MASKED_URLS_KEPT = 1000
 DEBUG_PRIORITY = LEVELS["DEBUG"]
 
 
@@ -48,8 +47,6 @@ class ApiKeywords(SeamKeywords):
 
     def __init__(self, ctx: SeamContext):
         super().__init__(ctx)
-        self._masked_urls: dict[str, str] = {}
-        self._masked_with: object = None
 
     @property
     def sessions(self):
@@ -315,7 +312,7 @@ class ApiKeywords(SeamKeywords):
         quiet: bool = False,
     ) -> requests.Response:
         url = session.url_for(path)
-        shown_url = self._shown_url(url)
+        shown_url = self.masker.url(url)
         with self.timeline.span("http", method.upper(), shown_url) as span:
             response = session.send(method, url, json=json, data=data, params=params, headers=headers, timeout=timeout)
             request = response.request
@@ -329,7 +326,7 @@ class ApiKeywords(SeamKeywords):
             if response.status_code >= 500:
                 span.outcome = f"status {response.status_code}"
         if response.url != url:  # redirected or query parameters added
-            shown_url = self._shown_url(response.url)
+            shown_url = self.masker.url(response.url)
         # Built from the masked URL, a status and numbers only: no second masking pass (this runs per call).
         line = (
             f"{request.method} {shown_url} -> {response.status_code} {response.reason} "
@@ -342,20 +339,6 @@ class ApiKeywords(SeamKeywords):
         if response.content and _debug_logged():
             self.debug(self.cut(response.text))
         return response
-
-    def _shown_url(self, url: str) -> str:
-        """The URL masked for the log, remembered: masking costs more than a local call's own overhead."""
-        # The masker compiles a new pattern whenever it learns a secret; then every remembered URL is stale.
-        knowledge = self.masker._pattern
-        if knowledge is not self._masked_with:
-            self._masked_urls.clear()
-            self._masked_with = knowledge
-        shown = self._masked_urls.get(url)
-        if shown is None:
-            if len(self._masked_urls) >= MASKED_URLS_KEPT:
-                self._masked_urls.clear()
-            shown = self._masked_urls[url] = self.masker.url(url)
-        return shown
 
     def _timeout(self, timeout: timedelta | None) -> float | None:
         return None if timeout is None else self.seconds(timeout)
