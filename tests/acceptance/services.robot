@@ -100,6 +100,7 @@ Timeline Should Contain Finds A Crossing Or Lists Those Recorded
 
 *** Keywords ***
 Call A Local Server Twice
+    [Documentation]    Starts a local HTTP server and calls it twice: one 200, one 404.
     ${svc} =    Start Service    web    ${HTTP_SERVER}    ready=${SERVING}
     Connect To Api    http://127.0.0.1:${svc.ready_value}
     Call Api    GET    /
