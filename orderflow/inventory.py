@@ -10,6 +10,7 @@ change and the message it publishes are written in one transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Engine, exc, insert, select, update
@@ -18,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orderflow import amqp, serving
-from orderflow.config import Flags, mapping
+from orderflow.config import mapping
+from orderflow.consumer_service import consumer_service_flags, serve_consumer
 from orderflow.db import connect, create_schema, reservations, stock
 from orderflow.messaging import Consumer, messages_route, publish
 from orderflow.serving import ApiError, json_body
@@ -159,24 +160,15 @@ def seed_levels(text: str) -> dict[str, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    flags = Flags("python -m orderflow.inventory", "orderflow inventory service")
-    flags.add("--db", required=True, help="database URL (sqlite:///..., postgresql://, mysql://)")
+    flags = consumer_service_flags("inventory", "orderflow inventory service")
     flags.add("--seed", default=DEFAULT_SEED, help="initial stock SKU=qty,... for missing SKUs")
-    flags.add("--broker", help="amqp:// URL: consume from RabbitMQ instead of POST /messages")
-    flags.add("--broker-namespace", default=amqp.DEFAULT_NAMESPACE, help="exchange / queue prefix")
-    flags.add("--port", type=int, default=0, help="listening port (0: any free port)")
     args = flags.parse(argv)
     engine = connect(args.db)
     create_schema(engine)
     service = InventoryService(engine)
     service.seed(seed_levels(args.seed))
-    consumer = Consumer(
-        engine,
-        "inventory",
-        {"order.created": service.on_order_created, "order.cancelled": service.on_order_cancelled},
-    )
-    lifespan = amqp.consuming(args.broker, args.broker_namespace, consumer)
-    serving.run(serving.service_app(routes(service, consumer), lifespan), "inventory", args.port)
+    handlers = {"order.created": service.on_order_created, "order.cancelled": service.on_order_cancelled}
+    serve_consumer("inventory", args, engine, handlers, partial(routes, service))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, insert, or_, select, update
@@ -25,8 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orderflow import amqp, serving
-from orderflow.config import Flags
+from orderflow.consumer_service import consumer_service_flags, serve_consumer
 from orderflow.db import connect, create_schema, orders, utcnow
 from orderflow.messaging import Consumer, messages_route, publish
 from orderflow.serving import ApiError, json_body
@@ -231,22 +231,12 @@ def routes(service: OrdersService, consumer: Consumer) -> list[Route]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    flags = Flags("python -m orderflow.orders", "orderflow orders service")
-    flags.add("--db", required=True, help="database URL (sqlite:///..., postgresql://, mysql://)")
-    flags.add("--broker", help="amqp:// URL: consume from RabbitMQ instead of POST /messages")
-    flags.add("--broker-namespace", default=amqp.DEFAULT_NAMESPACE, help="exchange / queue prefix")
-    flags.add("--port", type=int, default=0, help="listening port (0: any free port)")
-    args = flags.parse(argv)
+    args = consumer_service_flags("orders", "orderflow orders service").parse(argv)
     engine = connect(args.db)
     create_schema(engine)
     service = OrdersService(engine)
-    consumer = Consumer(
-        engine,
-        "orders",
-        {"stock.reserved": service.on_stock_reserved, "stock.rejected": service.on_stock_rejected},
-    )
-    lifespan = amqp.consuming(args.broker, args.broker_namespace, consumer)
-    serving.run(serving.service_app(routes(service, consumer), lifespan), "orders", args.port)
+    handlers = {"stock.reserved": service.on_stock_reserved, "stock.rejected": service.on_stock_rejected}
+    serve_consumer("orders", args, engine, handlers, partial(routes, service))
 
 
 if __name__ == "__main__":
