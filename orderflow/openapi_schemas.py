@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 STATUSES = ["NEW", "RESERVED", "REJECTED", "CANCELLED"]
@@ -22,62 +23,48 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def schemas() -> dict[str, Any]:
-    amount_by_status = {
-        "type": "object",
-        "required": ["count", "amount"],
-        "additionalProperties": False,
-        "properties": {"count": {"type": "integer", "minimum": 0}, "amount": DECIMAL},
-    }
+def closed_object(
+    properties: dict[str, Any], *, optional: Sequence[str] = (), description: str | None = None
+) -> dict[str, Any]:
+    """A JSON object with exactly `properties`, each required unless named in `optional`."""
+    described = {"description": description} if description is not None else {}
     return {
-        "Error": {
-            "type": "object",
-            "required": ["error"],
-            "additionalProperties": False,
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "required": ["code", "message", "correlation_id"],
-                    "additionalProperties": False,
-                    "properties": {
+        "type": "object",
+        **described,
+        "required": [name for name in properties if name not in optional],
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def schemas() -> dict[str, Any]:
+    amount_by_status = closed_object({"count": {"type": "integer", "minimum": 0}, "amount": DECIMAL})
+    return {
+        "Error": closed_object(
+            {
+                "error": closed_object(
+                    {
                         "code": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]*$"},
                         "message": {"type": "string"},
                         "correlation_id": {"type": "string"},
                         "upstream": {"type": "string", "enum": ["orders", "inventory", "reports"]},
                     },
-                }
-            },
-        },
-        "NewOrder": {
-            "type": "object",
-            "required": ["customer", "sku", "quantity", "unit_price"],
-            "additionalProperties": False,
-            "properties": {
+                    optional=["upstream"],
+                )
+            }
+        ),
+        "NewOrder": closed_object(
+            {
                 "customer": {"type": "string", "minLength": 1, "maxLength": 200},
                 "sku": {"type": "string", "minLength": 1, "maxLength": 64},
                 "quantity": {"type": "integer", "minimum": 1, "maximum": 1000000},
                 "unit_price": {"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$", "examples": ["12.50"]},
                 "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "default": "EUR"},
             },
-        },
-        "Order": {
-            "type": "object",
-            "required": [
-                "id",
-                "customer",
-                "sku",
-                "quantity",
-                "unit_price",
-                "amount",
-                "currency",
-                "status",
-                "reject_reason",
-                "correlation_id",
-                "created_at",
-                "updated_at",
-            ],
-            "additionalProperties": False,
-            "properties": {
+            optional=["currency"],
+        ),
+        "Order": closed_object(
+            {
                 "id": {"type": "string", "format": "uuid"},
                 "customer": {"type": "string"},
                 "sku": {"type": "string"},
@@ -90,106 +77,65 @@ def schemas() -> dict[str, Any]:
                 "correlation_id": {"type": "string"},
                 "created_at": TIMESTAMP,
                 "updated_at": TIMESTAMP,
-            },
-        },
-        "OrderPage": {
-            "type": "object",
-            "required": ["items", "next"],
-            "additionalProperties": False,
-            "properties": {
+            }
+        ),
+        "OrderPage": closed_object(
+            {
                 "items": {"type": "array", "items": ref("Order"), "description": "newest first"},
                 "next": {"type": ["string", "null"], "description": "cursor of the next page; null on the last"},
-            },
-        },
-        "StockItem": {
-            "type": "object",
-            "required": ["sku", "available", "reserved"],
-            "additionalProperties": False,
-            "properties": {
+            }
+        ),
+        "StockItem": closed_object(
+            {
                 "sku": {"type": "string"},
                 "available": {"type": "integer", "minimum": 0},
                 "reserved": {"type": "integer", "minimum": 0},
-            },
-        },
-        "StockList": {
-            "type": "object",
-            "required": ["items"],
-            "additionalProperties": False,
-            "properties": {"items": {"type": "array", "items": ref("StockItem")}},
-        },
-        "StockUpdate": {
-            "type": "object",
-            "required": ["available"],
-            "additionalProperties": False,
-            "properties": {"available": {"type": "integer", "minimum": 0}},
-        },
-        "DailyReport": {
-            "type": "object",
-            "required": ["date", "orders", "stock", "postings"],
-            "additionalProperties": False,
-            "properties": {
+            }
+        ),
+        "StockList": closed_object({"items": {"type": "array", "items": ref("StockItem")}}),
+        "StockUpdate": closed_object({"available": {"type": "integer", "minimum": 0}}),
+        "DailyReport": closed_object(
+            {
                 "date": {"type": "string", "format": "date"},
-                "orders": {
-                    "type": "object",
-                    "description": "orders created on the date (UTC); amounts summed over currencies",
-                    "required": ["count", "amount", "by_status"],
-                    "additionalProperties": False,
-                    "properties": {
+                "orders": closed_object(
+                    {
                         "count": {"type": "integer", "minimum": 0},
                         "amount": DECIMAL,
-                        "by_status": {
-                            "type": "object",
-                            "required": STATUSES,
-                            "additionalProperties": False,
-                            "properties": {status: amount_by_status for status in STATUSES},
-                        },
+                        "by_status": closed_object({status: amount_by_status for status in STATUSES}),
                     },
-                },
+                    description="orders created on the date (UTC); amounts summed over currencies",
+                ),
                 "stock": {"type": "array", "items": ref("StockItem")},
                 "postings": {
                     "description": "ledger batches posted on the date; null without a ledger",
                     "oneOf": [
                         {"type": "null"},
-                        {
-                            "type": "object",
-                            "required": ["batches", "orders", "total"],
-                            "additionalProperties": False,
-                            "properties": {
+                        closed_object(
+                            {
                                 "batches": {"type": "integer", "minimum": 0},
                                 "orders": {"type": "integer", "minimum": 0},
                                 "total": DECIMAL,
-                            },
-                        },
+                            }
+                        ),
                     ],
                 },
-            },
-        },
-        "ConsistencyReport": {
-            "type": "object",
-            "required": ["consistent", "checked_at", "disagreements"],
-            "additionalProperties": False,
-            "properties": {
+            }
+        ),
+        "ConsistencyReport": closed_object(
+            {
                 "consistent": {"type": "boolean"},
                 "checked_at": TIMESTAMP,
                 "disagreements": {
                     "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["order_id", "kind", "detail"],
-                        "additionalProperties": False,
-                        "properties": {
+                    "items": closed_object(
+                        {
                             "order_id": {"type": "string"},
                             "kind": {"type": "string", "enum": DISAGREEMENT_KINDS},
                             "detail": {"type": "string"},
-                        },
-                    },
+                        }
+                    ),
                 },
-            },
-        },
-        "Health": {
-            "type": "object",
-            "required": ["status", "service"],
-            "additionalProperties": False,
-            "properties": {"status": {"const": "ok"}, "service": {"const": "gateway"}},
-        },
+            }
+        ),
+        "Health": closed_object({"status": {"const": "ok"}, "service": {"const": "gateway"}}),
     }
