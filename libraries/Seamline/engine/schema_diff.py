@@ -9,7 +9,7 @@ Annotations (title, description, examples) are ignored.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -203,12 +203,7 @@ def _enums(path: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[Sche
     if new_enum is None:
         yield SchemaChange(path, "enum restriction removed", COMPATIBLE)
         return
-    removed = [value for value in old_enum if value not in new_enum]
-    added = [value for value in new_enum if value not in old_enum]
-    if removed:
-        yield SchemaChange(path, f"enum value removed: {', '.join(_show(v) for v in removed)}", BREAKING)
-    if added:
-        yield SchemaChange(path, f"enum value added: {', '.join(_show(v) for v in added)}", COMPATIBLE)
+    yield from _removed_and_added(path, "enum value", old_enum, new_enum, lambda values: ", ".join(map(_show, values)))
 
 
 def _limits(path: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[SchemaChange]:
@@ -239,12 +234,19 @@ def _limits(path: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[Sch
 def _alternatives(path: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[SchemaChange]:
     for keyword in ("anyOf", "oneOf"):
         before, after = old.get(keyword) or [], new.get(keyword) or []
-        removed = [alt for alt in before if alt not in after]
-        added = [alt for alt in after if alt not in before]
-        if removed:
-            yield SchemaChange(path, f"{keyword} alternative removed: {_show(removed)}", BREAKING)
-        if added:
-            yield SchemaChange(path, f"{keyword} alternative added: {_show(added)}", COMPATIBLE)
+        yield from _removed_and_added(path, f"{keyword} alternative", before, after, _show)
+
+
+def _removed_and_added(
+    path: str, what: str, before: list[Any], after: list[Any], show: Callable[[list[Any]], str]
+) -> Iterator[SchemaChange]:
+    """A value no longer accepted breaks old clients; a newly accepted one does not."""
+    removed = [value for value in before if value not in after]
+    added = [value for value in after if value not in before]
+    if removed:
+        yield SchemaChange(path, f"{what} removed: {show(removed)}", BREAKING)
+    if added:
+        yield SchemaChange(path, f"{what} added: {show(added)}", COMPATIBLE)
 
 
 def _join(path: str, name: str) -> str:
