@@ -10,7 +10,6 @@ per call (best round and median), the ratio to the bare-keyword floor, and outpu
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -18,9 +17,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from robot.api import ExecutionResult
-
-RESULTS = Path(__file__).parent / "results" / "api.json"
+from common import passed_tests, print_table, run_robot, write_results
 
 SERVER = """
 import json, sys
@@ -122,33 +119,8 @@ def suite_text(library: str, setup: str, call: str, calls: int) -> str:
 
 def run_suite(path: Path, url: str, out: Path) -> tuple[float, float, int]:
     """Wall and CPU seconds of Robot's process spent in the calls, and the output.xml size."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "robot",
-            "--loglevel",
-            "INFO",
-            "--log",
-            "NONE",
-            "--report",
-            "NONE",
-            "--output",
-            str(out),
-            "--pythonpath",
-            str(path.parent),
-            "--variable",
-            f"URL:{url}",
-            "--console",
-            "none",
-            str(path),
-        ],
-        check=True,
-        timeout=600,
-    )
-    test = ExecutionResult(str(out)).suite.tests[0]
-    if not test.passed:
-        raise RuntimeError(f"{path.name} failed: {test.message}")
+    run_robot(path.name, path, "--loglevel", "INFO", "--variable", f"URL:{url}", output=out, timeout=600)
+    [test] = passed_tests(out)
     return test.elapsed_time.total_seconds(), float(test.message), out.stat().st_size
 
 
@@ -213,17 +185,20 @@ def main() -> None:
             "the fixed suite overhead divided by the calls."
         ),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"{'tool':<38} {'ms/call':>8} {'ratio':>6} {'median':>7} {'cpu ms':>7} {'cpu':>6} {'xml B/call':>10}")
-    for row in rows:
-        print(
-            f"{row['tool']:<38} {row['per_op_ms']:>8.3f} {row['ratio_to_floor']:>6.3f} "
-            f"{row['median_ratio_to_floor']:>7.3f} {row['robot_cpu_ms_per_op']:>7.3f} "
-            f"{row['cpu_ratio_to_floor']:>6.3f} "
-            f"{row['output_xml_bytes_per_call']:>10.1f}"
-        )
-    print(f"written to {RESULTS}")
+    written = write_results("api", report)
+    print_table(
+        rows,
+        [
+            ("tool", "tool", "<38"),
+            ("ms/call", "per_op_ms", ">8.3f"),
+            ("ratio", "ratio_to_floor", ">6.3f"),
+            ("median", "median_ratio_to_floor", ">7.3f"),
+            ("cpu ms", "robot_cpu_ms_per_op", ">7.3f"),
+            ("cpu", "cpu_ratio_to_floor", ">6.3f"),
+            ("xml B/call", "output_xml_bytes_per_call", ">10.1f"),
+        ],
+    )
+    print(f"written to {written}")
 
 
 if __name__ == "__main__":

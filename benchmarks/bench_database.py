@@ -11,21 +11,16 @@ benchmarks/results/database.json and prints a table. Runs alone: .venv/bin/pytho
 
 from __future__ import annotations
 
-import json
-import socket
-import subprocess
 import sys
 import tempfile
 import uuid
-import xml.etree.ElementTree as ET
-from datetime import datetime
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+from common import ROOT, print_table, reachable, run_robot, test_seconds, write_results
+
 sys.path.insert(0, str(ROOT / "libraries"))
 
-from Seamline.engine.sql import open_database  # noqa: E402
+from Seamline.engine.sql import open_database
 
 QUERIES = 1000  # keys 1..1000: one query per row
 ROUNDS = 5
@@ -87,37 +82,13 @@ def suite(tool: str, dialect: str, url: str, path: str, table: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_seconds(output: Path) -> float:
-    test = ET.parse(output).getroot().find(".//test")
-    assert test is not None
-    status = test.find("status")
-    assert status is not None and status.get("status") == "PASS", ET.tostring(status or test)[:500]
-    if status.get("elapsed") is not None:
-        return float(status.get("elapsed", "0"))
-    fmt = "%Y%m%d %H:%M:%S.%f"
-    start = datetime.strptime(status.get("starttime", ""), fmt)
-    return (datetime.strptime(status.get("endtime", ""), fmt) - start).total_seconds()
-
-
 def run_tool(workdir: Path, tool: str, dialect: str, url: str, path: str, table: str, round_no: int) -> float:
     name = f"{dialect}-{tool.split()[0].lower()}-{round_no}"
     robot_file = workdir / f"{name}.robot"
     robot_file.write_text(suite(tool, dialect, url, path, table), encoding="utf-8")
     output = workdir / f"{name}.xml"
-    command = [sys.executable, "-m", "robot", "--output", str(output), "--log", "NONE", "--report", "NONE"]
-    command += ["--pythonpath", str(workdir), "--pythonpath", str(ROOT / "libraries"), "--console", "none"]
-    run = subprocess.run([*command, str(robot_file)], capture_output=True, text=True, timeout=300, check=False)
-    if run.returncode != 0:
-        raise RuntimeError(f"{tool} on {dialect} failed:\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
-    return test_seconds(output)
-
-
-def postgres_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
+    run_robot(f"{tool} on {dialect}", robot_file, output=output)
+    return test_seconds(output)["Primary Key Queries"]
 
 
 def main() -> int:
@@ -127,7 +98,7 @@ def main() -> int:
         workdir = Path(tmp)
         (workdir / "BareDriver.py").write_text(BARE_LIBRARY, encoding="utf-8")
         targets = [("sqlite", f"sqlite:///{workdir}/bench.db", str(workdir / "bench.db"))]
-        if postgres_reachable():
+        if reachable(5432):
             targets.append(("postgresql", POSTGRES_URL, ""))
         else:
             notes.append("PostgreSQL not reachable at 127.0.0.1:5432: SQLite only")
@@ -164,12 +135,16 @@ def main() -> int:
         "every tool pays Robot's per-keyword cost and the same FOR loop"
     )
     result = {"benchmark": "database", "rows": rows, "notes": notes}
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
-    (results / "database.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"{'database':<11} {'tool':<32} {'per op ms':>10} {'x floor':>8}")
-    for row in rows:
-        print(f"{row['database']:<11} {row['tool']:<32} {row['per_op_ms']:>10.4f} {row['ratio_to_floor']:>8.3f}")
+    write_results("database", result)
+    print_table(
+        rows,
+        [
+            ("database", "database", "<11"),
+            ("tool", "tool", "<32"),
+            ("per op ms", "per_op_ms", ">10.4f"),
+            ("x floor", "ratio_to_floor", ">8.3f"),
+        ],
+    )
     return 0
 
 

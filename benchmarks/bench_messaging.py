@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import uuid
@@ -27,9 +25,8 @@ from contextlib import closing
 from pathlib import Path
 
 import pika
+from common import print_table, reachable, run_robot, write_results
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 MESSAGES = 1000
 RABBITMQ_URL = os.environ.get("SEAMLINE_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 OUTBOX_DDL = (
@@ -154,25 +151,15 @@ def run_tool(workdir: Path, tool: str, transport: str, target: str, exchange: st
     latencies = workdir / f"{name}.json"
     robot_file = workdir / f"{name}.robot"
     robot_file.write_text(suite(tool, transport, target, exchange, latencies), encoding="utf-8")
-    command = [sys.executable, "-m", "robot", "--output", "NONE", "--log", "NONE", "--report", "NONE"]
-    command += ["--pythonpath", str(workdir), "--pythonpath", str(ROOT / "libraries"), "--console", "none"]
-    run = subprocess.run([*command, str(robot_file)], capture_output=True, text=True, timeout=300, check=False)
-    if run.returncode != 0 or not latencies.exists():
-        raise RuntimeError(f"{tool} on {transport} failed:\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
+    run_robot(f"{tool} on {transport}", robot_file, output=None)
+    if not latencies.exists():
+        raise RuntimeError(f"{tool} on {transport} saved no latencies")
     return [seconds * 1000 for seconds in json.loads(latencies.read_text())]
 
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def rabbitmq_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5672), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def main() -> int:
@@ -188,7 +175,7 @@ def main() -> int:
         targets = [("outbox (SQLite)", "outbox", str(outbox), "")]
         exchange = f"seamline.bench.{uuid.uuid4().hex[:8]}"
         admin = None
-        if rabbitmq_reachable():
+        if reachable(5672):
             admin = pika.BlockingConnection(pika.URLParameters(RABBITMQ_URL))
             admin.channel().exchange_declare(exchange, "topic", auto_delete=False)
             targets.append(("RabbitMQ", "amqp", RABBITMQ_URL, exchange))
@@ -220,15 +207,17 @@ def main() -> int:
         "per-keyword cost; the raw outbox consumer polls every 20 ms like Seamline's outbox capture"
     )
     result = {"benchmark": "messaging", "rows": rows, "notes": notes}
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
-    (results / "messaging.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"{'transport':<16} {'tool':<32} {'median ms':>10} {'p99 ms':>8} {'x floor':>8}")
-    for row in rows:
-        print(
-            f"{row['transport']:<16} {row['tool']:<32} {row['per_op_ms']:>10.3f} {row['p99_ms']:>8.3f} "
-            f"{row['ratio_to_floor']:>8.3f}"
-        )
+    write_results("messaging", result)
+    print_table(
+        rows,
+        [
+            ("transport", "transport", "<16"),
+            ("tool", "tool", "<32"),
+            ("median ms", "per_op_ms", ">10.3f"),
+            ("p99 ms", "p99_ms", ">8.3f"),
+            ("x floor", "ratio_to_floor", ">8.3f"),
+        ],
+    )
     return 0
 
 

@@ -8,17 +8,13 @@ as the floor. Writes a settlement batch of DETAILS records, runs each keyword RO
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
 
-from robot.api import ExecutionResult
+from common import print_table, run_robot, test_seconds, write_results
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = Path(__file__).parent / "results" / "records.json"
 DETAILS = 1000
 ROUNDS = 20
 
@@ -127,15 +123,8 @@ def main() -> int:
         (work / "HandSlicer.py").write_text(textwrap.dedent(HAND_SLICER))
         suite = work / "records_bench.robot"
         suite.write_text(SUITE.format(batch=batch, out=work / "out.dat", rounds=ROUNDS))
-        command = [sys.executable, "-m", "robot", "--outputdir", str(work), "--log", "NONE", "--report", "NONE"]
-        command += ["--pythonpath", str(work), str(suite)]
-        run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
-        if run.returncode != 0:
-            print(run.stdout[-3000:], run.stderr[-2000:])
-            return 1
-        tests = {
-            test.name: test.elapsed_time.total_seconds() for test in ExecutionResult(work / "output.xml").suite.tests
-        }
+        run_robot("records benchmark", suite, output=work / "output.xml", timeout=600)
+        tests = test_seconds(work / "output.xml")
     per_op = {name: seconds / ROUNDS * 1000 for name, seconds in tests.items()}
     floors = {"read": per_op["Hand-written slicer: read"], "write": per_op["Hand-written slicer: write"]}
     rows = []
@@ -150,17 +139,22 @@ def main() -> int:
                 "records_per_s": round((DETAILS + 2) / ms * 1000),
             }
         )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     notes = (
         f"{DETAILS + 2} fixed-width records (80 characters) per file, {ROUNDS} rounds per keyword, all via robot. "
         "Floor per operation = hand-written slicer (hard-coded slices, no validation). Seamline checks every "
         "field, filler and record length and logs an HTML table of the first records; Batch Should Be Valid "
         "adds the trailer checks. 'Get Binary File' reads the bytes only."
     )
-    RESULTS.write_text(json.dumps({"benchmark": "records", "rows": rows, "notes": notes}, indent=1) + "\n")
-    print(f"{'tool':36} {'per op ms':>10} {'x floor':>8} {'records/s':>10}")
-    for row in rows:
-        print(f"{row['tool']:36} {row['per_op_ms']:>10} {row['ratio_to_floor']:>8} {row['records_per_s']:>10}")
+    write_results("records", {"benchmark": "records", "rows": rows, "notes": notes}, indent=1)
+    print_table(
+        rows,
+        [
+            ("tool", "tool", "<36"),
+            ("per op ms", "per_op_ms", ">10"),
+            ("x floor", "ratio_to_floor", ">8"),
+            ("records/s", "records_per_s", ">10"),
+        ],
+    )
     return 0
 
 

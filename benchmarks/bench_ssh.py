@@ -12,19 +12,16 @@ Writes benchmarks/results/ssh.json and prints a table. Runs alone: .venv/bin/pyt
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+from common import ROOT, print_table, run_robot, test_seconds, write_results
+
 sys.path.insert(0, str(ROOT / "tests"))
 
-from sshd import RunningSshd, start_sshd  # noqa: E402
+from sshd import RunningSshd, start_sshd
 
 COMMANDS = 100
 LOGINS = 5
@@ -115,17 +112,6 @@ def suite(tool: str, remote: str, local: str, copy: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_seconds(output: Path) -> dict[str, float]:
-    seconds = {}
-    for test in ET.parse(output).getroot().iter("test"):
-        status = test.find("status")
-        assert status is not None
-        if status.get("status") != "PASS":
-            raise RuntimeError(f"{test.get('name')} failed: {status.text}")
-        seconds[test.get("name", "")] = float(status.get("elapsed", "0"))
-    return seconds
-
-
 def run_tool(workdir: Path, server: RunningSshd, tool: str, round_no: int) -> dict[str, float]:
     name = f"{tool.split()[0].lower()}-{round_no}"
     robot_file = workdir / f"{name}.robot"
@@ -139,14 +125,8 @@ def run_tool(workdir: Path, server: RunningSshd, tool: str, round_no: int) -> di
         "PASSWORD": server.password,
         "KNOWN": str(server.known_hosts),
     }
-    command = [sys.executable, "-m", "robot", "--output", str(output), "--log", "NONE", "--report", "NONE"]
-    command += ["--outputdir", str(workdir), "--pythonpath", str(workdir), "--pythonpath", str(ROOT / "libraries")]
-    command += ["--console", "none"]
-    for key, value in variables.items():
-        command += ["--variable", f"{key}:{value}"]
-    run = subprocess.run([*command, str(robot_file)], capture_output=True, text=True, timeout=300, check=False)
-    if run.returncode != 0:
-        raise RuntimeError(f"{tool} failed:\n{run.stdout[-2000:]}{run.stderr[-2000:]}\n{test_seconds(output)}")
+    options = [option for key, value in variables.items() for option in ("--variable", f"{key}:{value}")]
+    run_robot(tool, robot_file, *options, output=output)
     return test_seconds(output)
 
 
@@ -183,14 +163,17 @@ def main() -> int:
         "Seamline verifies the host key against known_hosts; SSHLibrary and raw paramiko auto-add it",
     ]
     result = {"benchmark": "ssh", "rows": rows, "notes": notes}
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "ssh.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"{'operation':<20} {'tool':<32} {'per op ms':>10} {'x floor':>8} {'x SSHLibrary':>13}")
-    for row in rows:
-        print(
-            f"{row['operation']:<20} {row['tool']:<32} {row['per_op_ms']:>10.3f} {row['ratio_to_floor']:>8.3f} "
-            f"{row['ratio_to_sshlibrary']:>13.3f}"
-        )
+    write_results("ssh", result)
+    print_table(
+        rows,
+        [
+            ("operation", "operation", "<20"),
+            ("tool", "tool", "<32"),
+            ("per op ms", "per_op_ms", ">10.3f"),
+            ("x floor", "ratio_to_floor", ">8.3f"),
+            ("x SSHLibrary", "ratio_to_sshlibrary", ">13.3f"),
+        ],
+    )
     return 0
 
 
