@@ -9,6 +9,7 @@ from .timeline import Span
 ROW_HEIGHT = 18
 LABEL_WIDTH = 260
 BAR_WIDTH = 520
+DURATION_LABEL_WIDTH = 60
 COLOURS = {True: "#4c9a2a", False: "#c0392b"}
 
 
@@ -18,10 +19,10 @@ def render_waterfall(spans: list[Span], title: str = "Timeline") -> str:
         return f"<p>{escape(title)}: no spans recorded.</p>"
     origin = min(span.start for span in spans)
     total = max(span.end for span in spans) - origin or 1e-6
-    height = ROW_HEIGHT * (len(spans) + 1)
+    height = ROW_HEIGHT * (len(spans) + 1) + 4  # the first row is the time axis
     rows = []
     for index, span in enumerate(spans):
-        y = ROW_HEIGHT * (index + 1)
+        y = ROW_HEIGHT * (index + 2)
         x = LABEL_WIDTH + (span.start - origin) / total * BAR_WIDTH
         width = max(1.0, span.duration / total * BAR_WIDTH)
         label = f"{span.system} {span.operation} {span.target}"
@@ -30,13 +31,17 @@ def render_waterfall(spans: list[Span], title: str = "Timeline") -> str:
         tooltip = f"{span.system} {span.operation} {span.target}: {span.duration * 1000:.1f} ms, {span.outcome}" + (
             f", correlation {span.correlation_id}" if span.correlation_id else ""
         )
+        if x + width + DURATION_LABEL_WIDTH < LABEL_WIDTH + BAR_WIDTH:
+            duration_at = f'x="{x + width + 3:.1f}"'
+        else:  # no room right of a bar that ends near the edge: the label goes left of it
+            duration_at = f'x="{x - 3:.1f}" text-anchor="end"'
         rows.append(
             f"<g><title>{escape(tooltip)}</title>"
             f'<text x="4" y="{y - 5}" font-size="11" font-family="monospace">{escape(label)}</text>'
             f'<rect x="{x:.1f}" y="{y - ROW_HEIGHT + 4}" width="{width:.1f}" height="{ROW_HEIGHT - 6}" '
             f'fill="{COLOURS[span.ok]}"/>'
-            f'<text x="{min(x + width + 3, LABEL_WIDTH + BAR_WIDTH - 40):.1f}" y="{y - 5}" font-size="10" '
-            f'font-family="monospace">{span.duration * 1000:.1f} ms</text></g>'
+            f'<text {duration_at} y="{y - 5}" font-size="10" font-family="monospace">'
+            f"{span.duration * 1000:.1f} ms</text></g>"
         )
     axis = (
         f'<text x="{LABEL_WIDTH}" y="12" font-size="10" font-family="monospace">0 ms</text>'
