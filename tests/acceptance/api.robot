@@ -99,6 +99,29 @@ Calls Without A Session Say Which Keyword Opens One
     ...    HTTP: no 'short-lived' connection (open: *); open one with `Connect To Api`
     ...    Call Api    GET    /get    alias=short-lived
 
+Switch Api Makes Another Session The Current One
+    Connect To Api    ${HTTPBIN}    alias=switch-bin
+    Connect To Api    ${JSON_SERVER}    alias=switch-json
+    Switch Api    switch-bin
+    ${response} =    Call Api    GET    /get
+    Should Be Equal    ${response.url}    ${HTTPBIN}/get
+    [Teardown]    Close Switch Sessions
+
+Switch Api Fails For An Unknown Alias Listing The Open Sessions
+    Connect To Api    ${HTTPBIN}    alias=switch-bin
+    Run Keyword And Expect Error
+    ...    HTTP: no 'switch-bim' connection (open: *switch-bin*); open one with `Connect To Api`
+    ...    Switch Api    switch-bim
+    [Teardown]    Disconnect From Api    switch-bin
+
+Disconnect From Api Fails For An Unknown Alias And Keeps The Session
+    Connect To Api    ${HTTPBIN}    alias=switch-bin
+    Run Keyword And Expect Error
+    ...    HTTP: no 'switch-bim' connection to close (open: *switch-bin*)
+    ...    Disconnect From Api    switch-bim
+    Call Api    GET    /get    alias=switch-bin
+    [Teardown]    Disconnect From Api    switch-bin
+
 Get Response Field Returns The Value Or A Default
     Connect To Api    ${JSON_SERVER}
     ${response} =    Call Api    GET    /orders/7
@@ -231,3 +254,8 @@ Start Test Servers
     VAR    ${JSON_SERVER}    ${json_server}    scope=SUITE    # robocop: off=VAR05
     ${tls_server} =    Start Self Signed Tls Server
     VAR    ${TLS_SERVER}    ${tls_server}    scope=SUITE    # robocop: off=VAR05
+
+Close Switch Sessions
+    [Documentation]    Closes the two sessions the `Switch Api` tests open.
+    Disconnect From Api    switch-bin
+    Disconnect From Api    switch-json

@@ -60,6 +60,11 @@ Stop Capturing Messages Returns What Was Captured
     ...    outbox: no capture started on outbox+sqlite:///*#outbox; start one with `Start Capturing Messages`
     ...    Get Captured Messages
 
+Stop Capturing Messages Fails Without A Capture
+    Run Keyword And Expect Error
+    ...    outbox: no capture started on outbox+sqlite:///*#outbox; start one with `Start Capturing Messages`
+    ...    Stop Capturing Messages
+
 Wait For Message Fails Listing What Arrived
     Start Capturing Messages
     Publish Message    ${EMPTY}    order.created    ${{{"id": "o-7"}}}    correlation_id=cid-7
@@ -177,6 +182,12 @@ Unknown Broker Alias Names The Opener Keyword
     Run Keyword And Expect Error
     ...    messages: no 'nowhere' connection (open: outbox); open one with `Connect To Broker`
     ...    Start Capturing Messages    alias=nowhere
+
+Disconnect From Broker Fails For An Unknown Alias And Keeps The Connection
+    Run Keyword And Expect Error
+    ...    messages: no 'outbx' connection to close (open: outbox)
+    ...    Disconnect From Broker    outbx
+    Start Capturing Messages    alias=outbox
 
 A Missing Outbox Table Fails At Connect
     Run Keyword And Expect Error

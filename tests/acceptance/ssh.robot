@@ -127,6 +127,14 @@ Keywords Without A Connection Name The Opener
     ...    ssh: no open connection (open: none); open one with `Open Ssh Connection`
     ...    Run Remote Command    echo hi
 
+Close Ssh Connection Fails For An Unknown Alias But Not When None Is Open
+    Run Keyword And Expect Error
+    ...    ssh: no 'ledgr' connection to close (open: default)
+    ...    Close Ssh Connection    ledgr
+    Run Remote Command    true
+    Close Ssh Connection
+    Close Ssh Connection
+
 Switch Ssh Connection Picks Another Login
     Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    key_file=${SERVER.key_file}
     ...    known_hosts=${SERVER.known_hosts}    alias=second
@@ -169,6 +177,11 @@ Create And Read Remote File
     Create Remote File    ${DIR}/note.txt    grüße
     ${text} =    Read Remote File    ${DIR}/note.txt
     Should Be Equal    ${text}    grüße
+
+Create Remote File Fails For A Missing Remote Directory
+    Run Keyword And Expect Error
+    ...    SFTP: cannot put ${DIR}/nodir/note.txt on ${TARGET}: no such file or directory
+    ...    Create Remote File    ${DIR}/nodir/note.txt    x
 
 Read Remote File Fails For A Missing File
     Run Keyword And Expect Error

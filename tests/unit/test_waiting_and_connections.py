@@ -66,3 +66,14 @@ def test_missing_connection_names_the_keyword_that_opens_one():
     connections.add("main", object())
     with pytest.raises(SeamError, match=r"no 'other' connection \(open: main\)"):
         connections.get("other")
+
+
+def test_closing_an_unknown_alias_fails_but_closing_with_none_open_does_not():
+    closed = []
+    connections = Connections("SQL", "Connect To Sql", close=closed.append)
+    connections.close()
+    connections.add("main", "conn-main")
+    with pytest.raises(SeamError, match=r"^SQL: no 'mian' connection to close \(open: main\)$"):
+        connections.close("mian")
+    assert closed == []
+    assert connections.get() == "conn-main"

@@ -31,9 +31,10 @@ class Connections(Generic[C]):
     def get(self, alias: str | None = None) -> C:
         name = alias or self.current
         if name is None or name not in self._by_alias:
-            known = ", ".join(sorted(self._by_alias)) or "none"
             wanted = f"'{name}'" if name else "open"
-            raise SeamError(self.seam, f"no {wanted} connection (open: {known}); open one with `{self.opener_keyword}`")
+            raise SeamError(
+                self.seam, f"no {wanted} connection ({self._open_aliases()}); open one with `{self.opener_keyword}`"
+            )
         return self._by_alias[name]
 
     def switch(self, alias: str) -> C:
@@ -42,9 +43,15 @@ class Connections(Generic[C]):
         return connection
 
     def close(self, alias: str | None = None) -> None:
+        """Close `alias` (the current connection by default; nothing open is fine).
+
+        An alias that is not open fails: a misspelt alias would otherwise leave the real connection open.
+        """
         name = alias or self.current
-        if name is None or name not in self._by_alias:
+        if name is None:
             return
+        if name not in self._by_alias:
+            raise SeamError(self.seam, f"no '{name}' connection to close ({self._open_aliases()})")
         connection = self._by_alias.pop(name)
         if self.current == name:
             self.current = next(reversed(self._by_alias), None)
@@ -54,6 +61,9 @@ class Connections(Generic[C]):
     def close_all(self) -> None:
         for alias in list(self._by_alias):
             self.close(alias)
+
+    def _open_aliases(self) -> str:
+        return "open: " + (", ".join(sorted(self._by_alias)) or "none")
 
     def __contains__(self, alias: str) -> bool:
         return alias in self._by_alias

@@ -92,7 +92,9 @@ class ApiKeywords(SeamKeywords):
 
     @keyword
     def disconnect_from_api(self, alias: str | None = None) -> None:
-        """Closes the API session ``alias`` (the current one by default).
+        """Closes the API session ``alias`` (the current one by default; none open is fine).
+
+        Fails, listing the open sessions, when no session has that alias.
 
         | `Disconnect From Api` | orders |
         """

@@ -79,7 +79,9 @@ class MessagingKeywords(SeamKeywords):
 
     @keyword
     def disconnect_from_broker(self, alias: str | None = None) -> None:
-        """Closes broker connection ``alias`` (the current one by default) and its captures.
+        """Closes broker connection ``alias`` (the current one by default; none open is fine) and its captures.
+
+        Fails, listing the open connections, when no connection has that alias.
 
         | `Disconnect From Broker` | rabbit |
         """

@@ -74,7 +74,9 @@ class SshKeywords(SeamKeywords):
 
     @keyword
     def close_ssh_connection(self, alias: str | None = None) -> None:
-        """Closes the current SSH connection, or the one named ``alias``.
+        """Closes the current SSH connection (none open is fine), or the one named ``alias``.
+
+        Fails, listing the open connections, when no connection has that alias.
 
         | `Close Ssh Connection` | alias=ledger |
         """
