@@ -50,6 +50,18 @@ Unknown Alias Names The Opener Keyword
     ...    SQL: no 'reports' connection (open: default); open one with `Connect To Sql`
     ...    Query Rows    SELECT 1    alias=reports
 
+Switch Sql Connection Fails For An Unknown Alias
+    Run Keyword And Expect Error
+    ...    SQL: no 'reprots' connection (open: default); open one with `Connect To Sql`
+    ...    Switch Sql Connection    reprots
+    Query Rows    SELECT 1
+
+Disconnect From Sql Fails For An Unknown Alias And Keeps The Connection
+    Run Keyword And Expect Error
+    ...    SQL: no 'defualt' connection to close (open: default)
+    ...    Disconnect From Sql    defualt
+    Query Rows    SELECT 1    alias=default
+
 Row Should Exist Returns The Row
     ${row} =    Row Should Exist    people    name=Ada    status=NEW
     Should Be Equal    ${row}[id]    ${1}
@@ -143,6 +155,20 @@ Changes In Ignored Columns Do Not Count
     ${changes} =    Table Changes Since    ${before}
     Should Be Equal    ${changes}[summary]    0 inserted, 1 updated, 0 deleted
     [Teardown]    Reset People
+
+Table Changes Since Needs A Snapshot
+    Run Keyword And Expect Error
+    ...    SQL: expected a snapshot from `Take Table Snapshot`, got str 'people'
+    ...    Table Changes Since    people
+
+Table Changes Since Reads The Snapshot's Own Connection
+    Connect To Sql    ${DB_URL}    alias=snapshots
+    Switch Sql Connection    default
+    ${before} =    Take Table Snapshot    people    alias=snapshots
+    Disconnect From Sql    snapshots
+    Run Keyword And Expect Error
+    ...    SQL: no 'snapshots' connection (open: default); open one with `Connect To Sql`
+    ...    Table Changes Since    ${before}
 
 Snapshot With A Key That Is Not Unique Fails
     Run Keyword And Expect Error

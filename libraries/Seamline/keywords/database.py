@@ -83,7 +83,9 @@ class DatabaseKeywords(SeamKeywords):
 
     @keyword
     def disconnect_from_sql(self, alias: str | None = None) -> None:
-        """Closes the SQL connection ``alias`` (the current one by default).
+        """Closes the SQL connection ``alias`` (the current one by default; none open is fine).
+
+        Fails, listing the open connections, when no connection has that alias.
 
         | `Disconnect From Sql` | reporting |
         """
@@ -224,7 +226,7 @@ class DatabaseKeywords(SeamKeywords):
             database,
             "snapshot",
             table,
-            lambda: take_snapshot(database, table, key_columns, criteria, self.databases.current),
+            lambda: take_snapshot(database, table, key_columns, criteria, alias or self.databases.current),
         )
         self.info(f"Took {snapshot}.")
         return snapshot
@@ -336,6 +338,11 @@ class DatabaseKeywords(SeamKeywords):
         return self.databases.get(alias)
 
     def _changes(self, snapshot: TableSnapshot, ignore: str | list[str]) -> TableChanges:
+        if not isinstance(snapshot, TableSnapshot):
+            given = self.cut(repr(self.masker.data(snapshot)), 80)
+            raise SeamError(
+                "SQL", f"expected a snapshot from `Take Table Snapshot`, got {type(snapshot).__name__} {given}"
+            )
         database = self._database(snapshot.alias)
         columns = column_names(ignore)
         return self._timed(database, "changes", snapshot.table, lambda: changes_since(database, snapshot, columns))
