@@ -123,6 +123,14 @@ Compare Schemas Classifies Each Change
     ${none} =    Compare Schemas    order.v1    ${SCHEMAS}/order.v1.json
     Should Be Empty    ${none}
 
+Compare Schemas Fails For An Unknown Or Invalid Schema
+    Run Keyword And Expect Error
+    ...    Schema: no schema named 'order.v3' (loaded: common, envelope.v1, error.v1, *); load it with `Load Schemas`
+    ...    Compare Schemas    order.v1    order.v3
+    Run Keyword And Expect Error
+    ...    Schema: the given schema is not a valid JSON Schema: 'objekt' is not valid under any of the given schemas at $.type
+    ...    Compare Schemas    order.v1    {"type": "objekt"}
+
 Schema Change Should Be Compatible Lists The Breaking Changes
     Schema Change Should Be Compatible    order.v1    order.v1
     Schema Change Should Be Compatible    {"type": "integer"}    {"type": "number"}

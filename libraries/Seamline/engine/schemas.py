@@ -92,13 +92,7 @@ class SchemaRegistry:
 
     def check(self, name: str) -> None:
         """Fail when schema `name` is not a valid JSON Schema, naming where."""
-        schema = self.get(name)
-        validator_class = validators.validator_for(schema, default=validators.Draft202012Validator)
-        try:
-            validator_class.check_schema(schema)
-        except SchemaError as error:
-            where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-            raise SeamError("Schema", f"'{name}' is not a valid JSON Schema: {error.message} at {where}") from None
+        check_schema(self.get(name), f"'{name}'")
 
     def get(self, name: str) -> dict[str, Any]:
         """The schema called `name` (file stem, file name or `$id`)."""
@@ -114,6 +108,7 @@ class SchemaRegistry:
         """A schema given by name, as a dictionary or JSON text, or as a path to a file."""
         schema = inline(schema)
         if isinstance(schema, Mapping):
+            check_schema(schema, "the given schema")
             return dict(schema)
         text = str(schema)
         if text in self._by_name:
@@ -146,11 +141,6 @@ class SchemaRegistry:
         if key is not None and key in self._validators:
             return self._validators[key]
         validator_class = validators.validator_for(schema, default=validators.Draft202012Validator)
-        if key is None:
-            try:
-                validator_class.check_schema(schema)
-            except SchemaError as error:
-                raise SeamError("Schema", f"the given schema is not a valid JSON Schema: {error.message}") from None
         base_uri = self._base_uris.get(key or "")
         if base_uri and "$id" not in schema:
             # Relative $refs resolve against the file the schema came from.
@@ -159,6 +149,16 @@ class SchemaRegistry:
         if key is not None:
             self._validators[key] = validator
         return validator
+
+
+def check_schema(schema: Mapping[str, Any], label: str) -> None:
+    """Fail when `schema` (called `label` in the message) is not a valid JSON Schema, naming where."""
+    validator_class = validators.validator_for(schema, default=validators.Draft202012Validator)
+    try:
+        validator_class.check_schema(schema)
+    except SchemaError as error:
+        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        raise SeamError("Schema", f"{label} is not a valid JSON Schema: {error.message} at {where}") from None
 
 
 def inline(schema: Any) -> Any:
