@@ -8,8 +8,6 @@ Library           Seamline
 Suite Setup       Create People Table
 Suite Teardown    Disconnect From Sql    default
 
-                  [Documentation]    Connects to a new SQLite file and creates the ``people`` table the tests read.
-
 
 *** Variables ***
 ${DB_FILE}    ${TEMPDIR}/seamline-acceptance-${{uuid.uuid4().hex[:8]}}.db

@@ -12,9 +12,6 @@ Suite Teardown    Drop Users With Passwords
 
 Test Tags         db
 
-                  [Documentation]    Two MariaDB users: one whose password is a Secret, one whose password is in a URL.
-                  [Documentation]    Removes the users `Create Users With Passwords` made.
-
 
 *** Variables ***
 ${DB_PASSWORD: Secret}            %{SEAMLINE_DB_CANARY_PASSWORD=db-canary-pw-5a1c}
