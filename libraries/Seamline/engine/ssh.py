@@ -246,9 +246,13 @@ class KnownHosts:
 
 
 def _handshake(transport: paramiko.Transport, host: str, port: int, timeout: float) -> None:
+    started = time.monotonic()
     try:
         transport.start_client(timeout=timeout)
     except (paramiko.SSHException, OSError, EOFError) as error:
+        # paramiko's banner timeout (the same length) can fire before start_client's own: still a timeout.
+        if time.monotonic() - started >= timeout * 0.9:
+            raise SeamError("SSH", f"no SSH handshake with {host}:{port} within {_seconds(timeout)}") from None
         raise SeamError("SSH", f"SSH handshake with {host}:{port} failed: {error}") from None
     # start_client returns quietly when its timeout passes: the key exchange may not be done.
     if not transport.initial_kex_done:
