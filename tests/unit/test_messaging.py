@@ -18,7 +18,6 @@ from Seamline.engine.messaging import (
     new_envelope,
     occurred_epoch,
     parse_message,
-    selector,
     topic_matches,
 )
 from Seamline.engine.outbox import iso_utc, row_message, split_outbox_url
@@ -205,11 +204,3 @@ def test_timestamps_of_every_database_read_as_utc_iso() -> None:
     assert iso_utc(aware) == "2026-01-02T03:04:05Z"
     assert iso_utc(aware.replace(tzinfo=None)) == "2026-01-02T03:04:05Z"
     assert iso_utc("2026-01-02T03:04:05+00:00") == "2026-01-02T03:04:05Z"
-
-
-@pytest.mark.parametrize("path", ["payload.id", "payload.items", "payload.missing", "type", "payload.id.deeper"])
-def test_plain_paths_select_what_jsonpath_selects(path: str) -> None:
-    from Seamline.engine.jsonpath import find_all
-
-    data = message(id="o-1", items=[{"sku": "A"}])
-    assert selector(path)(data) == find_all(data, path)

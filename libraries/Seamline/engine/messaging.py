@@ -7,7 +7,6 @@ receive into `Message`s; everything a test asserts about messages lives here, th
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from abc import ABC, abstractmethod
@@ -17,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from .errors import SeamError
-from .jsonpath import compile_path
+from .jsonpath import selector
 from .timeline import Timeline
 from .waiting import WaitTimedOut, poll
 
@@ -167,26 +166,6 @@ def matches(message: Message, message_type: str | None, pairs: Mapping[str, Any]
 def data_matches(data: Any, pairs: Mapping[str, Any]) -> bool:
     """True when every JSONPath in `pairs` selects a value equal, as text, to the expected one."""
     return Criteria(None, pairs)(data)
-
-
-_PLAIN_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
-
-
-def selector(path: str) -> Callable[[Any], list[Any]]:
-    """A function giving the values `path` selects in some data (an invalid path fails here, once)."""
-    if not _PLAIN_PATH.match(path):
-        compiled = compile_path(path)
-        return lambda data: [match.value for match in compiled.find(data)]
-    keys = path.split(".")
-
-    def walk(data: Any) -> list[Any]:
-        for key in keys:
-            if not isinstance(data, Mapping) or key not in data:
-                return []
-            data = data[key]
-        return [data]
-
-    return walk
 
 
 def _as_text(value: Any) -> str:
