@@ -60,6 +60,11 @@ _JSONISH_FIELD = re.compile(
 )
 
 
+def mask_url_passwords(text: str) -> str:
+    """`text` with the password of every `scheme://user:password@` URL in it masked."""
+    return _URL_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
+
+
 def is_secret(value: Any) -> bool:
     """True for a Robot Framework `Secret` (duck-typed: the engine does not import robot)."""
     return type(value).__name__ == "Secret" and hasattr(value, "value")
@@ -137,7 +142,7 @@ class Masker:
         # Each pattern runs only when its tell-tale substring is there: most log lines have none.
         lowered = masked.lower()
         if "://" in masked and "@" in masked:
-            masked = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", masked)
+            masked = mask_url_passwords(masked)
         if any(header in lowered for header in SECRET_HEADERS):
             masked = _HEADER_LINE.sub(lambda m: f"{m['key']}{MASK}", masked)
         if any(part in lowered for part in SECRET_FIELD_PARTS):

@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .errors import SeamError
+from .masking import mask_url_passwords
 
 SEAM = "SQL"
 DIALECTS = {
@@ -80,7 +81,7 @@ def parse_url(url: str) -> DatabaseUrl:
     if dialect is None:
         raise SeamError(
             SEAM,
-            f"unsupported database URL '{_mask_url(url)}': expected sqlite:///path, "
+            f"unsupported database URL '{mask_url_passwords(url)}': expected sqlite:///path, "
             "postgresql://user@host:port/db or mysql://user@host:port/db",
         )
     if dialect == "sqlite":
@@ -90,7 +91,7 @@ def parse_url(url: str) -> DatabaseUrl:
     try:
         port = parts.port
     except ValueError:
-        raise SeamError(SEAM, f"database URL '{_mask_url(url)}' has an invalid port") from None
+        raise SeamError(SEAM, f"database URL '{mask_url_passwords(url)}' has an invalid port") from None
     return DatabaseUrl(
         dialect=dialect,
         host=parts.hostname or "127.0.0.1",
@@ -99,12 +100,8 @@ def parse_url(url: str) -> DatabaseUrl:
         password=unquote(parts.password) if parts.password else None,
         database=unquote(parts.path.lstrip("/")),
         options=dict(parse_qsl(parts.query)),
-        display=_mask_url(url),
+        display=mask_url_passwords(url),
     )
-
-
-def _mask_url(url: str) -> str:
-    return re.sub(r"(://[^:/@\s]*):[^@/\s]+@", r"\1:***@", url)
 
 
 def quote_identifier(name: str, dialect: str) -> str:
