@@ -20,7 +20,7 @@ from common import ROOT, print_table, reachable, run_robot, test_seconds, write_
 
 sys.path.insert(0, str(ROOT / "libraries"))
 
-from Seamline.engine.sql import open_database
+from Seamline.engine.database.sql import open_database
 
 QUERIES = 1000  # keys 1..1000: one query per row
 ROUNDS = 5

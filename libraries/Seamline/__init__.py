@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from robot.api import logger
-from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from robotlibcore import DynamicCore
 
 from .engine.context import SeamContext
@@ -22,6 +18,7 @@ from .keywords.schema import SchemaKeywords
 from .keywords.services import ServiceKeywords
 from .keywords.ssh import SshKeywords
 from .keywords.trace import TraceKeywords
+from .listener import SeamListener
 
 __version__ = "0.1.0"
 
@@ -99,14 +96,13 @@ class Seamline(DynamicCore):
     """
 
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
-    ROBOT_LISTENER_API_VERSION = 3
     __version__ = __version__
 
     def __init__(self, timeout: timedelta = timedelta(seconds=10), body_log_limit: int = 2000):
         """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies."""
         self.ctx = SeamContext(timeout=timeout.total_seconds(), body_log_limit=body_log_limit)
         self.services = ServiceKeywords(self.ctx)
-        self.ROBOT_LIBRARY_LISTENER = self
+        self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services)
         keyword_classes = (
             ApiKeywords,
             SchemaKeywords,
@@ -124,46 +120,8 @@ class Seamline(DynamicCore):
         except (SeamError, AssertionError) as error:
             raise SeamFailure(self.ctx.masker.text(str(error))) from None
 
-    # Listener: each test gets its own timeline and cleanup scope.
-    def start_suite(self, data: Any, result: Any) -> None:
-        self.ctx.enter_scope()
-
-    def start_test(self, data: Any, result: Any) -> None:
-        self.ctx.timeline.clear()
-        self.ctx.enter_scope()
-
-    def end_test(self, data: Any, result: Any) -> None:
-        self._run_cleanups(f"test '{result.name}'")
-        self.ctx.finished_spans.append((result.longname, self.ctx.timeline.clear()))
-
-    def end_suite(self, data: Any, result: Any) -> None:
-        self._run_cleanups(f"suite '{result.name}'")
-
-    def log_message(self, message: Any) -> None:
-        """The safety net: every message of the run (TRACE arguments included) passes the masker."""
-        message.message = self.ctx.masker.text(message.message)
-
-    def close(self) -> None:
-        self.services.stop_all_services()
-        self.ctx.close()
-        self._write_metrics()
-
-    def _run_cleanups(self, scope: str) -> None:
-        for cleanup, error in self.ctx.exit_scope():
-            logger.warn(self.ctx.masker.text(f"Cleanup '{cleanup.description}' of {scope} failed: {error}"))
-
-    def _write_metrics(self) -> None:
-        try:
-            output_dir = BuiltIn().get_variable_value("${OUTPUT DIR}")
-        except RobotNotRunningError:
-            return
-        if not output_dir or not (self.ctx.finished_spans or self.ctx.metrics):
-            return
-        metrics = {
-            "tests": [
-                {"test": name, "spans": [span.to_dict() for span in spans]} for name, spans in self.ctx.finished_spans
-            ],
-            **self.ctx.metrics,
-        }
-        text = self.ctx.masker.text(json.dumps(metrics, indent=1, default=str))
-        Path(output_dir, "seamline-metrics.json").write_text(text, encoding="utf-8")
+    def get_keyword_tags(self, name: str) -> list[str]:
+        """A keyword's own tags plus its seam's (`SEAM` of its class), by which libdoc groups keywords."""
+        tags = list(super().get_keyword_tags(name))
+        seam = getattr(getattr(self.keywords[name], "__self__", None), "SEAM", None)
+        return [seam, *tags] if seam and seam not in tags else tags

@@ -17,8 +17,8 @@ from decimal import Decimal
 import pytest
 
 from Seamline.engine.context import SeamContext
+from Seamline.engine.database.sql import open_database
 from Seamline.engine.errors import SeamError
-from Seamline.engine.sql import open_database
 from Seamline.keywords.database import DatabaseKeywords
 
 

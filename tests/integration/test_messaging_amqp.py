@@ -11,9 +11,9 @@ import pika
 import pytest
 from pika.exceptions import ChannelClosedByBroker
 
-from Seamline.engine.amqp import AmqpBroker
 from Seamline.engine.errors import SeamError
-from Seamline.engine.messaging import new_envelope
+from Seamline.engine.messaging.amqp import AmqpBroker
+from Seamline.engine.messaging.broker import new_envelope
 from Seamline.engine.timeline import Timeline
 
 

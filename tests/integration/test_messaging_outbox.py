@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from Seamline.engine.database.sql import Database, open_database
 from Seamline.engine.errors import SeamError
-from Seamline.engine.messaging import new_envelope
-from Seamline.engine.outbox import OutboxBroker, read_dead_letters
-from Seamline.engine.sql import Database, open_database
+from Seamline.engine.messaging.broker import new_envelope
+from Seamline.engine.messaging.outbox import OutboxBroker, read_dead_letters
 from Seamline.engine.timeline import Timeline
 
 # orderflow's outbox and dead_letters columns, in each dialect.

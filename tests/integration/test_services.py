@@ -8,7 +8,7 @@ import psutil
 import pytest
 
 from Seamline.engine.errors import SeamError
-from Seamline.engine.services import Readiness, ServiceManager
+from Seamline.engine.services.process import Readiness, ServiceManager
 
 HTTP_SERVER = [sys.executable, "-m", "http.server", "{port}", "--bind", "127.0.0.1"]
 

@@ -15,9 +15,9 @@ import paramiko
 import pytest
 
 from orderflow.ledger.batch import Batch, Detail, encode_batch
-from Seamline.engine import sftp
 from Seamline.engine.errors import SeamError
-from Seamline.engine.ssh import SshConnection, connect
+from Seamline.engine.ssh import sftp
+from Seamline.engine.ssh.client import SshConnection, connect
 from Seamline.engine.waiting import poll
 
 PASSWORD = "ledger-test-pw-42"

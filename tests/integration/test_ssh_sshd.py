@@ -13,9 +13,9 @@ import pytest
 from servers import absence_reason, required
 from sshd import RunningSshd, start_sshd
 
-from Seamline.engine import sftp
 from Seamline.engine.errors import SeamError
-from Seamline.engine.ssh import SshConnection, check_rc, connect
+from Seamline.engine.ssh import sftp
+from Seamline.engine.ssh.client import SshConnection, check_rc, connect
 from Seamline.engine.timeline import Timeline
 
 

@@ -8,8 +8,7 @@ import re
 import pytest
 import requests
 
-from Seamline.engine.errors import SeamError
-from Seamline.engine.http import (
+from Seamline.engine.api.session import (
     ApiSession,
     ExpectedStatus,
     auth_headers,
@@ -19,6 +18,7 @@ from Seamline.engine.http import (
     same_value,
     server_timing,
 )
+from Seamline.engine.errors import SeamError
 from Seamline.engine.masking import Masker
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from Seamline.engine.errors import SeamError
-from Seamline.engine.messaging import (
+from Seamline.engine.messaging.broker import (
     Capture,
     Message,
     correlation_flow,
@@ -20,7 +20,7 @@ from Seamline.engine.messaging import (
     parse_message,
     topic_matches,
 )
-from Seamline.engine.outbox import iso_utc, row_message, split_outbox_url
+from Seamline.engine.messaging.outbox import iso_utc, row_message, split_outbox_url
 from Seamline.engine.timeline import Timeline
 
 

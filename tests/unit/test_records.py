@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from Seamline.engine.errors import SeamError
-from Seamline.engine.layouts import build_layout
-from Seamline.engine.records import (
+from Seamline.engine.records.batch import (
     find_layout,
     find_records,
     format_records,
@@ -16,6 +15,7 @@ from Seamline.engine.records import (
     parse_records,
     validate_batch,
 )
+from Seamline.engine.records.layouts import build_layout
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "resources" / "layouts"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from Seamline.engine.errors import SeamError
-from Seamline.engine.layouts import build_layout, load_layout
+from Seamline.engine.records.layouts import build_layout, load_layout
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "resources" / "layouts"
 

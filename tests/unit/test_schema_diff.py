@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from Seamline.engine.schema_diff import compare
-from Seamline.engine.schemas import SchemaRegistry
+from Seamline.engine.schema.diff import compare
+from Seamline.engine.schema.registry import SchemaRegistry
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "resources" / "schemas"
 

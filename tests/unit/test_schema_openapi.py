@@ -7,7 +7,7 @@ import json
 import pytest
 
 from Seamline.engine.errors import SeamError
-from Seamline.engine.openapi import OpenApiSpec
+from Seamline.engine.schema.openapi import OpenApiSpec
 
 SPEC = {
     "openapi": "3.1.0",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from Seamline.engine.errors import SeamError
-from Seamline.engine.schemas import SchemaRegistry
+from Seamline.engine.schema.registry import SchemaRegistry
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "resources" / "schemas"
 

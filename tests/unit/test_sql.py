@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
+from Seamline.engine.database.sql import open_database, parse_url, quote_identifier, translate_placeholders
 from Seamline.engine.errors import SeamError
-from Seamline.engine.sql import open_database, parse_url, quote_identifier, translate_placeholders
 
 
 def test_postgresql_url_parts_and_masked_display():

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from Seamline.engine.compare import compare_row, values_equal
+from Seamline.engine.database.rows import compare_row
+from Seamline.engine.database.sql import open_database
+from Seamline.engine.database.tables import changes_since, closest_rows, delete_rows, select_rows, take_snapshot
 from Seamline.engine.errors import SeamError
-from Seamline.engine.sql import open_database
-from Seamline.engine.tables import changes_since, closest_rows, delete_rows, select_rows, take_snapshot
+from Seamline.engine.values import values_equal
 
 
 @pytest.mark.parametrize(

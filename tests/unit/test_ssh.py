@@ -8,7 +8,7 @@ import paramiko
 import pytest
 
 from Seamline.engine.errors import SeamError
-from Seamline.engine.ssh import CommandResult, KnownHosts, check_rc
+from Seamline.engine.ssh.client import CommandResult, KnownHosts, check_rc
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from Seamline.engine.timeline import Timeline, latency_summary
-from Seamline.engine.waterfall import render_waterfall
+from Seamline.engine.trace.waterfall import render_waterfall
 
 
 def test_span_records_system_operation_target_and_duration():

@@ -9,7 +9,7 @@ from typing import Any
 
 from .connections import Connections
 from .masking import Masker
-from .schemas import SchemaRegistry
+from .schema.registry import SchemaRegistry
 from .timeline import Span, Timeline
 
 log = logging.getLogger(__name__)

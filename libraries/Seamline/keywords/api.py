@@ -13,9 +13,7 @@ from robot.api.types import Secret
 from robot.output.loglevel import LEVELS
 from robot.running.context import EXECUTION_CONTEXTS
 
-from ..engine.context import SeamContext
-from ..engine.errors import SeamError
-from ..engine.http import (
+from ..engine.api.session import (
     CORRELATION_HEADER,
     ApiSession,
     ExpectedStatus,
@@ -24,6 +22,8 @@ from ..engine.http import (
     same_value,
     server_timing,
 )
+from ..engine.context import SeamContext
+from ..engine.errors import SeamError
 from ..engine.jsonpath import find_one
 from ..engine.waiting import WaitStopped, WaitTimedOut, poll
 from .base import SeamKeywords
@@ -44,6 +44,8 @@ def _debug_logged() -> bool:
 
 class ApiKeywords(SeamKeywords):
     """HTTP APIs: sessions, calls, JSON fields, polling and pagination (issue 4)."""
+
+    SEAM = "HTTP"
 
     def __init__(self, ctx: SeamContext):
         super().__init__(ctx)

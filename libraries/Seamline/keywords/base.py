@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from html import escape
-from typing import Any
+from typing import Any, NoReturn
 
 from robot.api import Failure, logger
 from robot.errors import RobotError
 
 from ..engine.context import SeamContext
+from ..engine.errors import SeamError
+from ..engine.values import cut
 
 
 class SeamFailure(Failure, RobotError):
@@ -22,7 +24,13 @@ class SeamFailure(Failure, RobotError):
 
 
 class SeamKeywords:
-    """Gives a keyword class the shared context (masking, timeline, connections, timeouts)."""
+    """Gives a keyword class the shared context (masking, timeline, connections, timeouts).
+
+    `SEAM` names the boundary the class's keywords cross: it starts every failure message of the class
+    and is the tag libdoc groups its keywords under.
+    """
+
+    SEAM = "Seamline"
 
     def __init__(self, ctx: SeamContext):
         self.ctx = ctx
@@ -35,11 +43,18 @@ class SeamKeywords:
     def timeline(self):
         return self.ctx.timeline
 
-    def seconds(self, timeout: timedelta | float | None) -> float:
-        """A keyword's timeout in seconds, the library default when none is given."""
+    def seconds(self, timeout: timedelta | float | None, name: str = "timeout") -> float:
+        """A keyword's timeout in seconds, the library default when none is given; zero or less fails."""
         if timeout is None:
             return self.ctx.timeout
-        return timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
+        seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
+        if seconds <= 0:
+            raise SeamError(self.SEAM, f"{name} must be more than 0 seconds, got {seconds:g}s")
+        return seconds
+
+    def fail(self, message: str, msg: str | None = None) -> NoReturn:
+        """Fail an assertion: `message` under the class's seam, or the user's own `msg` (as BuiltIn's msg=)."""
+        raise SeamError(self.SEAM, message) if not msg else AssertionError(msg)
 
     # Logging: every message passes the masker, whatever its level.
     def info(self, message: Any, html: bool = False) -> None:
@@ -60,10 +75,7 @@ class SeamKeywords:
 
     def cut(self, text: str, limit: int | None = None) -> str:
         """Text cut to the body log limit, saying how much was left out."""
-        limit = self.ctx.body_log_limit if limit is None else limit
-        if limit <= 0 or len(text) <= limit:
-            return text
-        return f"{text[:limit]}… [{len(text) - limit} more characters]"
+        return cut(text, self.ctx.body_log_limit if limit is None else limit)
 
     def format_data(self, data: Any, limit: int | None = None) -> str:
         """JSON-like data masked, pretty-printed and cut for a log or failure message."""

@@ -17,10 +17,9 @@ from typing import Any, TypeVar
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
-from ..engine.compare import compare_row, row_matches
-from ..engine.errors import SeamError
-from ..engine.sql import Database, open_database, quote_identifier
-from ..engine.tables import (
+from ..engine.database.rows import compare_row, row_matches
+from ..engine.database.sql import Database, open_database, quote_identifier
+from ..engine.database.tables import (
     TableChanges,
     TableSnapshot,
     changes_since,
@@ -36,6 +35,7 @@ from ..engine.tables import (
     take_snapshot,
     where_clause,
 )
+from ..engine.errors import SeamError
 from ..engine.waiting import WaitStopped, WaitTimedOut, poll
 from .base import SeamKeywords
 
@@ -46,6 +46,8 @@ STATEMENT_LOG_LIMIT = 300
 
 class DatabaseKeywords(SeamKeywords):
     """SQL databases: queries, rows, waits, snapshots and cleanup (issue 5)."""
+
+    SEAM = "SQL"
 
     @property
     def databases(self):
@@ -226,7 +228,7 @@ class DatabaseKeywords(SeamKeywords):
             database,
             "snapshot",
             table,
-            lambda: take_snapshot(database, table, key_columns, criteria, alias or self.databases.current),
+            lambda: take_snapshot(database, table, key_columns, criteria, alias or self.databases.current_alias),
         )
         self.info(f"Took {snapshot}.")
         return snapshot
@@ -320,7 +322,7 @@ class DatabaseKeywords(SeamKeywords):
         | `Delete Rows On Teardown` | orders | customer=${customer} |
         """
         database = self._database(alias)
-        connection = alias or self.databases.current
+        connection = alias or self.databases.current_alias
         quote_identifier(table, database.dialect)
         where_clause(criteria, database.dialect)  # fail now, not at teardown, on a bad name
         if not criteria:

@@ -8,9 +8,10 @@ from typing import Any
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
-from ..engine.amqp import AmqpBroker
+from ..engine.database.sql import open_database
 from ..engine.errors import SeamError
-from ..engine.messaging import (
+from ..engine.messaging.amqp import AmqpBroker
+from ..engine.messaging.broker import (
     Broker,
     Capture,
     Message,
@@ -21,8 +22,7 @@ from ..engine.messaging import (
     new_envelope,
     topic_matches,
 )
-from ..engine.outbox import OutboxBroker, read_dead_letters
-from ..engine.sql import open_database
+from ..engine.messaging.outbox import OutboxBroker, read_dead_letters
 from ..engine.waiting import WaitTimedOut, poll
 from .base import SeamKeywords
 
@@ -36,6 +36,8 @@ class MessagingKeywords(SeamKeywords):
     table read through SQL (``outbox+sqlite:///orderflow.db#outbox``, ``outbox+postgresql://...``).
     The same keywords work on both, so one suite runs on either transport.
     """
+
+    SEAM = "Messages"
 
     @property
     def brokers(self):

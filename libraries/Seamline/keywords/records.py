@@ -10,11 +10,11 @@ from typing import Any
 
 from robot.api.deco import keyword
 
-from ..engine import records as engine
-from ..engine import sftp
 from ..engine.errors import SeamError
-from ..engine.layouts import RECORD_TYPE_KEY, SEAM, Layout
-from ..engine.ssh import SshConnection
+from ..engine.records import batch as engine
+from ..engine.records.layouts import RECORD_TYPE_KEY, SEAM, Layout
+from ..engine.ssh import sftp
+from ..engine.ssh.client import SshConnection
 from .base import SeamKeywords
 
 # resources/layouts of the working directory (a project's own), then the ones Seamline ships.
@@ -24,6 +24,8 @@ LOGGED_RECORDS = 10
 
 class RecordKeywords(SeamKeywords):
     """Fixed-width and CSV batch records (issue 6)."""
+
+    SEAM = "Records"
 
     def __init__(self, ctx):
         super().__init__(ctx)

@@ -8,11 +8,11 @@ from typing import Any
 import requests
 from robot.api.deco import keyword
 
+from ..engine.api.session import json_body, response_json
 from ..engine.errors import SeamError
-from ..engine.http import json_body, response_json
-from ..engine.openapi import OpenApiSpec, load_spec
-from ..engine.schema_diff import BREAKING, SchemaChange, compare
-from ..engine.schemas import Violation, inline
+from ..engine.schema.diff import BREAKING, SchemaChange, compare
+from ..engine.schema.openapi import OpenApiSpec, load_spec
+from ..engine.schema.registry import Violation, inline
 from .base import SeamKeywords
 
 MAX_LISTED = 50
@@ -20,6 +20,8 @@ MAX_LISTED = 50
 
 class SchemaKeywords(SeamKeywords):
     """JSON Schema, OpenAPI and schema compatibility (issue 4)."""
+
+    SEAM = "Contracts"
 
     def __init__(self, ctx):
         super().__init__(ctx)

@@ -9,11 +9,15 @@ from typing import Any
 from robot.api.deco import keyword
 
 from ..engine.errors import SeamError
-from ..engine.services import ResourceUsage, Service, ServiceManager
+from ..engine.services.process import ResourceUsage, Service, ServiceManager
 from .base import SeamKeywords
 
 
 class ServiceKeywords(SeamKeywords):
+    """Local processes of the system under test: start, readiness, resource usage, stop."""
+
+    SEAM = "Services"
+
     def __init__(self, ctx):
         super().__init__(ctx)
         self.services = ServiceManager()

@@ -8,15 +8,17 @@ from pathlib import Path
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
-from ..engine import sftp
 from ..engine.connections import Connections
 from ..engine.errors import SeamError
-from ..engine.ssh import CommandResult, SshConnection, check_rc, connect
+from ..engine.ssh import sftp
+from ..engine.ssh.client import CommandResult, SshConnection, check_rc, connect
 from .base import SeamKeywords
 
 
 class SshKeywords(SeamKeywords):
     """Legacy systems over SSH and SFTP: commands with real timeouts, atomic uploads, waiting for files."""
+
+    SEAM = "SSH"
 
     @property
     def connections(self) -> Connections[SshConnection]:

@@ -6,11 +6,15 @@ from robot.api.deco import keyword
 
 from ..engine.errors import SeamError
 from ..engine.timeline import Span, latency_summary
-from ..engine.waterfall import render_waterfall
+from ..engine.trace.waterfall import render_waterfall
 from .base import SeamKeywords
 
 
 class TraceKeywords(SeamKeywords):
+    """The timeline: spans of the current test, hop latency and the waterfall."""
+
+    SEAM = "Timeline"
+
     @keyword
     def get_timeline(self, system: str | None = None, operation: str | None = None) -> list[Span]:
         """Returns the spans of the current test, oldest first, optionally of one ``system``/``operation``.

@@ -14,10 +14,10 @@ from contextlib import suppress
 from datetime import datetime, timezone
 from typing import Any
 
-from .errors import SeamError
-from .messaging import Broker, Capture, Message, malformed_message, topic_matches
-from .sql import Database, open_database, quote_identifier
-from .timeline import Timeline
+from ..database.sql import Database, open_database, quote_identifier
+from ..errors import SeamError
+from ..timeline import Timeline
+from .broker import Broker, Capture, Message, malformed_message, topic_matches
 
 SEAM = "outbox"
 COLUMNS = "position, message_id, type, version, occurred_at, correlation_id, payload"

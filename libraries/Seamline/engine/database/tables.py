@@ -10,8 +10,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from .compare import matching_columns, values_equal
-from .errors import SeamError
+from ..errors import SeamError
+from ..values import values_equal
+from .rows import matching_columns
 from .sql import Database, quote_identifier
 
 # Rows read to find those closest to a missing one, and the most a snapshot may hold.

@@ -15,9 +15,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from .errors import SeamError
+from ..errors import SeamError
+from .fields import FieldValueError
 from .layouts import RECORD_TYPE_KEY, SEAM, Layout, LayoutError, RecordSpec, load_layout
-from .record_fields import FieldValueError
 
 Numbered = list[tuple[str, dict[str, Any]]]
 """Records with where each came from (``line 3`` or ``record 3``), for messages."""

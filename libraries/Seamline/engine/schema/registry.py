@@ -15,7 +15,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from .errors import SeamError
+from ..errors import SeamError
 
 SCHEMA_SUFFIXES = (".json", ".yaml", ".yml")
 VALUE_PREVIEW = 80

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .timeline import Span
+from ..timeline import Span
 
 ROW_HEIGHT = 18
 LABEL_WIDTH = 260

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
-from .errors import SeamError
-from .record_fields import FieldSpec, FieldValueError
+from ..errors import SeamError
+from .fields import FieldSpec, FieldValueError
 
 SEAM = "records"
 RECORD_TYPE_KEY = "record_type"

@@ -20,10 +20,10 @@ from typing import IO
 
 import paramiko
 
-from .errors import SeamError
-from .ssh import SshConnection
-from .timeline import Span
-from .waiting import WaitTimedOut, poll
+from ..errors import SeamError
+from ..timeline import Span
+from ..waiting import WaitTimedOut, poll
+from .client import SshConnection
 
 DEFAULT_TIMEOUT = 30.0
 GLOB_CHARACTERS = frozenset("*?[")

@@ -33,8 +33,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from .errors import SeamError
-from .masking import mask_url_passwords
+from ..errors import SeamError
+from ..masking import mask_url_passwords
 
 SEAM = "SQL"
 DIALECTS = {

@@ -15,10 +15,10 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
-from .errors import SeamError
-from .jsonpath import selector
-from .timeline import Timeline
-from .waiting import WaitTimedOut, poll
+from ..errors import SeamError
+from ..jsonpath import selector
+from ..timeline import Timeline
+from ..waiting import WaitTimedOut, poll
 
 ENVELOPE_FIELDS = ("message_id", "type", "version", "occurred_at", "correlation_id", "payload")
 # How many arrived messages a failure lists: enough to spot the near miss, short enough to read.

@@ -17,8 +17,8 @@ from jsonschema import FormatChecker, validators
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from .errors import SeamError
-from .schemas import Violation, read_document
+from ..errors import SeamError
+from .registry import Violation, read_document
 
 SPEC_URI = "urn:seamline:openapi"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

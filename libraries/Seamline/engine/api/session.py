@@ -16,8 +16,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies
 
-from .errors import SeamError
-from .masking import Masker, is_secret
+from ..errors import SeamError
+from ..masking import Masker, is_secret
 
 CORRELATION_HEADER = "X-Correlation-Id"
 _SERVER_TIMING_ENTRY = re.compile(r"\s*([^;,\s]+)([^,]*)")

@@ -20,8 +20,8 @@ from typing import Any
 import paramiko
 from paramiko.common import cMSG_CHANNEL_REQUEST
 
-from .errors import SeamError
-from .timeline import Timeline
+from ..errors import SeamError
+from ..timeline import Timeline
 
 DEFAULT_KNOWN_HOSTS = Path("~/.ssh/known_hosts")
 SYSTEM_KNOWN_HOSTS = Path("/etc/ssh/ssh_known_hosts")

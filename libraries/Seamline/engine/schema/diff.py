@@ -17,7 +17,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from .errors import SeamError
+from ..errors import SeamError
 
 BREAKING = "breaking"
 COMPATIBLE = "compatible"

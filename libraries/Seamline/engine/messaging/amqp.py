@@ -28,9 +28,9 @@ from pika.exceptions import (
     UnroutableError,
 )
 
-from .errors import SeamError
-from .messaging import Broker, Capture, Message, parse_message
-from .timeline import Timeline
+from ..errors import SeamError
+from ..timeline import Timeline
+from .broker import Broker, Capture, Message, parse_message
 
 SEAM = "AMQP"
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import psutil
 
-from .errors import SeamError
-from .waiting import WaitTimedOut, poll
+from ..errors import SeamError
+from ..waiting import WaitTimedOut, poll
 
 OUTPUT_LINES_KEPT = 5000
 TAIL_LINES = 20

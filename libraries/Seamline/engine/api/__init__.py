@@ -1,0 +1,1 @@
+"""The api seam's engine."""

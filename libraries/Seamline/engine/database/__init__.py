@@ -1,0 +1,1 @@
+"""The database seam's engine."""

@@ -1,0 +1,1 @@
+"""The messaging seam's engine."""

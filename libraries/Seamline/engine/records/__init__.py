@@ -1,0 +1,1 @@
+"""The records seam's engine."""

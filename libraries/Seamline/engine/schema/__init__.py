@@ -1,0 +1,1 @@
+"""The schema seam's engine."""

@@ -1,0 +1,66 @@
+"""The library listener: each test's timeline and cleanup scope, the masking safety net, the metrics file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from robot.api import logger
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
+
+from .engine.context import SeamContext
+from .keywords.services import ServiceKeywords
+
+
+class SeamListener:
+    """Robot's listener API v3, registered by the library for the suites that import it."""
+
+    ROBOT_LISTENER_API_VERSION = 3
+
+    def __init__(self, ctx: SeamContext, services: ServiceKeywords):
+        self.ctx = ctx
+        self.services = services
+
+    def start_suite(self, data: Any, result: Any) -> None:
+        self.ctx.enter_scope()
+
+    def start_test(self, data: Any, result: Any) -> None:
+        self.ctx.timeline.clear()
+        self.ctx.enter_scope()
+
+    def end_test(self, data: Any, result: Any) -> None:
+        self._run_cleanups(f"test '{result.name}'")
+        self.ctx.finished_spans.append((result.longname, self.ctx.timeline.clear()))
+
+    def end_suite(self, data: Any, result: Any) -> None:
+        self._run_cleanups(f"suite '{result.name}'")
+
+    def log_message(self, message: Any) -> None:
+        """The safety net: every message of the run (TRACE arguments included) passes the masker."""
+        message.message = self.ctx.masker.text(message.message)
+
+    def close(self) -> None:
+        self.services.stop_all_services()
+        self.ctx.close()
+        self._write_metrics()
+
+    def _run_cleanups(self, scope: str) -> None:
+        for cleanup, error in self.ctx.exit_scope():
+            logger.warn(self.ctx.masker.text(f"Cleanup '{cleanup.description}' of {scope} failed: {error}"))
+
+    def _write_metrics(self) -> None:
+        try:
+            output_dir = BuiltIn().get_variable_value("${OUTPUT DIR}")
+        except RobotNotRunningError:
+            return
+        if not output_dir or not (self.ctx.finished_spans or self.ctx.metrics):
+            return
+        metrics = {
+            "tests": [
+                {"test": name, "spans": [span.to_dict() for span in spans]} for name, spans in self.ctx.finished_spans
+            ],
+            **self.ctx.metrics,
+        }
+        text = self.ctx.masker.text(json.dumps(metrics, indent=1, default=str))
+        Path(output_dir, "seamline-metrics.json").write_text(text, encoding="utf-8")
