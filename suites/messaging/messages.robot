@@ -42,7 +42,7 @@ A Duplicate Delivery Does Not Double A Reservation
     ${order} =    Place Order For    messaging-suite    3    SKU-PEAR
     ${created} =    Order Should Be Announced    ${order}
     Stock Answer Should Arrive    ${order}    reserved
-    ${before} =    Stock Of    SKU-PEAR
+    ${before} =    Read Stock Of    SKU-PEAR
     Watch Orderflow Messages
     Inventory Receives Again    ${created}
     No Stock Answer Should Arrive    ${order}
