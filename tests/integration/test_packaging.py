@@ -84,6 +84,10 @@ def test_a_plain_install_pulls_no_server_framework_and_no_optional_driver(venv: 
     assert {"robotframework", "robotframework-seamline", "requests", "paramiko"} <= names
 
 
+def test_the_seamline_command_is_installed(venv: Path) -> None:
+    assert "seamline report" in run([venv.parent / "seamline", "--help"], cwd=venv.parent)
+
+
 SUITE = """\
 *** Settings ***
 Documentation       Seamline from its wheel, with no extras, on systems that are not orderflow.
