@@ -18,6 +18,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from ..errors import SeamError
+from .registry import SEAM
 
 BREAKING = "breaking"
 COMPATIBLE = "compatible"
@@ -54,8 +55,8 @@ class SchemaChange:
 class _Side:
     """One schema and the resolver its `$ref`s go through."""
 
-    def __init__(self, schema: dict[str, Any], registry: Registry | None, base_uri: str):
-        root_uri = schema.get("$id") or base_uri or ROOT_URI
+    def __init__(self, schema: dict[str, Any] | bool, registry: Registry | None, base_uri: str):
+        root_uri = (schema.get("$id") if isinstance(schema, dict) else None) or base_uri or ROOT_URI
         registry = (registry or Registry()).with_resource(
             root_uri, Resource.from_contents(schema, default_specification=DRAFT202012)
         )
@@ -72,7 +73,7 @@ class _Side:
             try:
                 resolved = resolver.lookup(node["$ref"])
             except Unresolvable as error:
-                raise SeamError("Schema", f"cannot resolve $ref '{node['$ref']}': {error}") from None
+                raise SeamError(SEAM, f"cannot resolve $ref '{node['$ref']}': {error}") from None
             siblings = {key: value for key, value in node.items() if key != "$ref"}
             node, resolver = {**resolved.contents, **siblings}, resolved.resolver
         if "allOf" in node:
@@ -88,8 +89,8 @@ class _Side:
 
 
 def compare(
-    old: dict[str, Any],
-    new: dict[str, Any],
+    old: dict[str, Any] | bool,
+    new: dict[str, Any] | bool,
     registry: Registry | None = None,
     old_uri: str = "",
     new_uri: str = "",

@@ -18,7 +18,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from ..errors import SeamError
-from .registry import Violation, read_document
+from .registry import SEAM, Violation, read_document
 
 SPEC_URI = "urn:seamline:openapi"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -44,7 +44,7 @@ def load_spec(source: str, timeout: float) -> OpenApiSpec:
             text = response.text
             document = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
         except (requests.RequestException, ValueError, yaml.YAMLError) as error:
-            raise SeamError("OpenAPI", f"cannot load the document from {source}: {error}") from None
+            raise SeamError(SEAM, f"cannot load the document from {source}: {error}") from None
     else:
         document = read_document(Path(source))
     return OpenApiSpec(document, source)
@@ -55,7 +55,7 @@ class OpenApiSpec:
 
     def __init__(self, document: Any, source: str):
         if not isinstance(document, Mapping) or not str(document.get("openapi", "")).startswith("3."):
-            raise SeamError("OpenAPI", f"{source} is not an OpenAPI 3 document (no 'openapi: 3.x' field)")
+            raise SeamError(SEAM, f"{source} is not an OpenAPI 3 document (no 'openapi: 3.x' field)")
         self.document = dict(document)
         self.source = source
         self.registry = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(self.document))
@@ -83,10 +83,10 @@ class OpenApiSpec:
                     item = self.document["paths"][template]
                     if method.lower() not in item:
                         allowed = ", ".join(m.upper() for m in HTTP_METHODS if m in item)
-                        raise SeamError("OpenAPI", f"{self.source} has no {method.upper()} {template} ({allowed} only)")
+                        raise SeamError(SEAM, f"{self.source} has no {method.upper()} {template} ({allowed} only)")
                     pointer = f"/paths/{_escape(template)}/{method.lower()}"
                     return Operation(method.lower(), template, pointer, item[method.lower()])
-        raise SeamError("OpenAPI", f"{self.source} has no operation for {method.upper()} {path}")
+        raise SeamError(SEAM, f"{self.source} has no operation for {method.upper()} {path}")
 
     def check_response(self, method: str, url: str, status: int, content_type: str, body: bytes) -> list[Violation]:
         """Every way the response breaks the documented operation (status, content type, body)."""
