@@ -274,6 +274,8 @@ def test_search_path_explicit_path_then_import_directories_then_shipped(tmp_path
     assert schemas.validate("second", "item") == []
     assert schemas.validate("shipped", "envelope") == []
     assert schemas.validate("second", str(second / "order.json")) == []
+    monkeypatch.chdir(second)
+    assert schemas.validate("second", "order.json") == [], "a relative path to a file beats a name"
     assert schemas.names == ["envelope", "item", "order"]
 
 
@@ -289,4 +291,5 @@ def test_load_schemas_wins_over_the_import_directories(tmp_path):
 def test_an_import_directory_that_does_not_exist_says_so(tmp_path):
     with pytest.raises(SeamError) as raised:
         SchemaRegistry([tmp_path / "contracts"]).validate({}, "order")
-    assert str(raised.value) == f"Contracts: schema directory {tmp_path / 'contracts'} (schemas= at import) does not exist"
+    missing = tmp_path / "contracts"
+    assert str(raised.value) == f"Contracts: schema directory {missing} (schemas= at import) does not exist"

@@ -8,7 +8,6 @@ Annotations (title, description, examples) are ignored.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -18,7 +17,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from ..errors import SeamError
-from .registry import SEAM
+from .registry import SEAM, preview
 
 BREAKING = "breaking"
 COMPATIBLE = "compatible"
@@ -194,17 +193,21 @@ def _show_types(types: frozenset[str] | None) -> str:
 
 def _enums(path: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[SchemaChange]:
     if old.get("const", ...) != new.get("const", ...):
-        yield SchemaChange(path, f"const changed from {_show(old.get('const'))} to {_show(new.get('const'))}", BREAKING)
+        yield SchemaChange(
+            path, f"const changed from {preview(old.get('const'))} to {preview(new.get('const'))}", BREAKING
+        )
     old_enum, new_enum = old.get("enum"), new.get("enum")
     if old_enum == new_enum:
         return
     if old_enum is None:
-        yield SchemaChange(path, f"now restricted to enum {_show(new_enum)}", BREAKING)
+        yield SchemaChange(path, f"now restricted to enum {preview(new_enum)}", BREAKING)
         return
     if new_enum is None:
         yield SchemaChange(path, "enum restriction removed", COMPATIBLE)
         return
-    yield from _removed_and_added(path, "enum value", old_enum, new_enum, lambda values: ", ".join(map(_show, values)))
+    yield from _removed_and_added(
+        path, "enum value", old_enum, new_enum, lambda values: ", ".join(map(preview, values))
+    )
 
 
 def _limits(path: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[SchemaChange]:
@@ -226,16 +229,16 @@ def _limits(path: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[Sch
         if before == after:
             continue
         if after is None:
-            yield SchemaChange(path, f"{keyword} {_show(before)} removed", COMPATIBLE)
+            yield SchemaChange(path, f"{keyword} {preview(before)} removed", COMPATIBLE)
         else:
-            what = "added" if before is None else f"changed from {_show(before)}"
-            yield SchemaChange(path, f"{keyword} {_show(after)} {what}", BREAKING)
+            what = "added" if before is None else f"changed from {preview(before)}"
+            yield SchemaChange(path, f"{keyword} {preview(after)} {what}", BREAKING)
 
 
 def _alternatives(path: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[SchemaChange]:
     for keyword in ("anyOf", "oneOf"):
         before, after = old.get(keyword) or [], new.get(keyword) or []
-        yield from _removed_and_added(path, f"{keyword} alternative", before, after, _show)
+        yield from _removed_and_added(path, f"{keyword} alternative", before, after, preview)
 
 
 def _removed_and_added(
@@ -252,8 +255,3 @@ def _removed_and_added(
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if name.isidentifier() else f"{path}['{name}']"
-
-
-def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 80 else text[:80] + "…"

@@ -104,7 +104,11 @@ class OpenApiSpec:
         content = response.get("content") or {}
         media_type = content_type.split(";")[0].strip().lower()
         if not content:
-            return [] if not body else [Violation("body", f"{operation} {key} documents no body", _text(body))]
+            return (
+                []
+                if not body
+                else [Violation("body", f"{operation} {key} documents no body", body.decode("utf-8", "replace"))]
+            )
         declared = next((m for m in content if _media_matches(m, media_type)), None)
         if declared is None:
             return [Violation("content-type", f"'{media_type}' is not one of {', '.join(content)}", media_type)]
@@ -113,7 +117,7 @@ class OpenApiSpec:
         try:
             data = json.loads(body)
         except ValueError as error:
-            return [Violation("body", f"is not JSON ({error})", _text(body))]
+            return [Violation("body", f"is not JSON ({error})", body.decode("utf-8", "replace"))]
         pointer = f"{operation.pointer}/responses/{_escape(key)}/content/{_escape(declared)}/schema"
         if "$ref" in responses[key]:
             pointer = responses[key]["$ref"].lstrip("#") + f"/content/{_escape(declared)}/schema"
@@ -149,7 +153,3 @@ def _media_matches(declared: str, actual: str) -> bool:
     if declared in ("*/*", actual):
         return True
     return declared.endswith("/*") and actual.startswith(declared[:-1])
-
-
-def _text(body: bytes) -> str:
-    return body[:200].decode("utf-8", "replace")

@@ -187,12 +187,10 @@ class SchemaRegistry:
             return self._inline_entry(schema, draft_named(draft))
         text = str(schema)
         self._load_search_path()
-        if text in self._entries:
-            return self._entries[text]
         path = Path(text)
         if path.is_file():
-            return self._load_file(path, draft_named(draft))
-        if path.suffix in SCHEMA_SUFFIXES or "/" in text or "\\" in text:
+            return self._entries.get(path.resolve().as_uri()) or self._load_file(path, draft_named(draft))
+        if text not in self._entries and (path.suffix in SCHEMA_SUFFIXES or "/" in text or "\\" in text):
             raise SeamError(SEAM, f"schema file {text} does not exist")
         return self._named(text)
 
@@ -239,7 +237,7 @@ class SchemaRegistry:
     def _load_file(self, path: Path, draft: Draft) -> Entry:
         document = read_document(path)
         check_schema(document, f"'{path}'", draft)
-        return self._add(document, path, draft, names=(str(path),))
+        return self._add(document, path, draft, names=())
 
     def _add(self, contents: Any, path: Path, draft: Draft, names: Sequence[str]) -> Entry:
         file_uri = path.resolve().as_uri()
