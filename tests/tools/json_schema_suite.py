@@ -88,14 +88,19 @@ def main() -> None:
         for draft in options.draft or ["2020-12", "7"]:
             registry = SchemaRegistry()
             selected = cases(options.suite, draft)
-            seamline_wrong, jsonschema_agree = [], 0
+            seamline_wrong, jsonschema_agree, apart = [], 0, 0
             for label, schema, data, valid in selected:
                 verdict = seamline_verdict(registry, schema, data, draft, options.formats)
+                baseline = jsonschema_verdict(schema, data, draft, options.formats)
                 if verdict is not valid:
                     seamline_wrong.append(f"{label}: expected {valid}, got {verdict}")
-                jsonschema_agree += jsonschema_verdict(schema, data, draft, options.formats) is valid
+                jsonschema_agree += baseline is valid
+                apart += (verdict is valid) != (baseline is valid)
             agree = len(selected) - len(seamline_wrong)
-            print(f"draft {draft}: Seamline agrees on {agree} of {len(selected)}, jsonschema on {jsonschema_agree}")
+            print(
+                f"draft {draft}: Seamline agrees on {agree} of {len(selected)}, jsonschema on {jsonschema_agree}; "
+                f"right/wrong on different cases: {apart}"
+            )
             if options.show:
                 print("\n".join(f"  {line}" for line in seamline_wrong))
     finally:
