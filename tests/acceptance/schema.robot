@@ -84,6 +84,16 @@ Validate Json Validates A String As A String Unless Told To Parse It
     ...    separator=\n
     Run Keyword And Expect Error    EQUALS:${expected}    Validate Json    {"id": 1}    order.v1
 
+Validate Json Names A Response That Is Not Json
+    ${server} =    Start Json Test Server
+    Connect To Api    ${server}
+    ${html} =    Call Api    GET    /html
+    Run Keyword And Expect Error
+    ...    Contracts: the response of GET ${server}/html (200) is not valid JSON: Expecting value: line 1 column 1 (char 0): '<*'
+    ...    Validate Json
+    ...    ${html}
+    ...    ${True}
+
 Validate Json Takes Msg
     VAR    &{order}    &{ORDER}    quantity=${0}
     Run Keyword And Expect Error    EQUALS:The order breaks v1
