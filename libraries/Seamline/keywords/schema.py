@@ -94,14 +94,15 @@ class SchemaKeywords(SeamKeywords):
 
     @keyword
     def response_should_match_openapi(
-        self, response: requests.Response, spec: str | None = None, msg: str | None = None
+        self, response: requests.Response, spec: str | None = None, formats: bool = True, msg: str | None = None
     ) -> None:
         """Fails unless ``response`` matches the OpenAPI operation its request matched.
 
         Checks that the status is documented, the content type is declared and the body is
         valid against the response schema (every violation listed). ``spec`` is the document's
         file path or URL; it is loaded once and, when omitted, the last one used is reused.
-        ``msg`` replaces the failure message when the response does not match.
+        ``formats`` asserts ``format`` in the body's schema, as in `Validate Json`. ``msg`` replaces
+        the failure message when the response does not match.
 
         | `Response Should Match Openapi` | ${response} | spec=${GATEWAY_URL}/openapi.json |
         """
@@ -112,7 +113,12 @@ class SchemaKeywords(SeamKeywords):
         method = str(request.method)
         operation = document.operation(method, str(request.url))
         violations = document.check_response(
-            method, str(request.url), response.status_code, response.headers.get("Content-Type", ""), response.content
+            method,
+            str(request.url),
+            response.status_code,
+            response.headers.get("Content-Type", ""),
+            response.content,
+            formats=formats,
         )
         where = f"{operation} -> {response.status_code}"
         if violations:

@@ -59,7 +59,7 @@ class OpenApiSpec:
         self.document = dict(document)
         self.source = source
         self.registry = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(self.document))
-        self._validators: dict[str, Any] = {}
+        self._validators: dict[tuple[str, bool], Any] = {}
 
     @cached_property
     def _routes(self) -> list[tuple[re.Pattern[str], str]]:
@@ -88,8 +88,13 @@ class OpenApiSpec:
                     return Operation(method.lower(), template, pointer, item[method.lower()])
         raise SeamError(SEAM, f"{self.source} has no operation for {method.upper()} {path}")
 
-    def check_response(self, method: str, url: str, status: int, content_type: str, body: bytes) -> list[Violation]:
-        """Every way the response breaks the documented operation (status, content type, body)."""
+    def check_response(
+        self, method: str, url: str, status: int, content_type: str, body: bytes, formats: bool = True
+    ) -> list[Violation]:
+        """Every way the response breaks the documented operation (status, content type, body).
+
+        `formats` asserts `format` in the body's schema instead of treating it as an annotation.
+        """
         operation = self.operation(method, url)
         responses = operation.definition.get("responses", {})
         key = next(
@@ -121,12 +126,12 @@ class OpenApiSpec:
         pointer = f"{operation.pointer}/responses/{_escape(key)}/content/{_escape(declared)}/schema"
         if "$ref" in responses[key]:
             pointer = responses[key]["$ref"].lstrip("#") + f"/content/{_escape(declared)}/schema"
-        validator = self._validator(pointer)
+        validator = self._validator(pointer, formats)
         errors = sorted(validator.iter_errors(data), key=lambda error: [str(p) for p in error.absolute_path])
         return [Violation(error.json_path, error.message, error.instance) for error in errors]
 
-    def _validator(self, pointer: str) -> Any:
-        if pointer not in self._validators:
+    def _validator(self, pointer: str, formats: bool) -> Any:
+        if (pointer, formats) not in self._validators:
             schema = {"$ref": f"{SPEC_URI}#{pointer}"}
             if str(self.document["openapi"]).startswith("3.0"):
                 # 3.0 schemas are not JSON Schema (nullable, exclusiveMinimum as bool): use the OAS 3.0 dialect.
@@ -135,8 +140,9 @@ class OpenApiSpec:
                 validator_class: Any = OAS30Validator
             else:
                 validator_class = validators.Draft202012Validator
-            self._validators[pointer] = validator_class(schema, registry=self.registry, format_checker=FormatChecker())
-        return self._validators[pointer]
+            checker = FormatChecker() if formats else None
+            self._validators[pointer, formats] = validator_class(schema, registry=self.registry, format_checker=checker)
+        return self._validators[pointer, formats]
 
     def _deref(self, node: dict[str, Any]) -> dict[str, Any]:
         while "$ref" in node:
