@@ -8,7 +8,9 @@ from typing import Any
 from robotlibcore import DynamicCore
 
 from .engine.context import SeamContext
+from .engine.driver_logs import quiet_driver_loggers
 from .engine.errors import SeamError
+from .engine.records.layouts import layout_directories
 from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure
 from .keywords.database import DatabaseKeywords
@@ -80,7 +82,7 @@ class Seamline(DynamicCore):
 
     = Legacy systems =
 
-    `Open Ssh Connection` verifies the server's host key against ``known_hosts`` (or a pinned
+    `Connect To Ssh` verifies the server's host key against ``known_hosts`` (or a pinned
     ``host_key_fingerprint``); an unknown key fails with its fingerprint unless
     ``trust_unknown_host=True``, a changed key always fails. `Run Remote Command` really ends a
     command at its timeout. Uploads write a temporary name and rename, so a reader never sees half
@@ -98,9 +100,22 @@ class Seamline(DynamicCore):
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
     __version__ = __version__
 
-    def __init__(self, timeout: timedelta = timedelta(seconds=10), body_log_limit: int = 2000):
-        """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies."""
-        self.ctx = SeamContext(timeout=timeout.total_seconds(), body_log_limit=body_log_limit)
+    def __init__(
+        self,
+        timeout: timedelta = timedelta(seconds=10),
+        body_log_limit: int = 2000,
+        layouts: str | list[str] | None = None,
+    ):
+        """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies.
+
+        ``layouts`` is a directory (or a list of them) where record layouts given by name are found.
+        """
+        quiet_driver_loggers()
+        self.ctx = SeamContext(
+            timeout=timeout.total_seconds(),
+            body_log_limit=body_log_limit,
+            layout_directories=layout_directories(layouts),
+        )
         self.services = ServiceKeywords(self.ctx)
         self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services)
         keyword_classes = (

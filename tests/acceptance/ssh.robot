@@ -10,7 +10,7 @@ Library           SshServer
 Suite Setup       Start Sshd For The Suite
 Suite Teardown    Stop Test Sshd
 Test Setup        Log In With Password
-Test Teardown     Close Ssh Connection
+Test Teardown     Disconnect From Ssh
 
 Test Tags         legacy    ssh
 
@@ -47,28 +47,28 @@ Run Remote Command Timeout Ends The Command
     Run Remote Command    pgrep -u ${SERVER.user} -f 'sleep [4]711'    expected_rc=1
 
 Key File With Passphrase Logs In
-    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    key_file=${SERVER.protected_key_file}
+    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    key_file=${SERVER.protected_key_file}
     ...    passphrase=${SERVER.passphrase}    known_hosts=${SERVER.known_hosts}    alias=by-key
     ${result} =    Run Remote Command    whoami    alias=by-key
     Should Be Equal    ${result.stdout}    ${SERVER.user}\n
-    [Teardown]    Close All Ssh Connections
+    [Teardown]    Disconnect From All Ssh
 
 Wrong Password Fails
     Run Keyword And Expect Error
     ...    SSH: login to ${TARGET} with password failed: authentication rejected
-    ...    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=wrong
+    ...    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=wrong
     ...    known_hosts=${SERVER.known_hosts}    alias=bad
 
 Unauthorized Key Fails
     Run Keyword And Expect Error
     ...    SSH: login to ${TARGET} with key ${SERVER.unauthorized_key_file} failed: authentication rejected
-    ...    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}
+    ...    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}
     ...    key_file=${SERVER.unauthorized_key_file}    known_hosts=${SERVER.known_hosts}    alias=bad
 
 Wrong Passphrase Fails
     Run Keyword And Expect Error
     ...    SSH: cannot load key file ${SERVER.protected_key_file}: wrong passphrase, or not a private key
-    ...    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}
+    ...    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}
     ...    key_file=${SERVER.protected_key_file}    passphrase=wrong    known_hosts=${SERVER.known_hosts}
 
 Unknown Host Key Fails With Its Fingerprint Unless Trusted
@@ -76,25 +76,25 @@ Unknown Host Key Fails With Its Fingerprint Unless Trusted
     VAR    ${expected}    EQUALS:SSH: host key of [127.0.0.1]:${SERVER.port} is unknown:
     ...    ssh-ed25519 ${SERVER.fingerprint} is not in ${known_hosts};
     ...    add it to known_hosts or pass trust_unknown_host=True
-    Run Keyword And Expect Error    ${expected}    Open Ssh Connection
+    Run Keyword And Expect Error    ${expected}    Connect To Ssh
     ...    ${SERVER.host}
     ...    ${SERVER.port}
     ...    ${SERVER.user}
     ...    password=${SERVER.password}
     ...    known_hosts=${known_hosts}
     ...    alias=new
-    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=${SERVER.password}
+    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=${SERVER.password}
     ...    known_hosts=${known_hosts}    trust_unknown_host=True    alias=new
     ${known} =    Get File    ${known_hosts}
     Should Contain    ${known}    [127.0.0.1]:${SERVER.port} ssh-ed25519
-    [Teardown]    Run Keywords    Close All Ssh Connections    AND    Remove File    ${known_hosts}
+    [Teardown]    Run Keywords    Disconnect From All Ssh    AND    Remove File    ${known_hosts}
 
 Changed Host Key Fails Even When Trust Is Given
     ${known_hosts}    ${other} =    Known Hosts With Another Key
     VAR    ${expected}    EQUALS:SSH: host key of [127.0.0.1]:${SERVER.port} has CHANGED:
     ...    known_hosts ${known_hosts} has ssh-ed25519 ${other}, the server offered ssh-ed25519 ${SERVER.fingerprint}.
     ...    Someone may be intercepting the connection; if the change is expected, update known_hosts
-    Run Keyword And Expect Error    ${expected}    Open Ssh Connection
+    Run Keyword And Expect Error    ${expected}    Connect To Ssh
     ...    ${SERVER.host}
     ...    ${SERVER.port}
     ...    ${SERVER.user}
@@ -103,47 +103,47 @@ Changed Host Key Fails Even When Trust Is Given
     ...    trust_unknown_host=True
 
 Pinned Host Key Fingerprint
-    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=${SERVER.password}
+    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=${SERVER.password}
     ...    host_key_fingerprint=${SERVER.fingerprint}    alias=pinned
     Run Keyword And Expect Error
     ...    SSH: host key of 127.0.0.1:${SERVER.port} is ssh-ed25519 ${SERVER.fingerprint}, expected fingerprint SHA256:nope
-    ...    Open Ssh Connection
+    ...    Connect To Ssh
     ...    ${SERVER.host}
     ...    ${SERVER.port}
     ...    ${SERVER.user}
     ...    password=${SERVER.password}
     ...    host_key_fingerprint=SHA256:nope
     ...    alias=pinned-wrong
-    [Teardown]    Close All Ssh Connections
+    [Teardown]    Disconnect From All Ssh
 
 Host Down Fails At Once
     Run Keyword And Expect Error
     ...    SSH: cannot connect to 127.0.0.1:1: Connection refused
-    ...    Open Ssh Connection    127.0.0.1    1    ${SERVER.user}    password=${SERVER.password}    timeout=2s
+    ...    Connect To Ssh    127.0.0.1    1    ${SERVER.user}    password=${SERVER.password}    timeout=2s
 
 Keywords Without A Connection Name The Opener
-    Close Ssh Connection
+    Disconnect From Ssh
     Run Keyword And Expect Error
-    ...    ssh: no open connection (open: none); open one with `Open Ssh Connection`
+    ...    SSH: no open connection (open: none); open one with `Connect To Ssh`
     ...    Run Remote Command    echo hi
 
-Close Ssh Connection Fails For An Unknown Alias But Not When None Is Open
+Disconnect From Ssh Fails For An Unknown Alias But Not When None Is Open
     Run Keyword And Expect Error
-    ...    ssh: no 'ledgr' connection to close (open: default)
-    ...    Close Ssh Connection    ledgr
+    ...    SSH: no 'ledgr' connection to close (open: default)
+    ...    Disconnect From Ssh    ledgr
     Run Remote Command    true
-    Close Ssh Connection
-    Close Ssh Connection
+    Disconnect From Ssh
+    Disconnect From Ssh
 
-Switch Ssh Connection Picks Another Login
-    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    key_file=${SERVER.key_file}
+Switch Ssh Picks Another Login
+    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    key_file=${SERVER.key_file}
     ...    known_hosts=${SERVER.known_hosts}    alias=second
-    Switch Ssh Connection    default
+    Switch Ssh    default
     Run Remote Command    true
     Run Keyword And Expect Error
-    ...    ssh: no 'third' connection (open: default, second); open one with `Open Ssh Connection`
-    ...    Switch Ssh Connection    third
-    [Teardown]    Close All Ssh Connections
+    ...    SSH: no 'third' connection (open: default, second); open one with `Connect To Ssh`
+    ...    Switch Ssh    third
+    [Teardown]    Disconnect From All Ssh
 
 Upload File Then Download File
     VAR    ${local}    ${TEMPDIR}/seamline-batch-${SERVER.port}.dat
@@ -153,24 +153,24 @@ Upload File Then Download File
     ${copy} =    Download File    ${remote}    ${TEMPDIR}/seamline-copy-${SERVER.port}.dat
     ${content} =    Get File    ${copy}
     Should Be Equal    ${content}    H00001\nD00001\nT00001\n
-    [Teardown]    Run Keywords    Close Ssh Connection    AND    Remove Files    ${local}    ${copy}
+    [Teardown]    Run Keywords    Disconnect From Ssh    AND    Remove Files    ${local}    ${copy}
 
 Upload File Fails For A Missing Local File
     Run Keyword And Expect Error
-    ...    SFTP: local file /nonexistent/batch.dat does not exist
+    ...    SSH: local file /nonexistent/batch.dat does not exist
     ...    Upload File    /nonexistent/batch.dat    ${DIR}/
 
 Upload File Fails For A Missing Remote Directory
     VAR    ${local}    ${TEMPDIR}/seamline-upload-${SERVER.port}.dat
     Create File    ${local}    x
     Run Keyword And Expect Error
-    ...    SFTP: cannot put ${DIR}/nodir/x.dat on ${TARGET}: no such file or directory
+    ...    SSH: cannot put ${DIR}/nodir/x.dat on ${TARGET}: no such file or directory
     ...    Upload File    ${local}    ${DIR}/nodir/x.dat
-    [Teardown]    Run Keywords    Close Ssh Connection    AND    Remove File    ${local}
+    [Teardown]    Run Keywords    Disconnect From Ssh    AND    Remove File    ${local}
 
 Download File Fails For A Missing Remote File
     Run Keyword And Expect Error
-    ...    SFTP: cannot get ${DIR}/missing.dat on ${TARGET}: no such file or directory
+    ...    SSH: cannot get ${DIR}/missing.dat on ${TARGET}: no such file or directory
     ...    Download File    ${DIR}/missing.dat    ${TEMPDIR}
 
 Create And Read Remote File
@@ -180,12 +180,12 @@ Create And Read Remote File
 
 Create Remote File Fails For A Missing Remote Directory
     Run Keyword And Expect Error
-    ...    SFTP: cannot put ${DIR}/nodir/note.txt on ${TARGET}: no such file or directory
+    ...    SSH: cannot put ${DIR}/nodir/note.txt on ${TARGET}: no such file or directory
     ...    Create Remote File    ${DIR}/nodir/note.txt    x
 
 Read Remote File Fails For A Missing File
     Run Keyword And Expect Error
-    ...    SFTP: cannot get ${DIR}/nothing.txt on ${TARGET}: no such file or directory
+    ...    SSH: cannot get ${DIR}/nothing.txt on ${TARGET}: no such file or directory
     ...    Read Remote File    ${DIR}/nothing.txt
 
 List Remote Files Filters By Pattern
@@ -197,7 +197,7 @@ List Remote Files Filters By Pattern
 
 List Remote Files Fails For A Missing Directory
     Run Keyword And Expect Error
-    ...    SFTP: cannot list ${DIR}/nowhere on ${TARGET}: no such file or directory
+    ...    SSH: cannot list ${DIR}/nowhere on ${TARGET}: no such file or directory
     ...    List Remote Files    ${DIR}/nowhere
 
 Remote File Should Exist And Should Not Exist
@@ -206,10 +206,10 @@ Remote File Should Exist And Should Not Exist
     Should Be Equal    ${found}    ${DIR}/here.ack
     Remote File Should Not Exist    ${DIR}/*.err
     Run Keyword And Expect Error
-    ...    SFTP: remote file '${DIR}/*.err' does not exist on ${TARGET}
+    ...    SSH: remote file '${DIR}/*.err' does not exist on ${TARGET}
     ...    Remote File Should Exist    ${DIR}/*.err
     Run Keyword And Expect Error
-    ...    SFTP: remote file '${DIR}/*.ack' should not exist on ${TARGET}: ${DIR}/here.ack
+    ...    SSH: remote file '${DIR}/*.ack' should not exist on ${TARGET}: ${DIR}/here.ack
     ...    Remote File Should Not Exist    ${DIR}/*.ack
 
 Wait Until Remote File Exists Sees A Late File
@@ -219,7 +219,7 @@ Wait Until Remote File Exists Sees A Late File
 
 Wait Until Remote File Exists Fails After Its Timeout
     Run Keyword And Expect Error
-    ...    SFTP: no remote file matching '${DIR}/never.ack' appeared on ${TARGET} within 0.5s
+    ...    SSH: no remote file matching '${DIR}/never.ack' appeared on ${TARGET} within 0.5s
     ...    Wait Until Remote File Exists    ${DIR}/never.ack    timeout=0.5s
 
 Remove Remote File
@@ -228,7 +228,7 @@ Remove Remote File
     Remote File Should Not Exist    ${DIR}/gone.dat
     Remove Remote File    ${DIR}/gone.dat    missing_ok=True
     Run Keyword And Expect Error
-    ...    SFTP: cannot remove ${DIR}/gone.dat on ${TARGET}: no such file
+    ...    SSH: cannot remove ${DIR}/gone.dat on ${TARGET}: no such file
     ...    Remove Remote File    ${DIR}/gone.dat
 
 Every Command And Transfer Is On The Timeline
@@ -242,7 +242,7 @@ Every Command And Transfer Is On The Timeline
 Read Records Over SFTP Fails On A Layout Mismatch
     Create Remote File    ${DIR}/short.dat    H too short\n
     Run Keyword And Expect Error    GLOB:*${DIR}/short.dat* line 1*
-    ...    Read Records    ${DIR}/short.dat    settlement    remote=True
+    ...    Read Records    ${DIR}/short.dat    ${CURDIR}/../../resources/layouts/settlement.yaml    remote=True
 
 
 *** Keywords ***
@@ -255,7 +255,7 @@ Start Sshd For The Suite
 
 Log In With Password
     [Documentation]    Logs in as the test user and gives the test its own remote directory ${DIR}.
-    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=${SERVER.password}
+    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=${SERVER.password}
     ...    known_hosts=${SERVER.known_hosts}
     VAR    ${DIR}    ${SERVER.work_dir}/${{uuid.uuid4().hex}}    scope=TEST    # robocop: off=VAR06
     Run Remote Command    mkdir ${DIR}
