@@ -4,18 +4,18 @@ Documentation     Batch record keywords on local files: each passing, and failin
 Library           Collections
 Library           OperatingSystem
 Library           String
-Library           Seamline    layouts=${ORDERFLOW_LAYOUTS}
+Library           Seamline    layouts=${LAYOUTS}
 
 Suite Setup       Create Directory    ${DIR}
 Suite Teardown    Remove Directory    ${DIR}    recursive=True
 
 
 *** Variables ***
-${ORDERFLOW_LAYOUTS}    ${CURDIR}${/}..${/}..${/}resources${/}layouts
-${DIR}      ${TEMPDIR}${/}seamline-records-${{uuid.uuid4().hex}}
-${BATCH}    ${DIR}${/}B-1.dat
-${SUM}      detail.amount is 13.25
-${CSV}      order_id,customer,sku,quantity,unit_price,currency,created,cancelled_on\nord-1,"A, Ltd",SKU-APPLE,2,12.50,EUR,2026-11-24,\n
+${LAYOUTS}    ${CURDIR}${/}..${/}..${/}resources${/}layouts
+${DIR}        ${TEMPDIR}${/}seamline-records-${{uuid.uuid4().hex}}
+${BATCH}      ${DIR}${/}B-1.dat
+${SUM}        detail.amount is 13.25
+${CSV}        order_id,customer,sku,quantity,unit_price,currency,created,cancelled_on\nord-1,"A, Ltd",SKU-APPLE,2,12.50,EUR,2026-11-24,\n
 
 
 *** Test Cases ***
@@ -84,8 +84,9 @@ Read Records Fails For A Missing File Or Layout
     Run Keyword And Expect Error
     ...    EQUALS:Records: cannot read ${DIR}${/}missing.dat: No such file or directory
     ...    Read Records    ${DIR}${/}missing.dat    settlement
+    VAR    ${known}    orders-csv, settlement, settlement-ebcdic
     Run Keyword And Expect Error
-    ...    GLOB:Records: no layout 'setlement' in * (layouts there: orders-csv, settlement, settlement-ebcdic*)
+    ...    EQUALS:Records: no layout 'setlement' in ${LAYOUTS} (layouts there: ${known})
     ...    Read Records    ${BATCH}    setlement
 
 Read Records Remote Needs An Ssh Connection
@@ -147,6 +148,27 @@ Records Should Contain Fails Listing What Is There
     ...    EQUALS:Records: no detail record with order_id=ord-9 among 2 detail records (order_id: ord-1, ord-2)
     ...    Records Should Contain    ${records}    detail    order_id=ord-9
 
+Records Should Contain Compares Values By Meaning
+    Create File    ${DIR}${/}orders.csv    ${CSV}
+    ${orders} =    Read Records    ${DIR}${/}orders.csv    orders-csv
+    Records Should Contain    ${orders}    order    quantity=002    unit_price=12.5    created=2026-11-24
+    Records Should Contain    ${orders}    order    cancelled_on=${EMPTY}
+    Records Should Contain    ${orders}    order    cancelled_on=None
+    Run Keyword And Expect Error
+    ...    EQUALS:Records: no order record with sku=007 among 1 order records (sku: SKU-APPLE)
+    ...    Records Should Contain    ${orders}    order    sku=007
+
+Records Should Contain Takes Msg
+    ${records} =    Settlement Records
+    Run Keyword And Expect Error    EQUALS:Order ord-9 was never settled
+    ...    Records Should Contain    ${records}    detail    order_id=ord-9    msg=Order ord-9 was never settled
+
+Batch Should Be Valid Takes Msg
+    Write Settlement Batch
+    Replace In Batch    00000000001325    00000000001326
+    Run Keyword And Expect Error    EQUALS:The ledger total is off
+    ...    Batch Should Be Valid    ${BATCH}    settlement    msg=The ledger total is off
+
 Set Layout Directory Makes Names Find Its Layouts
     Create Directory    ${DIR}${/}layouts
     Create File
@@ -175,6 +197,21 @@ A Broken Layout Fails Naming The Mistake
     Run Keyword And Expect Error
     ...    STARTS:Records: layout ${DIR}${/}broken.yaml: records.d.fields[0].type: 'float' is not one of
     ...    Read Records    ${BATCH}    ${DIR}${/}broken.yaml
+
+A Binary File As Layout Fails Readably
+    Create Binary File    ${DIR}${/}picture.yaml    \x89PNG\r\n\x1a\n\x00\x00
+    Run Keyword And Expect Error
+    ...    EQUALS:Records: layout ${DIR}${/}picture.yaml: is a binary file, not a YAML layout
+    ...    Read Records    ${BATCH}    ${DIR}${/}picture.yaml
+
+A Text File As Layout Fails Without Showing Its Content
+    ${passwd} =    Get File    /etc/passwd
+    ${length} =    Evaluate    len(yaml.safe_load($passwd))    modules=yaml
+    VAR    ${expected}    Records: layout /etc/passwd: is not a layout:
+    ...    expected a YAML mapping with name, format and records, got a text of ${length} characters
+    ${message} =    Run Keyword And Expect Error    EQUALS:${expected}
+    ...    Read Records    ${BATCH}    /etc/passwd
+    Should Not Contain    ${message}    root
 
 
 *** Keywords ***

@@ -4,14 +4,14 @@ Documentation     Batch records over SFTP against orderflow's real ledger: what 
 ...               at TRACE level to prove the ledger password and written secrets never reach the logs.
 
 Library           OperatingSystem
-Library           Seamline    layouts=${ORDERFLOW_LAYOUTS}
+Library           Seamline    layouts=${LAYOUTS}
 
 Suite Setup       Start Ledger
 Suite Teardown    Stop Ledger
 
 
 *** Variables ***
-${ORDERFLOW_LAYOUTS}    ${CURDIR}${/}..${/}..${/}resources${/}layouts
+${LAYOUTS}                    ${CURDIR}${/}..${/}..${/}resources${/}layouts
 ${LEDGER_PASSWORD: Secret}    %{ORDERFLOW_LEDGER_PASSWORD=settle-pw-123}
 ${API_TOKEN: Secret}          %{SEAMLINE_CANARY_TOKEN=token-not-for-logs-42}
 ${DIR}                        ${TEMPDIR}${/}seamline-records-remote-${{uuid.uuid4().hex}}

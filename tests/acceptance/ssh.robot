@@ -40,11 +40,35 @@ Run Remote Command Fails With Command Rc And Stderr
 
 Run Remote Command Timeout Ends The Command
     VAR    ${expected}    SSH: command 'echo begun; sleep 4711' on ${TARGET} did not finish within 0.5s;
-    ...    it was stopped (TERM, KILL, channel closed). Output so far: begun
+    ...    it was stopped with every process it started (TERM, then KILL). Output so far: begun
     Run Keyword And Expect Error    ${expected}    Run Remote Command
     ...    echo begun; sleep 4711
     ...    timeout=0.5s
     Run Remote Command    pgrep -u ${SERVER.user} -f 'sleep [4]711'    expected_rc=1
+
+Run Remote Command Timeout Ends A Process In A Session Of Its Own
+    VAR    ${expected}    SSH: command 'setsid sleep 4713' on ${TARGET} did not finish within 2s;
+    ...    it was stopped with every process it started (TERM, then KILL). Output so far: (none)
+    Run Keyword And Expect Error    ${expected}    Run Remote Command    setsid sleep 4713    timeout=2s
+    Run Remote Command    pgrep -u ${SERVER.user} -f 'sleep [4]713'    expected_rc=1
+
+Run Remote Command Timeout Ends A Child Left Behind By A Subshell
+    VAR    ${expected}    SSH: command '(sleep 4714 &); echo done' on ${TARGET} exited (rc 0)
+    ...    but a process it started still held its output open after 2s;
+    ...    it was stopped with every process it started (TERM, then KILL). Output so far: done
+    Run Keyword And Expect Error    ${expected}    Run Remote Command    (sleep 4714 &); echo done    timeout=2s
+    Run Remote Command    pgrep -u ${SERVER.user} -f 'sleep [4]714'    expected_rc=1
+
+Run Remote Command Sends Commands As Written Without A Posix Shell
+    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=${SERVER.password}
+    ...    known_hosts=${SERVER.known_hosts}    posix_shell=False    alias=plain
+    ${result} =    Run Remote Command    echo [$SEAMLINE_RUN_ID]    alias=plain
+    Should Be Equal    ${result.stdout}    []\n
+    VAR    ${expected}    SSH: command 'sleep 4712' on ${TARGET} did not finish within 0.5s;
+    ...    its process group was stopped (TERM, then KILL) and its channel closed. Output so far: (none)
+    Run Keyword And Expect Error    ${expected}    Run Remote Command    sleep 4712    timeout=0.5s    alias=plain
+    Run Remote Command    pgrep -u ${SERVER.user} -f 'sleep [4]712'    expected_rc=1    alias=plain
+    [Teardown]    Disconnect From All Ssh
 
 Key File With Passphrase Logs In
     Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    key_file=${SERVER.protected_key_file}
@@ -137,11 +161,13 @@ Disconnect From Ssh Fails For An Unknown Alias But Not When None Is Open
 
 Switch Ssh Picks Another Login
     Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    key_file=${SERVER.key_file}
-    ...    known_hosts=${SERVER.known_hosts}    alias=second
+    ...    known_hosts=${SERVER.known_hosts}    alias=Second Login
     Switch Ssh    default
     Run Remote Command    true
+    Switch Ssh    second_login
+    Run Remote Command    true    alias=SECOND LOGIN
     Run Keyword And Expect Error
-    ...    SSH: no 'third' connection (open: default, second); open one with `Connect To Ssh`
+    ...    SSH: no 'third' connection (open: Second Login, default); open one with `Connect To Ssh`
     ...    Switch Ssh    third
     [Teardown]    Disconnect From All Ssh
 
@@ -211,6 +237,15 @@ Remote File Should Exist And Should Not Exist
     Run Keyword And Expect Error
     ...    SSH: remote file '${DIR}/*.ack' should not exist on ${TARGET}: ${DIR}/here.ack
     ...    Remote File Should Not Exist    ${DIR}/*.ack
+
+Remote File Assertions Take Msg
+    Create Remote File    ${DIR}/here.ack    {}
+    Run Keyword And Expect Error    EQUALS:No error file expected
+    ...    Remote File Should Exist    ${DIR}/*.err    msg=No error file expected
+    Run Keyword And Expect Error    EQUALS:The ack must be gone
+    ...    Remote File Should Not Exist    ${DIR}/here.ack    msg=The ack must be gone
+    Run Keyword And Expect Error    EQUALS:The ledger never answered
+    ...    Wait Until Remote File Exists    ${DIR}/never.ack    timeout=0.3s    msg=The ledger never answered
 
 Wait Until Remote File Exists Sees A Late File
     Run Remote Command    (sleep 0.3; echo done > ${DIR}/late.ack) >/dev/null 2>&1 &
