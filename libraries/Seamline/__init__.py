@@ -82,7 +82,7 @@ class Seamline(DynamicCore):
 
     = Legacy systems =
 
-    `Connect To Ssh` verifies the server's host key against ``known_hosts`` (or a pinned
+    `Open Ssh Connection` verifies the server's host key against ``known_hosts`` (or a pinned
     ``host_key_fingerprint``); an unknown key fails with its fingerprint unless
     ``trust_unknown_host=True``, a changed key always fails. `Run Remote Command` really ends a
     command at its timeout. Uploads write a temporary name and rename, so a reader never sees half

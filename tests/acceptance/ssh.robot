@@ -37,6 +37,8 @@ Run Remote Command Fails With Command Rc And Stderr
     Run Keyword And Expect Error
     ...    SSH: command 'echo no ledger here >&2; exit 2' on ${TARGET} expected rc 0, got 2; stderr: no ledger here
     ...    Run Remote Command    echo no ledger here >&2; exit 2
+    Run Keyword And Expect Error    EQUALS:The ledger is gone
+    ...    Run Remote Command    exit 2    msg=The ledger is gone
 
 Run Remote Command Timeout Ends The Command
     VAR    ${expected}    SSH: command 'echo begun; sleep 4711' on ${TARGET} did not finish within 0.5s;

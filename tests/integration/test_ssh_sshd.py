@@ -5,18 +5,20 @@ from __future__ import annotations
 import re
 import shutil
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hostile import Forwarder
 from servers import absence_reason, required
 from sshd import RunningSshd, start_sshd
 
 from Seamline.engine.errors import SeamError
 from Seamline.engine.ssh import sftp
-from Seamline.engine.ssh.client import SshConnection, check_rc, connect
+from Seamline.engine.ssh.client import STOP_TIMEOUT, SshConnection, check_rc, connect
 from Seamline.engine.timeline import Timeline
 
 TIMEOUT = 10
@@ -410,3 +412,31 @@ def test_closed_connection_says_so(server: RunningSshd) -> None:
 def test_harness_sshd_is_debian_openssh(server: RunningSshd) -> None:
     assert shutil.which("sshd") or Path("/usr/sbin/sshd").exists()
     assert "Server listening on 127.0.0.1 port" in server.log()
+
+
+def test_a_timeout_on_a_frozen_link_ends_within_its_deadline(server: RunningSshd) -> None:
+    with Forwarder(server.host, server.port) as link:
+        opened, _ = connect(
+            server.host,
+            link.port,
+            server.user,
+            password=server.password,
+            host_key_fingerprint=server.host_key_fingerprint,
+            timeout=TIMEOUT,
+        )
+        # A partition once the command runs: its output and the clean-up session both go nowhere.
+        partition = threading.Timer(0.5, link.freeze)
+        try:
+            started = time.monotonic()
+            partition.start()
+            with pytest.raises(SeamError) as raised:
+                opened.run("echo started; sleep 30", 1.5)
+            assert time.monotonic() - started < 1.5 + STOP_TIMEOUT + 2
+        finally:
+            partition.join()
+            link.thaw()
+            opened.close()
+    assert str(raised.value) == (
+        f"SSH: command 'echo started; sleep 30' on {opened.target} did not finish within 1.5s; its processes may "
+        f"still run: cannot open a session on {opened.target}: Timeout opening channel. Output so far: started"
+    )

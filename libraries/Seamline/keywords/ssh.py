@@ -124,6 +124,7 @@ class SshKeywords(SeamKeywords):
         expected_rc: int | None = 0,
         timeout: timedelta | None = None,
         alias: str | None = None,
+        msg: str | None = None,
     ) -> CommandResult:
         """Runs ``command`` on the SSH connection and returns its result: ``stdout``, ``stderr``, ``rc``.
 
@@ -136,10 +137,12 @@ class SshKeywords(SeamKeywords):
         most 3 seconds more. Background processes of a command that finished are left alone
         (``nohup server >log 2>&1 &``).
         ``rc`` is -1 when the command ended without an exit status (killed by a signal).
+        ``msg`` replaces the message of a wrong return code.
 
         | ${result} = | `Run Remote Command` | ledger post /inbox/batch-001.dat |
         | Should Contain | ${result.stdout} | POSTED |
         | ${result} = | `Run Remote Command` | test -e /inbox/lock | expected_rc=None |
+        | `Run Remote Command` | ledger post /inbox/batch-001.dat | msg=The ledger refused the batch |
         """
         connection = self._connection(alias)
         result = connection.run(command, self.seconds(timeout))
@@ -149,7 +152,10 @@ class SshKeywords(SeamKeywords):
             if text
         )
         self.info(f"Ran '{command}' on {connection.target}: rc {result.rc}.{streams}")
-        check_rc(result, expected_rc, connection.target)
+        try:
+            check_rc(result, expected_rc, connection.target)
+        except SeamError as error:
+            self.fail(error.detail, msg)
         return result
 
     @keyword

@@ -150,7 +150,7 @@ class SshConnection:
         try:
             return self.transport.open_session(timeout=timeout)
         except (paramiko.SSHException, OSError, EOFError) as error:
-            raise SeamError("SSH", f"cannot open a session on {self.target}: {error}") from None
+            raise SeamError("SSH", f"cannot open a session on {self.target}: {str(error).rstrip('.')}") from None
 
     def _exec(self, command: str, marker: str | None, deadline: float, timeout: float) -> CommandResult:
         channel = self._open_channel(timeout)
@@ -195,21 +195,21 @@ class SshConnection:
         try:
             channel = self._open_channel(STOP_TIMEOUT)
         except SeamError as error:
-            return f"its processes could not be stopped: {error.detail}"
+            return f"its processes may still run: {error.detail}"
         try:
             _start(channel, script, deadline, "the server did not start the clean-up")
             stdout, stderr = bytearray(), bytearray()
             if not _collect(channel, stdout, stderr, deadline):
-                return f"stopping its processes did not finish within {_seconds(STOP_TIMEOUT)}"
+                return f"its processes may still run: stopping them did not finish within {_seconds(STOP_TIMEOUT)}"
         except SeamError as error:
-            return f"its processes could not be stopped: {error.detail}"
+            return f"its processes may still run: {error.detail}"
         finally:
             channel.close()
         report = _text(stdout).split()
         if report == ["no-proc"]:
             return "its process group was stopped (TERM, then KILL); the server has no /proc to find the others"
         if len(report) != 2 or not all(count.isdigit() for count in report):
-            return f"stopping its processes failed: {_tail(_text(stderr + stdout)) or 'no answer'}"
+            return f"its processes may still run: stopping them failed: {_tail(_text(stderr + stdout)) or 'no answer'}"
         found, left = (int(count) for count in report)
         if left:
             return f"{left} of the {found} processes it started are still running after TERM and KILL"
