@@ -49,8 +49,6 @@ TERM_GRACE = 0.5
 STOP_TIMEOUT = 3.0
 # Inherited by every process a command starts (setsid and double forks included): how the sweep finds them.
 RUN_MARKER = "SEAMLINE_RUN_ID"
-# Servers whose exec requests run in the user's login shell: commands there can be marked.
-SHELL_SERVERS = ("SSH-2.0-OpenSSH",)
 # Ends the processes whose environment holds the marker: TERM, up to TERM_GRACE for them to go, KILL the
 # rest (in rounds: a dying parent may still fork). `m` is not exported, so the sweep never marks itself.
 # Prints "<found> <left>", or "no-proc" where /proc cannot be searched (only the process group was signalled).
@@ -270,8 +268,13 @@ def connect(
             raise
         span.attributes["host_key"] = host_key_note
     if posix_shell is None:
-        posix_shell = transport.remote_version.startswith(SHELL_SERVERS)
+        posix_shell = runs_a_posix_shell(transport.remote_version)
     return SshConnection(transport, host, port, user, timeline, posix_shell), host_key_note
+
+
+def runs_a_posix_shell(server_version: str) -> bool:
+    """OpenSSH runs an exec request in the user's login shell: a POSIX one, but cmd.exe on Windows."""
+    return server_version.startswith("SSH-2.0-OpenSSH") and "Windows" not in server_version
 
 
 class KnownHosts:
