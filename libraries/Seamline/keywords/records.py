@@ -34,7 +34,8 @@ class RecordKeywords(SeamKeywords):
     def set_layout_directory(self, path: str | None) -> str | None:
         """Makes ``layout`` arguments that are names look in ``path`` first; returns the previous directory.
 
-        A ``layout`` that is a path (it ends in ``.yaml`` or ``.yml``, or names a file) is used as is.
+        A ``layout`` that is a path (it has a ``/``, ends in ``.yaml`` or ``.yml``, or names a file) is
+        used as is.
         A name (``settlement``) is looked up as ``settlement.yaml`` or ``settlement.yml`` in ``path``,
         then in the directories given at import (``Library    Seamline    layouts=${CURDIR}/layouts``,
         one directory or a list). ``None`` unsets ``path``; the returned previous one restores it.
