@@ -91,7 +91,7 @@ Read Records Fails For A Missing File Or Layout
 
 Read Records Remote Needs An Ssh Connection
     Run Keyword And Expect Error
-    ...    GLOB:SSH: no 'ledger-x' connection (open: *); open one with `Connect To Ssh`
+    ...    GLOB:Records: no 'ledger-x' connection (open: *); open one with `Connect To Ssh`
     ...    Read Records    /inbox/B-1.dat    settlement    remote=True    alias=ledger-x
 
 Read Records Reads CSV With A Header Row

@@ -32,7 +32,7 @@ The Ledger Posts A Batch Written By Write Records
 
 Read Records Remote Fails For A Missing File
     Run Keyword And Expect Error
-    ...    GLOB:SSH: cannot get /inbox/none.dat on settle@127.0.0.1:*: no such file or directory
+    ...    GLOB:Records: cannot get /inbox/none.dat on settle@127.0.0.1:*: no such file or directory
     ...    Read Records    /inbox/none.dat    settlement    remote=True
 
 Written Secrets Are Masked In The Log

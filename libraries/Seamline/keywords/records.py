@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -184,7 +185,8 @@ class RecordKeywords(SeamKeywords):
     def _read(self, path: str, remote: bool, alias: str | None, timeout: timedelta | None) -> tuple[bytes, str]:
         source = self._describe(path, remote, alias)
         if remote:
-            return sftp.read_remote_bytes(self._ssh(alias), path, self.seconds(timeout)), source
+            with self._as_records_failure():
+                return sftp.read_remote_bytes(self._ssh(alias), path, self.seconds(timeout)), source
         try:
             return Path(path).read_bytes(), source
         except OSError as error:
@@ -192,7 +194,8 @@ class RecordKeywords(SeamKeywords):
 
     def _write(self, path: str, data: bytes, remote: bool, alias: str | None, timeout: timedelta | None) -> None:
         if remote:
-            sftp.write_remote_bytes(self._ssh(alias), path, data, self.seconds(timeout))
+            with self._as_records_failure():
+                sftp.write_remote_bytes(self._ssh(alias), path, data, self.seconds(timeout))
             return
         try:
             Path(path).write_bytes(data)
@@ -203,7 +206,16 @@ class RecordKeywords(SeamKeywords):
         return f"{path} on {self._ssh(alias).target}" if remote else path
 
     def _ssh(self, alias: str | None) -> SshConnection:
-        return ssh_connections(self.ctx).get(alias)
+        with self._as_records_failure():
+            return ssh_connections(self.ctx).get(alias)
+
+    @contextmanager
+    def _as_records_failure(self) -> Iterator[None]:
+        """An SSH failure of `remote=True` under this class's one prefix (the text still names the host)."""
+        try:
+            yield
+        except SeamError as error:
+            raise SeamError(SEAM, error.detail) from None
 
     def _log_records(self, summary: str, records: Sequence[Mapping[str, Any]]) -> None:
         counts = Counter(str(record.get(RECORD_TYPE_KEY, "")) for record in records)
