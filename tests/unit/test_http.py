@@ -15,7 +15,6 @@ from Seamline.engine.api.session import (
     json_body,
     new_trace_ids,
     response_json,
-    same_value,
     server_timing,
 )
 from Seamline.engine.errors import SeamError
@@ -91,21 +90,6 @@ def test_server_timing_gives_milliseconds_per_service():
     assert server_timing(None) == {}
 
 
-@pytest.mark.parametrize(
-    ("actual", "expected", "same"),
-    [
-        (3, "3", True),
-        (True, "true", True),
-        (None, "null", True),
-        (12.5, "12.5", True),
-        ("3", 3, False),
-        (3, "4", False),
-    ],
-)
-def test_same_value_matches_robot_written_scalars(actual, expected, same):
-    assert same_value(actual, expected) is same
-
-
 def test_malformed_json_argument_is_a_clear_failure():
     with pytest.raises(SeamError, match=r"HTTP: json= '\{\"a\": ' is not valid JSON: Expecting value"):
         json_body('{"a": ')
@@ -128,5 +112,5 @@ def test_session_joins_paths_and_keeps_absolute_urls():
     assert session.url_for("/orders") == "http://host:1/api/orders"
     assert session.url_for("orders/1") == "http://host:1/api/orders/1"
     assert session.url_for("https://other/x") == "https://other/x"
-    assert session.timeout == (10.0, 10.0)
+    assert (session.timeout, session.connect_timeout) == (10.0, 10.0)
     session.close()
