@@ -2,6 +2,9 @@
 Documentation     API keywords against real HTTP servers: httpbin (run locally) and small local test servers.
 ...               Each keyword passes, and fails with its exact message.
 
+Library           Collections
+Library           OperatingSystem
+Library           String
 Library           Seamline
 Library           ApiTestServers
 
@@ -129,24 +132,68 @@ Get Response Field Returns The Value Or A Default
     Should Be Equal    ${quantity}    ${2}
     ${missing} =    Get Response Field    ${response}    $.reason    default=none
     Should Be Equal    ${missing}    none
+    VAR    ${expected}    EQUALS:HTTP: GET ${JSON_SERVER}/orders/7 (200 OK): '$.reason' matches nothing;
+    ...    body: {"id": "7", "quantity": 2, "status": "NEW"}
+    Run Keyword And Expect Error    ${expected}
+    ...    Get Response Field
+    ...    ${response}
+    ...    $.reason
     Run Keyword And Expect Error
-    ...    JSONPath: '$.reason' matches nothing in {'id': '7', 'quantity': 2, 'status': 'NEW'}
-    ...    Get Response Field    ${response}    $.reason
-    Run Keyword And Expect Error
-    ...    JSONPath: '$.[' is not a valid JSONPath: *
+    ...    HTTP: '$.[' is not a valid JSONPath: *
     ...    Get Response Field    ${response}    $.[
 
-Response Field Should Be Names The Path And The Actual Value
+Response Field Should Be Names The Request, The Path And The Body
     Connect To Api    ${JSON_SERVER}
     ${response} =    Call Api    GET    /orders/7
     Response Field Should Be    ${response}    $.status    NEW
     Response Field Should Be    ${response}    $.quantity    2
+    VAR    ${expected}    EQUALS:HTTP: GET ${JSON_SERVER}/orders/7 (200 OK): '$.status' is 'NEW', expected 'RESERVED';
+    ...    body: {"id": "7", "quantity": 2, "status": "NEW"}
+    Run Keyword And Expect Error    ${expected}
+    ...    Response Field Should Be
+    ...    ${response}
+    ...    $.status
+    ...    RESERVED
+    VAR    ${expected}    EQUALS:HTTP: GET ${JSON_SERVER}/orders/7 (200 OK): '$.reason' matches nothing, expected 'x';
+    ...    body: {"id": "7", "quantity": 2, "status": "NEW"}
+    Run Keyword And Expect Error    ${expected}
+    ...    Response Field Should Be
+    ...    ${response}
+    ...    $.reason
+    ...    x
+    VAR    &{data}    status=NEW
     Run Keyword And Expect Error
-    ...    JSONPath: '$.status' is 'NEW', expected 'RESERVED'
-    ...    Response Field Should Be    ${response}    $.status    RESERVED
+    ...    HTTP: '$.status' is 'NEW', expected 'RESERVED'; data: {*"status": "NEW"*}
+    ...    Response Field Should Be    ${data}    $.status    RESERVED
+
+Response Field Should Be Takes Msg
+    Connect To Api    ${JSON_SERVER}
+    ${response} =    Call Api    GET    /orders/7
+    Run Keyword And Expect Error    EQUALS:The order should be reserved
+    ...    Response Field Should Be    ${response}    $.status    RESERVED    msg=The order should be reserved
+    Run Keyword And Expect Error    EQUALS:The order has no reason
+    ...    Response Field Should Be    ${response}    $.reason    x    msg=The order has no reason
+
+Fields Compare By The One Comparison Rule
+    [Documentation]    Numbers numerically, booleans and null by their Robot and JSON spellings, timestamps as
+    ...    instants; two texts as text.
+    Connect To Api    ${JSON_SERVER}
+    ${response} =    Call Api    GET    /values
+    Response Field Should Be    ${response}    $.amount    12.50
+    Response Field Should Be    ${response}    $.amount    ${12.5}
+    Response Field Should Be    ${response}    $.paid    true
+    Response Field Should Be    ${response}    $.paid    ${True}
+    Response Field Should Be    ${response}    $.note    None
+    Response Field Should Be    ${response}    $.note    null
+    Response Field Should Be    ${response}    $.at    2026-11-24T11:00:00+01:00
     Run Keyword And Expect Error
-    ...    JSONPath: '$.reason' matches nothing, expected 'x', in {*"status": "NEW"*}
-    ...    Response Field Should Be    ${response}    $.reason    x
+    ...    HTTP: GET ${JSON_SERVER}/values (200 OK): '$.code' is '007', expected '7'; body: {"amount": 12.5, *}
+    ...    Response Field Should Be    ${response}    $.code    7
+    Run Keyword And Expect Error
+    ...    HTTP: GET ${JSON_SERVER}/values (200 OK): '$.paid' is True, expected 'false'; body: *
+    ...    Response Field Should Be    ${response}    $.paid    false
+    Wait Until Api Returns    GET    /values    $.amount    12.50    timeout=2s
+    Wait Until Api Returns    GET    /values    $.note    null    timeout=2s
 
 A Response That Is Not Json Fails Clearly
     Connect To Api    ${JSON_SERVER}
@@ -182,6 +229,12 @@ Wait Until Api Returns Stops At Once On A Fail On State
     ...    timeout=30s
     ...    interval=50ms
     ...    fail_on=REJECTED
+
+Wait Until Api Returns Takes Msg
+    Connect To Api    ${JSON_SERVER}
+    Run Keyword And Expect Error    EQUALS:Order 9 was never reserved
+    ...    Wait Until Api Returns    GET    /orders/9    $.status    RESERVED    timeout=0.3s    interval=50ms
+    ...    msg=Order 9 was never reserved
 
 Wait Until Api Returns Shows The Last Response On Timeout
     Connect To Api    ${JSON_SERVER}
@@ -237,11 +290,108 @@ A Certificate Nobody Signed Is A Tls Error
     ${response} =    Call Api    GET    /orders/1
     Response Field Should Be    ${response}    $.id    1
 
-A Slow Answer Is A Read Timeout
+A Slow Answer Fails At The Call's Deadline
     Connect To Api    ${HTTPBIN}    alias=impatient    timeout=0.3s
     Run Keyword And Expect Error
-    ...    HTTP: GET ${HTTPBIN}/delay/3 failed: no response within 0.3s (read timeout)
+    ...    EQUALS:HTTP: GET ${HTTPBIN}/delay/3 failed: no response within 0.3s (timeout)
     ...    Call Api    GET    /delay/3
+
+A Body That Trickles In Fails At The Call's Deadline
+    [Documentation]    httpbin's /drip sends its 5 bytes over 10 seconds: every read gets a byte in time,
+    ...    the whole call does not.
+    Connect To Api    ${HTTPBIN}    alias=trickle
+    VAR    ${expected}    HTTP: GET ${HTTPBIN}/drip?duration=10&numbytes=5 failed: 200 OK came, but not its whole body
+    ...    within 1s (timeout; * of 5 bytes received)
+    Run Keyword And Expect Error    ${expected}
+    ...    Call Api
+    ...    GET
+    ...    /drip?duration=10&numbytes=5
+    ...    timeout=1s
+
+Call Api Takes Msg
+    Connect To Api    ${HTTPBIN}
+    Run Keyword And Expect Error    EQUALS:The gateway is down
+    ...    Call Api    GET    /status/503    msg=The gateway is down
+
+Call Api Takes Params As A Dictionary, Pairs Or A Query String
+    Connect To Api    ${HTTPBIN}
+    ${response} =    Call Api    GET    /get    params=q=seam&x=1
+    Response Field Should Be    ${response}    $.args.q    seam
+    Response Field Should Be    ${response}    $.args.x    1
+    VAR    @{tag_a}    tag    a
+    VAR    @{tag_b}    tag    b
+    VAR    @{pairs}    ${tag_a}    ${tag_b}
+    ${response} =    Call Api    GET    /get    params=${pairs}
+    VAR    @{tags}    a    b
+    Response Field Should Be    ${response}    $.args.tag    ${tags}
+    VAR    &{query}    q=seam
+    ${response} =    Call Api    GET    /get    params=${query}
+    Response Field Should Be    ${response}    $.url    ${HTTPBIN}/get?q=seam
+
+Call Api Sends Data As A Form, Text Or Bytes
+    Connect To Api    ${HTTPBIN}
+    VAR    &{form}    customer=ada    qty=2
+    ${response} =    Call Api    POST    /post    data=${form}
+    Response Field Should Be    ${response}    $.form.customer    ada
+    Response Field Should Be    ${response}    $.form.qty    2
+    ${response} =    Call Api    POST    /post    data=plain text, as it is
+    Response Field Should Be    ${response}    $.data    plain text, as it is
+    ${bytes} =    Convert To Bytes    raw-bytes-0815
+    ${response} =    Call Api    POST    /post    data=${bytes}
+    Response Field Should Be    ${response}    $.data    raw-bytes-0815
+
+Call Api Uploads Files As Multipart
+    Connect To Api    ${HTTPBIN}
+    Create File    ${OUTPUT DIR}/seamline-upload.txt    batch line 1
+    VAR    @{inline}    report.csv    a,b\n1,2    text/csv
+    VAR    &{files}    batch=${OUTPUT DIR}/seamline-upload.txt    report=${inline}
+    ${response} =    Call Api    POST    /post    files=${files}
+    Response Field Should Be    ${response}    $.files.batch    batch line 1
+    Response Field Should Be    ${response}    $.files.report    a,b\n1,2
+    ${content_type} =    Get Response Field    ${response}    $.headers['Content-Type']
+    Should Start With    ${content_type}    multipart/form-data
+    VAR    &{missing}    batch=${OUTPUT DIR}/no-such-upload.txt
+    Run Keyword And Expect Error    EQUALS:HTTP: files= 'batch': ${OUTPUT DIR}/no-such-upload.txt is not a file
+    ...    Call Api    POST    /post    files=${missing}
+    VAR    &{wrong}    batch=${42}
+    VAR    ${expected}    EQUALS:HTTP: files= 'batch' must be a file path, bytes or [filename, content, content type];
+    ...    got a value of type int
+    Run Keyword And Expect Error    ${expected}
+    ...    Call Api
+    ...    POST
+    ...    /post
+    ...    files=${wrong}
+
+Credentials Go Only To The Session's Origin
+    [Documentation]    httpbin as localhost is one origin and as 127.0.0.1 another: its redirect from the first
+    ...    to the second, and an absolute URL of the second, get no credential unless trusted_hosts names it.
+    ${other} =    Replace String    ${HTTPBIN}    127.0.0.1    localhost
+    VAR    &{key}    X-Api-Key=key-0007
+    Connect To Api    ${other}    alias=origin    auth=${key}
+    ${response} =    Call Api    GET    /redirect-to?url=${HTTPBIN}/headers
+    ${headers} =    Get Response Field    ${response}    $.headers
+    Dictionary Should Not Contain Key    ${headers}    X-Api-Key
+    ${response} =    Call Api    GET    ${HTTPBIN}/headers
+    ${headers} =    Get Response Field    ${response}    $.headers
+    Dictionary Should Not Contain Key    ${headers}    X-Api-Key
+    ${response} =    Call Api    GET    /headers
+    Response Field Should Be    ${response}    $.headers['X-Api-Key']    key-0007
+    Connect To Api    ${other}    alias=trusting    auth=${key}    trusted_hosts=${HTTPBIN}
+    ${response} =    Call Api    GET    /redirect-to?url=${HTTPBIN}/headers
+    Response Field Should Be    ${response}    $.headers['X-Api-Key']    key-0007
+    Run Keyword And Expect Error
+    ...    EQUALS:HTTP: trusted_hosts entry 'http://' is not a host, host:port or scheme://host:port
+    ...    Connect To Api    ${other}    alias=broken    trusted_hosts=http://
+    [Teardown]    Disconnect From All Apis
+
+Disconnect From All Apis Closes Every Session
+    Connect To Api    ${HTTPBIN}    alias=first
+    Connect To Api    ${JSON_SERVER}    alias=second
+    Disconnect From All Apis
+    Run Keyword And Expect Error
+    ...    HTTP: no 'second' connection (open: none); open one with `Connect To Api`
+    ...    Call Api    GET    /get    alias=second
+    Disconnect From All Apis
 
 
 *** Keywords ***

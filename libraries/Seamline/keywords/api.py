@@ -292,7 +292,7 @@ class ApiKeywords(SeamKeywords):
         except WaitTimedOut as timeout_error:
             self.fail(
                 f"{target}: '{json_path}' did not become {expected!r} within {wait:g}s "
-                f"({timeout_error.attempts} attempts); {self._last_seen(timeout_error, json_path)}",
+                f"({_attempts(timeout_error.attempts)}); {self._last_seen(timeout_error, json_path)}",
                 msg,
             )
         self.info(f"{target}: '{json_path}' is {expected!r}.")
@@ -425,7 +425,7 @@ class ApiKeywords(SeamKeywords):
     def _body(self, response: Any) -> str:
         if isinstance(response, requests.Response):
             return f"body: {self._text(response)}"
-        return f"in {self._cut(self._data(response))}"
+        return f"data: {self._cut(self._data(response))}"
 
     def _describe(self, response: requests.Response) -> str:
         return f"{response.request.method} {self.masker.url(response.url)}"
@@ -456,6 +456,10 @@ def _names(value: list[str] | str | None) -> list[str]:
         return []
     items = value.split(",") if isinstance(value, str) else value
     return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _attempts(count: int) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"
 
 
 def _body_length(body: Any) -> int:

@@ -285,16 +285,21 @@ class ApiSession:
     def _late(self, response: requests.Response | None, deadline: Deadline) -> str:
         """What the call got before its deadline passed."""
         if response is None:
-            return f"no response within {deadline.seconds:g}s (timeout)"
+            return f"no response within {_seconds(deadline.seconds)} (timeout)"
         expected = response.headers.get("Content-Length")
         received = f"{response.raw.tell()} of {expected}" if expected else f"{response.raw.tell()}"
         return (
             f"{response.status_code} {response.reason} came, but not its whole body within "
-            f"{deadline.seconds:g}s (timeout; {received} bytes received)"
+            f"{_seconds(deadline.seconds)} (timeout; {received} bytes received)"
         )
 
     def close(self) -> None:
         self.session.close()
+
+
+def _seconds(seconds: float) -> str:
+    """A deadline as a QA engineer reads it: `2s`, `0.25s` (a wait's last attempt gets 2.99996 s: `3s`)."""
+    return f"{round(seconds, 2):g}s"
 
 
 def _timed_out(error: BaseException) -> bool:
@@ -330,7 +335,7 @@ def upload(files: Mapping[str, Any], masker: Masker) -> Iterator[dict[str, Any]]
                 raise SeamError(
                     "HTTP",
                     f"files= '{name}' must be a file path, bytes or [filename, content, content type]; "
-                    f"got a {type(spec).__name__}",
+                    f"got a value of type {type(spec).__name__}",
                 )
         yield parts
 
@@ -340,7 +345,7 @@ def describe(error: requests.exceptions.RequestException, connect_timeout: float
     if isinstance(error, requests.exceptions.SSLError):
         return f"TLS error: {_root_cause(error)}"
     if isinstance(error, requests.exceptions.ConnectTimeout):
-        return f"could not connect within {connect_timeout:g}s (connect timeout)"
+        return f"could not connect within {_seconds(connect_timeout)} (connect timeout)"
     lost = _lost_connection(error)
     if lost:
         return lost
