@@ -11,7 +11,6 @@ from __future__ import annotations
 import fnmatch
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from robot.api import ExecutionResult
 from robot.result import TestCase as RobotTest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from hostile import DripServer, Forwarder, RecordingServer, ResetServer, SilentServer  # noqa: E402
+from hostile import DripServer, Forwarder, RecordingServer, ResetServer, SilentServer
 
 MARGIN = 3.0  # seconds a keyword may take beyond its deadline on a loaded 2-core machine
 CREDENTIALS = ("authorization", "x-api-key", "cookie", "x-call-auth")
@@ -150,7 +149,8 @@ FAILURES = [
     ("Silent Server", "HTTP: GET {SILENT}/orders failed: no response within 2s (timeout)", 2),
     (
         "Drip Server",
-        "HTTP: GET {DRIP}/orders failed: 200 OK came, but not its whole body within 2s (timeout; * of 100 bytes received)",
+        "HTTP: GET {DRIP}/orders failed: 200 OK came, but not its whole body within 2s "
+        "(timeout; * of 100 bytes received)",
         2,
     ),
     (
