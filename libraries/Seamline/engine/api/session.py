@@ -276,7 +276,8 @@ class ApiSession:
         return call_headers
 
     def _failure(self, error: Exception, response: requests.Response | None, deadline: Deadline) -> str:
-        if deadline.expired or _timed_out(error):
+        connecting = isinstance(error, requests.exceptions.ConnectTimeout)
+        if not connecting and (deadline.expired or _timed_out(error)):
             return f"failed: {self._late(response, deadline)}"
         if isinstance(error, requests.exceptions.RequestException):
             return f"failed: {describe(error, min(self.connect_timeout, deadline.seconds))}"
