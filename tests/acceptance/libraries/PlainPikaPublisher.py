@@ -47,7 +47,9 @@ class PlainPikaPublisher:
         channel = self._channel()
         channel.exchange_declare(exchange, "topic", durable=True)
         channel.queue_declare(dead, durable=True)
-        channel.queue_declare(queue, durable=True, arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead})
+        channel.queue_declare(
+            queue, durable=True, arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead}
+        )
         channel.queue_bind(queue, exchange, routing_key=binding)
         channel.close()
         return dead
