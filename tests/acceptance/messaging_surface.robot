@@ -70,6 +70,17 @@ Switch Broker And Disconnect From All Brokers
     ...    Start Capturing Messages
     [Teardown]    Run Keywords    Disconnect From All Brokers    AND    Connect To Broker    ${OUTBOX_URL}    alias=outbox
 
+An Envelope Schema Known By Name
+    Load Schemas    ${CURDIR}/schemas
+    VAR    &{event}    messageId=${{str(uuid.uuid4())}}    eventType=order.placed    traceId=t-1    data=${{{}}}
+    Message Should Match Envelope    ${event}    envelope=shop-event
+    VAR    &{broken}    messageId=${event}[messageId]    eventType=order.placed    traceId=t-1
+    VAR    ${expected}    Messages: message does not match:
+    ...    - $: 'data' is a required property    separator=\n
+    Run Keyword And Expect Error    ${expected}    Message Should Match Envelope    ${broken}    envelope=shop-event
+    Run Keyword And Expect Error    Messages: no schema named 'no-such-envelope'*
+    ...    Message Should Match Envelope    ${broken}    envelope=no-such-envelope
+
 An Invalid JSONPath Fails Under The Messages Prefix
     Start Capturing Messages
     Run Keyword And Expect Error    Messages: '$[' is not a valid JSONPath:*

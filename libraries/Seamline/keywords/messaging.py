@@ -329,8 +329,10 @@ class MessagingKeywords(SeamKeywords):
             payload = message.get(fields.payload)
             problems = [f"{fields.payload} {v.path}: {v.message}" for v in self.ctx.schemas.validate(payload, schema)]
         if problems:
-            what = message.get(fields.type) or "message"
-            self.fail(f"{what} {message.get(fields.id)} does not match:\n- " + "\n- ".join(problems), msg)
+            what = " ".join(
+                str(part) for part in (message.get(fields.type) or "message", message.get(fields.id)) if part
+            )
+            self.fail(f"{what} does not match:\n- " + "\n- ".join(problems), msg)
 
     @staticmethod
     def _version_problems(message: dict[str, Any], fields: Envelope, version: int | None) -> list[str]:
