@@ -98,7 +98,7 @@ class Envelope:
     def _default_schema(self) -> Any:
         if self.is_default():
             return str(DEFAULT_SCHEMA_FILE)
-        return renamed_schema(_default_registry().resolve(str(DEFAULT_SCHEMA_FILE)), self.names())
+        return renamed_schema(_default_registry().resolve(str(DEFAULT_SCHEMA_FILE)).contents, self.names())
 
 
 def renamed_schema(schema: Mapping[str, Any], names: Mapping[str, str | None]) -> dict[str, Any]:
