@@ -47,4 +47,4 @@ A Duplicate Delivery Does Not Double A Reservation
     Inventory Receives Again    ${created}
     No Stock Answer Should Arrive    ${order}
     Stock Should Still Be    SKU-PEAR    ${before}
-    Nothing Should Be Dead Lettered For    ${created}
+    No Dead Letter Should Exist For    ${created}
