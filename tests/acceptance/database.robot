@@ -48,10 +48,10 @@ Unknown Alias Names The Opener Keyword
     ...    SQL: no 'reports' connection (open: default); open one with `Connect To Sql`
     ...    Query Rows    SELECT 1    alias=reports
 
-Switch Sql Connection Fails For An Unknown Alias
+Switch Sql Fails For An Unknown Alias
     Run Keyword And Expect Error
     ...    SQL: no 'reprots' connection (open: default); open one with `Connect To Sql`
-    ...    Switch Sql Connection    reprots
+    ...    Switch Sql    reprots
     Query Rows    SELECT 1
 
 Disconnect From Sql Fails For An Unknown Alias And Keeps The Connection
@@ -161,7 +161,7 @@ Table Changes Since Needs A Snapshot
 
 Table Changes Since Reads The Snapshot's Own Connection
     Connect To Sql    ${DB_URL}    alias=snapshots
-    Switch Sql Connection    default
+    Switch Sql    default
     ${before} =    Take Table Snapshot    people    alias=snapshots
     Disconnect From Sql    snapshots
     Run Keyword And Expect Error
@@ -277,4 +277,4 @@ Close Extra Connections
     FOR    ${alias}    IN    @{aliases}
         Disconnect From Sql    ${alias}
     END
-    Switch Sql Connection    default
+    Switch Sql    default

@@ -6,7 +6,9 @@ import sqlite3
 
 import pytest
 
-from Seamline.engine.database.sql import open_database, parse_url, quote_identifier, translate_placeholders
+from Seamline.engine.database.placeholders import translate_placeholders
+from Seamline.engine.database.sql import open_database, quote_identifier
+from Seamline.engine.database.urls import parse_url
 from Seamline.engine.errors import SeamError
 
 
