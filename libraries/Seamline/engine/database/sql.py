@@ -231,7 +231,7 @@ class Database:
         expired = self._statement is not None and self._statement.expired
         message = "no answer from the server" if expired else driver_message(error, self._password)
         timed_out = expired or is_timeout(error, self.dialect)
-        what = f"did not finish within {seconds:g}s" if timed_out else "failed"
+        what = f"did not finish within {round(seconds, 2):g}s" if timed_out else "failed"
         if expired or self._is_broken():
             self.close()
             message += f" (the connection was {'discarded' if expired else 'lost'}; the next statement re-opens it)"

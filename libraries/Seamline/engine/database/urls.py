@@ -8,13 +8,14 @@ An option the driver does not know is refused, listing those it does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..errors import SeamError
-from ..masking import mask_url_passwords
+from ..masking import MASK, is_secret_name, mask_url_passwords
 
 SEAM = "SQL"
 DIALECTS = {
@@ -26,6 +27,16 @@ DIALECTS = {
 }
 # Options the URL's own parts (or the keyword's password=) already give: one way to say each.
 URL_PART_OPTIONS = frozenset({"user", "password", "dbname", "database"})
+
+
+_QUERY_OPTION = re.compile(r"(?P<lead>[?&])(?P<name>[^=&#]+)=(?P<value>[^&#]*)")
+
+
+def display_url(url: str) -> str:
+    """`url` fit for a log: its password and the values of credential options (`sslpassword=`) masked."""
+    return _QUERY_OPTION.sub(
+        lambda m: f"{m['lead']}{m['name']}={MASK}" if is_secret_name(m["name"]) else m[0], mask_url_passwords(url)
+    )
 
 
 @dataclass(frozen=True)
@@ -49,7 +60,7 @@ def parse_url(url: str) -> DatabaseUrl:
     """
     scheme, sep, rest = url.partition("://")
     dialect = DIALECTS.get(scheme.split("+", 1)[0].lower()) if sep else None
-    display = mask_url_passwords(url)
+    display = display_url(url)
     if dialect is None:
         raise SeamError(
             SEAM,
@@ -59,7 +70,7 @@ def parse_url(url: str) -> DatabaseUrl:
     if dialect == "sqlite":
         path, _, query = (rest[1:] if rest.startswith("/") else rest).partition("?")
         if query:
-            raise SeamError(SEAM, f"sqlite URLs take no options, got '?{query}' in {display}")
+            raise SeamError(SEAM, f"sqlite URLs take no options: {display}")
         return DatabaseUrl("sqlite", "", None, None, None, path or ":memory:", {}, url)
     parts = urlsplit(url)
     try:
