@@ -109,7 +109,8 @@ def test_a_wait_on_a_frozen_link_ends_at_the_wait_timeout(server):
         fails_within(
             1,
             lambda: sql.wait_until_row_exists("anything", timedelta(seconds=1), id=1),
-            r"(?s)^SQL: statement did not finish within (0\.\d+|1)s on .*Statement: SELECT \* FROM .anything. WHERE .id. = \? LIMIT 100",
+            r"(?s)^SQL: statement did not finish within (0\.\d+|1)s on "
+            r".*Statement: SELECT \* FROM .anything. WHERE .id. = \? LIMIT 100",
         )
         sql.disconnect_from_all_sql()
 
