@@ -269,3 +269,23 @@ def test_mariadb_unknown_database_fails_clearly(mariadb_url):
     with pytest.raises(SeamError) as raised:
         open_database(missing, timeout=3)
     assert str(raised.value) == f"SQL: cannot connect to {missing}: (1049) Unknown database 'no_such_db_seamline'"
+
+
+@pytest.mark.parametrize(
+    ("sql", "params"),
+    [
+        ("SELECT * FROM {table} WHERE id = ? AND name = ?", [1]),  # too few parameters
+        ("SELECT * FROM {table} WHERE id = ?", [1, 2]),  # too many
+        ("SELECT * FROM {table} WHERE id = :id", {"other": 1}),  # a name that is not there
+    ],
+)
+def test_every_driver_error_is_one_readable_failure_and_the_connection_stays_usable(url, table, sql, params):
+    db = open_database(url, timeout=5)
+    statement = sql.format(table=table)
+    with pytest.raises(SeamError) as raised:
+        db.query(statement, params)
+    first, *rest = str(raised.value).splitlines()
+    assert first.startswith(f"SQL: statement failed on {db.display_url}: ")
+    assert rest[0] == f"Statement: {statement}"
+    assert db.query(f"SELECT count(*) AS n FROM {table}") == [{"n": 0}]
+    db.close()

@@ -243,3 +243,11 @@ def test_the_watchdog_ends_an_armed_statement_past_its_deadline_only():
     assert ended == [True] and statement.expired
     statement.check(math.inf)  # ended once
     assert ended == [True]
+
+
+@pytest.mark.parametrize("value", [object(), 2**70])
+def test_a_value_sqlite_cannot_bind_is_one_readable_failure(value):
+    db = open_database("sqlite:///:memory:")
+    with pytest.raises(SeamError, match=r"^SQL: statement failed on sqlite:///:memory:: .*\nStatement: SELECT \?"):
+        db.query("SELECT ?", [value])
+    assert db.query("SELECT 1 AS ok") == [{"ok": 1}]

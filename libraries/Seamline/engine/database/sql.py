@@ -142,9 +142,12 @@ class Database:
     def _end_statement(self) -> None:
         """Called by the watchdog: the running statement is past its deadline."""
         connection = self._connection
-        if connection is not None:
-            sock = connection.fileno() if self.dialect == "postgresql" else connection._sock.fileno()
-            watchdog.shut_down(sock)
+        if connection is None:
+            return
+        if self.dialect == "postgresql":
+            watchdog.shut_down(connection.fileno())
+        elif connection._sock is not None:  # PyMySQL keeps its socket to itself: no public way to reach it
+            watchdog.shut_down(connection._sock.fileno())
 
     def _connect(self) -> Any:
         url = self.url
@@ -171,14 +174,15 @@ class Database:
         psycopg = self._driver
         url = self.url
         refuse_unknown(url, [option.keyword.decode() for option in psycopg.pq.Conninfo.get_defaults()])
+        statement_timeout = f"-c statement_timeout={max(1, round(self.timeout * 1000))}"
         options = {
             "host": url.host,
             "port": url.port or 5432,
             # libpq waits at least 2 s for a connection, whatever it is told.
             "connect_timeout": max(2, math.ceil(self.timeout)),
             **url.options,
-            # The URL's own server options first: a statement_timeout among them wins over the keyword's.
-            "options": f"-c statement_timeout={max(1, round(self.timeout * 1000))} {url.options.get('options', '')}",
+            # The keyword's statement_timeout first: one in the URL's own server options comes later and wins.
+            "options": f"{statement_timeout} {url.options.get('options', '')}".strip(),
         }
         connection = psycopg.connect(
             user=url.user, password=self._password, dbname=url.database or None, autocommit=True, **options

@@ -50,7 +50,8 @@ class Watched:
                 self.expired = True
                 try:
                     self._expire()
-                except OSError as error:  # the socket is gone already: the statement ends anyway
+                except Exception as error:  # a closed connection or socket: nothing is left to end
+                    # Broad on purpose: the watchdog thread must survive whatever one connection raises.
                     log.debug("ending an overdue statement: %s", error)
 
 
