@@ -127,6 +127,16 @@ Assertions Take Msg
     ...    Table Should Be Unchanged Since    ${before}    msg=people changed
     [Teardown]    Execute Sql    UPDATE people SET amount = ? WHERE id = ?    12.50    ${1}
 
+Row Should Exist Compares Values By Meaning
+    ${row} =    Row Should Exist    people    id=1    created_at=2024-05-01T12:00:00.123456+02:00
+    Should Be Equal    ${row}[name]    Ada
+    VAR    ${expected}
+    ...    SQL: expected no row of people with id=1 and created_at=2024-05-01T10:00:00.123456Z, found:
+    ...    ${SPACE*2}id=1, name=Ada, status=NEW, amount=12.5, created_at=2024-05-01 10:00:00.123456, note=*
+    ...    separator=\n
+    Run Keyword And Expect Error    ${expected}
+    ...    Row Should Not Exist    people    id=1    created_at=2024-05-01T10:00:00.123456Z
+
 Row Should Exist With No Near Row Says So
     Run Keyword And Expect Error
     ...    SQL: no row of people has name=Zed, nor any row with one of these values
@@ -135,7 +145,7 @@ Row Should Exist With No Near Row Says So
 An Unknown Column Fails At Once, Also When Waiting
     VAR    ${failed}    EQUALS:SQL: statement failed on ${DB_URL}: no such column: colour
     Run Keyword And Expect Error
-    ...    ${failed}\nStatement: SELECT * FROM `people` WHERE `colour` = ? LIMIT 2\nParameters: ['red']
+    ...    ${failed}\nStatement: SELECT * FROM `people` WHERE `colour` = ? LIMIT 100\nParameters: ['red']
     ...    Row Should Exist
     ...    people
     ...    colour=red

@@ -289,3 +289,17 @@ def test_every_driver_error_is_one_readable_failure_and_the_connection_stays_usa
     assert rest[0] == f"Statement: {statement}"
     assert db.query(f"SELECT count(*) AS n FROM {table}") == [{"n": 0}]
     db.close()
+
+
+def test_row_keywords_compare_by_the_one_rule_whatever_the_server_says(url, table):
+    keywords = DatabaseKeywords(SeamContext())
+    keywords.connect_to_sql(url)
+    keywords.execute_sql(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", 1, "Ada", "12.50", "NEW")
+    # MariaDB's collation finds 'ADA' equal to 'Ada'; the comparison rule of every seam does not.
+    with pytest.raises(
+        SeamError, match=rf"^SQL: no row of {table} has name=ADA, nor any row with one of these values$"
+    ):
+        keywords.row_should_exist(table, name="ADA")
+    keywords.row_should_not_exist(table, name="ADA")
+    assert keywords.row_should_exist(table, id="1", amount="12.5")["name"] == "Ada"
+    keywords.ctx.close()

@@ -30,8 +30,8 @@ from ..engine.database.tables import (
     criteria_text,
     delete_rows,
     delete_statement,
+    find_rows,
     missing_row,
-    select_rows,
     take_snapshot,
     unexpected_rows,
     wait_for_row,
@@ -165,17 +165,19 @@ class DatabaseKeywords(SeamKeywords):
     ) -> dict[str, Any]:
         """Fails unless ``table`` has a row with every ``column=value`` given; returns that row.
 
-        A value ``${None}`` means NULL. The failure shows the rows that come closest; ``msg``
-        replaces its message.
+        A value ``${None}`` means NULL. Values compare by meaning, as everywhere in Seamline
+        (``12.50`` and ``12.5`` are equal; case counts, also on MariaDB). The failure shows the rows
+        that come closest; ``msg`` replaces its message.
 
         | ${row} = | `Row Should Exist` | orders | id=${order}[id] | status=NEW |
         """
         database = self._database(alias)
-        rows = self._timed(database, "select", table, lambda: select_rows(database, table, criteria, limit=2))
-        if not rows:
-            self._fail_missing(table, missing_row(database, table, criteria), msg)
-        self.info(f"Row of {table} with {criteria_text(criteria)}: {self.format_data(rows[0], 500)}")
-        return rows[0]
+        search = self._timed(database, "select", table, lambda: find_rows(database, table, criteria, limit=1))
+        if not search.matches:
+            self._fail_missing(table, missing_row(database, table, criteria, candidates=search.candidates), msg)
+        row = search.matches[0]
+        self.info(f"Row of {table} with {criteria_text(criteria)}: {self.format_data(row, 500)}")
+        return row
 
     @keyword
     def row_should_not_exist(
@@ -186,11 +188,11 @@ class DatabaseKeywords(SeamKeywords):
         | `Row Should Not Exist` | orders | customer=${customer} | status=NEW |
         """
         database = self._database(alias)
-        rows = self._timed(
-            database, "select", table, lambda: select_rows(database, table, criteria, limit=SHOWN_ROWS + 1)
+        search = self._timed(
+            database, "select", table, lambda: find_rows(database, table, criteria, limit=SHOWN_ROWS + 1)
         )
-        if rows:
-            self.fail(unexpected_rows(table, criteria, rows), msg)
+        if search.matches:
+            self.fail(unexpected_rows(table, criteria, search.matches), msg)
 
     @keyword
     def wait_until_row_exists(

@@ -23,8 +23,10 @@ CLOSEST_CANDIDATES = 500
 SNAPSHOT_ROW_LIMIT = 100_000
 # Rows a failure message lists (closest rows, unexpected rows, changes of each kind).
 SHOWN_ROWS = 5
-# Rows one attempt of a wait reads: those matching the identity part of the criteria.
+# Rows one attempt of a wait reads (those matching the identity part of the criteria), and the rows
+# the server's own match may return for the comparison rule to check.
 WAIT_ROWS = 100
+MATCH_ROWS = 100
 
 
 def where_clause(criteria: dict[str, Any], dialect: str, joiner: str = "AND") -> tuple[str, list[Any]]:
@@ -61,10 +63,21 @@ class MissingRow:
     closest: list[dict[str, Any]]
 
 
-def missing_row(db: Database, table: str, criteria: dict[str, Any], within: str = "") -> MissingRow:
-    """The failure for a row of `table` with `criteria` that is not there, naming the closest rows."""
+def missing_row(
+    db: Database,
+    table: str,
+    criteria: dict[str, Any],
+    within: str = "",
+    candidates: list[dict[str, Any]] | None = None,
+) -> MissingRow:
+    """The failure for a row of `table` with `criteria` that is not there, naming the closest rows.
+
+    `candidates` are the rows meeting any criterion, when a search already read them.
+    """
     wanted = f"{within}no row of {table} has {criteria_text(criteria)}"
-    closest = closest_rows(db, table, criteria, SHOWN_ROWS)
+    if candidates is None:
+        candidates = candidate_rows(db, table, criteria)
+    closest = rank_closest(candidates, criteria, SHOWN_ROWS)
     if not closest:
         return MissingRow(f"{wanted}, nor any row with one of these values", [])
     lines = [f"  {row_text(row)}  (differs: {', '.join(differing_columns(row, criteria))})" for row in closest]
@@ -130,20 +143,55 @@ def wait_for_row(
     return next(row for row in rows if row_matches(row, criteria))
 
 
-def closest_rows(db: Database, table: str, criteria: dict[str, Any], count: int = 5) -> list[dict[str, Any]]:
-    """The rows that meet the most criteria (at least one): what the test probably meant to find."""
+def candidate_rows(
+    db: Database, table: str, criteria: dict[str, Any], timeout: float | None = None
+) -> list[dict[str, Any]]:
+    """The rows meeting at least one criterion by the server's `=` (at most CLOSEST_CANDIDATES)."""
     if not criteria:
         return []
     where, params = where_clause(criteria, db.dialect, joiner="OR")
     sql = f"SELECT * FROM {quote_identifier(table, db.dialect)}{where} LIMIT {CLOSEST_CANDIDATES}"
-    candidates = db.query(sql, params)
+    return db.query(sql, params, timeout=timeout)
+
+
+def rank_closest(candidates: list[dict[str, Any]], criteria: dict[str, Any], count: int) -> list[dict[str, Any]]:
+    """The `count` candidates that meet the most criteria: what the test probably meant to find."""
     # Most criteria met first; among equals, those meeting the first criteria (usually the identity).
     ranked = sorted(
-        candidates,
+        (row for row in candidates if matching_columns(row, criteria)),
         key=lambda row: (matching_columns(row, criteria), [values_equal(row.get(c), v) for c, v in criteria.items()]),
         reverse=True,
     )
     return ranked[:count]
+
+
+def closest_rows(db: Database, table: str, criteria: dict[str, Any], count: int = 5) -> list[dict[str, Any]]:
+    """The rows that meet the most criteria (at least one): what the test probably meant to find."""
+    return rank_closest(candidate_rows(db, table, criteria), criteria, count)
+
+
+@dataclass
+class RowSearch:
+    """The rows equal to some criteria, and (when the server's `=` found none) those meeting any criterion."""
+
+    matches: list[dict[str, Any]]
+    candidates: list[dict[str, Any]] | None = None
+
+
+def find_rows(db: Database, table: str, criteria: dict[str, Any], limit: int) -> RowSearch:
+    """Rows of `table` whose values equal every criterion by the one comparison rule (`values_equal`).
+
+    The server narrows first (`WHERE column = ?`, all criteria), but its `=` differs from the rule both
+    ways: MariaDB ignores case, a timestamp with a zone or JSON `true` against a number are equal by the
+    rule and not by SQL. So its rows are checked by the rule, and when none holds, the rows meeting any
+    criterion are (the ones a failure shows as the closest).
+    """
+    narrowed = select_rows(db, table, criteria, limit=MATCH_ROWS)
+    matches = [row for row in narrowed if row_matches(row, criteria)]
+    if matches or not criteria:
+        return RowSearch(matches[:limit])
+    candidates = candidate_rows(db, table, criteria)
+    return RowSearch([row for row in candidates if row_matches(row, criteria)][:limit], candidates)
 
 
 def differing_columns(row: dict[str, Any], criteria: dict[str, Any]) -> list[str]:
