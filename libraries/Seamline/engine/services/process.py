@@ -21,10 +21,14 @@ from pathlib import Path
 import psutil
 
 from ..errors import SeamError
+from ..values import cut
 from ..waiting import WaitTimedOut, poll
 
+SEAM = "Services"
 OUTPUT_LINES_KEPT = 5000
 TAIL_LINES = 20
+# A failure shows the last lines of output; one very long line must not flood the log.
+TAIL_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -41,15 +45,15 @@ class Readiness:
         if spec.startswith("tcp://"):
             host, _, port = spec[len("tcp://") :].rpartition(":")
             if not host or not port.isdigit():
-                raise SeamError("service", f"ready '{spec}' must look like tcp://host:port")
+                raise SeamError(SEAM, f"ready '{spec}' must look like tcp://host:port")
             return cls("tcp", spec[len("tcp://") :])
         if spec.startswith("log:"):
             try:
                 re.compile(spec[4:])
             except re.error as error:
-                raise SeamError("service", f"ready '{spec}' is not a valid regular expression: {error}") from None
+                raise SeamError(SEAM, f"ready '{spec}' is not a valid regular expression: {error}") from None
             return cls("log", spec[4:])
-        raise SeamError("service", f"ready '{spec}' must start with http://, https://, tcp:// or log:")
+        raise SeamError(SEAM, f"ready '{spec}' must start with http://, https://, tcp:// or log:")
 
     def __str__(self) -> str:
         return f"log line /{self.target}/" if self.kind == "log" else self.target
@@ -111,7 +115,7 @@ class Service:
 
     def tail(self, lines: int = TAIL_LINES) -> str:
         kept = list(self.output)[-lines:]
-        return "\n".join(kept) if kept else "(no output)"
+        return cut("\n".join(kept), TAIL_LIMIT) if kept else "(no output)"
 
     def find(self, pattern: str) -> re.Match[str] | None:
         regex = re.compile(pattern)
@@ -133,7 +137,7 @@ def resolve_command(command: str | Sequence[str]) -> list[str]:
     """Split a command line; a leading `python`/`python3` means the Python running Seamline."""
     parts = shlex.split(command) if isinstance(command, str) else [str(part) for part in command]
     if not parts:
-        raise SeamError("service", "command is empty")
+        raise SeamError(SEAM, "command is empty")
     if parts[0] in ("python", "python3"):
         parts[0] = sys.executable
     return parts
@@ -148,7 +152,7 @@ class ServiceManager:
     def get(self, name: str) -> Service:
         if name not in self.services:
             known = ", ".join(sorted(self.services)) or "none"
-            raise SeamError(f"service {name}", f"no such service started (started: {known})")
+            raise SeamError(SEAM, f"no service '{name}' started (started: {known})")
         return self.services[name]
 
     def start(
@@ -160,13 +164,12 @@ class ServiceManager:
         env: Mapping[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
     ) -> Service:
-        seam = f"service {name}"
         if name in self.services and self.services[name].running:
-            raise SeamError(seam, f"already running (pid {self.services[name].pid}); stop it first")
+            raise SeamError(SEAM, f"'{name}' is already running (pid {self.services[name].pid}); stop it first")
         readiness = Readiness.parse(ready)
         argv = resolve_command(command)
         if cwd is not None and not Path(cwd).is_dir():
-            raise SeamError(seam, f"working directory '{cwd}' does not exist")
+            raise SeamError(SEAM, f"'{name}': working directory '{cwd}' does not exist")
         full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **{k: str(v) for k, v in (env or {}).items()}}
         try:
             process = subprocess.Popen(
@@ -181,7 +184,7 @@ class ServiceManager:
                 start_new_session=True,
             )
         except OSError as error:
-            raise SeamError(seam, f"cannot start '{shlex.join(argv)}': {error.strerror or error}") from None
+            raise SeamError(SEAM, f"'{name}': cannot start '{shlex.join(argv)}': {error.strerror or error}") from None
         service = Service(name, argv, process, readiness)
         threading.Thread(target=service._read_output, name=f"seamline-{name}-output", daemon=True).start()
         self.services[name] = service
@@ -193,7 +196,6 @@ class ServiceManager:
         return service
 
     def _wait_ready(self, service: Service, timeout: float) -> None:
-        seam = f"service {service.name}"
         check = _READINESS_CHECKS[service.readiness.kind]
 
         def probe() -> bool:
@@ -201,8 +203,8 @@ class ServiceManager:
                 service.process.wait()
                 time.sleep(0.05)  # let the reader thread take the last lines
                 raise SeamError(
-                    seam,
-                    f"exited with code {service.process.returncode} before it was ready "
+                    SEAM,
+                    f"'{service.name}' exited with code {service.process.returncode} before it was ready "
                     f"({service.readiness}). Last output:\n{service.tail()}",
                 )
             return check(service)
@@ -211,15 +213,15 @@ class ServiceManager:
             poll(probe, bool, timeout=timeout, interval=0.05)
         except WaitTimedOut:
             raise SeamError(
-                seam,
-                f"not ready ({service.readiness}) within {timeout:g}s; stopped it. Last output:\n{service.tail()}",
+                SEAM,
+                f"'{service.name}' not ready ({service.readiness}) within {timeout:g}s; stopped it. "
+                f"Last output:\n{service.tail()}",
             ) from None
 
     def stop(self, name: str, grace: float = 5.0) -> int | None:
         """Stop a service (SIGTERM to its process group, SIGKILL after `grace`); return its exit code."""
-        service = self.services.pop(name, None)
-        if service is None:
-            raise SeamError(f"service {name}", "no such service started")
+        service = self.get(name)
+        del self.services[name]
         return self._terminate(service, grace)
 
     def stop_all(self, grace: float = 5.0) -> None:
@@ -247,7 +249,7 @@ class ServiceManager:
             root = psutil.Process(service.pid)
             tree = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
-            raise SeamError(f"service {name}", "is not running") from None
+            raise SeamError(SEAM, f"'{name}' is not running") from None
         cpu = peak = rss = connections = 0.0
         alive = 0
         for process in tree:
