@@ -1,15 +1,15 @@
 *** Settings ***
-Documentation       Service control and the timeline keywords: each passing, and failing with its exact message.
+Documentation    Service control and the timeline keywords: each passing, and failing with its exact message.
 
-Library             Collections
-Library             Seamline
+Library          Collections
+Library          Seamline
 
-Test Teardown       Stop All Services
+Test Teardown    Stop All Services
 
 
 *** Variables ***
-${HTTP_SERVER}      python -m http.server 0 --bind 127.0.0.1
-${SERVING}          log:Serving HTTP on \\S+ port (\\d+)
+${HTTP_SERVER}    python -m http.server 0 --bind 127.0.0.1
+${SERVING}        log:Serving HTTP on \\S+ port (\\d+)
 
 
 *** Test Cases ***
@@ -61,8 +61,11 @@ Service Log Should Contain Text And Regex
 
 Service Log Should Contain Fails Showing The Output
     Start Service    web    ${HTTP_SERVER}    ready=${SERVING}
-    Run Keyword And Expect Error    Services: output of 'web' has no line containing 'listening on 9999'. Last output:\nServing HTTP*
-    ...    Service Log Should Contain    web    listening on 9999
+    Run Keyword And Expect Error
+    ...    Services: output of 'web' has no line containing 'listening on 9999'. Last output:\nServing HTTP*
+    ...    Service Log Should Contain
+    ...    web
+    ...    listening on 9999
 
 Service Log Should Contain Fails With The Message Given As Msg
     Start Service    web    ${HTTP_SERVER}    ready=${SERVING}
@@ -70,7 +73,9 @@ Service Log Should Contain Fails With The Message Given As Msg
     ...    Service Log Should Contain    web    listening on 9999    msg=the web server never said it listens on 9999
 
 Stop Service Takes A Grace Time
-    Start Service    stubborn    python -c "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up'); time.sleep(60)"
+    Start Service
+    ...    stubborn
+    ...    python -c "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up'); time.sleep(60)"
     ...    ready=log:up
     ${code} =    Stop Service    stubborn    grace=0.2s
     Should Be Equal As Integers    ${code}    -9
