@@ -58,12 +58,12 @@ Every Comparing Keyword Should Say
     [Arguments]    ${expected}    ${returned}    ${verdict}
     VAR    ${key}    ${TEST NAME}
     ${value} =    Decode Json    ${returned}
-    ${verdicts} =    Create Dictionary
+    VAR    &{verdicts}    &{EMPTY}
     Compare Through Http    ${verdicts}    ${expected}    ${returned}
     Compare Through Sql    ${verdicts}    ${key}    ${expected}    ${value}
     Compare Through Records    ${verdicts}    ${key}    ${expected}    ${returned}
     Compare Through Messages    ${verdicts}    ${key}    ${expected}    ${value}
-    ${disagreeing} =    Create Dictionary
+    VAR    &{disagreeing}    &{EMPTY}
     FOR    ${name}    ${said}    IN    &{verdicts}
         IF    $said != $verdict
             Set To Dictionary    ${disagreeing}    ${name}    ${said}
