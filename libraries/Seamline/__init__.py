@@ -41,7 +41,8 @@ class Seamline(DynamicCore):
 
     - numbers compare by decimal value: ``12.5``, ``Decimal('12.50')`` and ``"12.50"`` are equal
       when one side is a number; two texts compare as text (``"007"`` is not ``"7"``);
-    - booleans match their Robot and JSON spellings (``True``, ``true``, ``TRUE``) and ``1``/``0``;
+    - booleans match their Robot and JSON spellings (``True``, ``true``, ``TRUE``) and ``1`` or ``0``,
+      so ``paid=true`` finds the ``1`` SQLite or MariaDB return for TRUE;
     - null (``None``) matches ``${None}``, ``None`` and ``null``;
     - timestamps (datetimes or ISO 8601 text) compare as instants, a value without a time zone
       taken as UTC: ``2026-11-24T10:00:00Z`` equals ``2026-11-24T11:00:00+01:00``; values less than
