@@ -6,6 +6,7 @@ import time
 
 import psutil
 import pytest
+from hostile import SilentServer
 
 from Seamline.engine.errors import SeamError
 from Seamline.engine.services.process import Readiness, ServiceManager
@@ -145,3 +146,12 @@ def test_the_output_in_a_failure_is_cut(manager):
         manager.start("loud", [sys.executable, "-c", code], "log:never", timeout=15)
     assert str(error.value).endswith("x" * 20 + "… [8000 more characters]")
     assert len(str(error.value)) < 2200
+
+
+def test_readiness_against_a_peer_that_never_answers_ends_at_the_timeout(manager):
+    # Each HTTP probe gets only the time the wait has left, so a silent peer cannot stretch the wait.
+    with SilentServer() as silent:
+        started = time.monotonic()
+        with pytest.raises(SeamError, match=r"'quiet' not ready \(http://127\.0\.0\.1:\d+/\) within 1\.2s"):
+            manager.start("quiet", [sys.executable, "-c", "import time; time.sleep(60)"], f"{silent.url}/", 1.2)
+        assert time.monotonic() - started < 1.2 + 0.5

@@ -29,6 +29,9 @@ OUTPUT_LINES_KEPT = 5000
 TAIL_LINES = 20
 # A failure shows the last lines of output; one very long line must not flood the log.
 TAIL_LIMIT = 2000
+# A readiness probe gets at most PROBE_SECONDS, and never more than the wait has left (but at least MIN_...).
+PROBE_SECONDS = 1.0
+MIN_PROBE_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,7 @@ class ServiceManager:
 
     def _wait_ready(self, service: Service, timeout: float) -> None:
         check = _READINESS_CHECKS[service.readiness.kind]
+        deadline = time.monotonic() + timeout
 
         def probe() -> bool:
             if not service.running:
@@ -207,7 +211,8 @@ class ServiceManager:
                     f"'{service.name}' exited with code {service.process.returncode} before it was ready "
                     f"({service.readiness}). Last output:\n{service.tail()}",
                 )
-            return check(service)
+            # One probe never outlasts the wait: a peer that accepts and never answers gets the time left.
+            return check(service, max(MIN_PROBE_SECONDS, min(PROBE_SECONDS, deadline - time.monotonic())))
 
         try:
             poll(probe, bool, timeout=timeout, interval=0.05)
@@ -279,9 +284,9 @@ def _peak_rss(pid: int) -> int | None:
     return None
 
 
-def _http_ready(service: Service) -> bool:
+def _http_ready(service: Service, seconds: float) -> bool:
     try:
-        with urllib.request.urlopen(service.readiness.target, timeout=1.0) as response:
+        with urllib.request.urlopen(service.readiness.target, timeout=seconds) as response:
             return bool(response.status < 500)
     except urllib.error.HTTPError as error:
         return error.code < 500
@@ -289,20 +294,20 @@ def _http_ready(service: Service) -> bool:
         return False
 
 
-def _tcp_ready(service: Service) -> bool:
+def _tcp_ready(service: Service, seconds: float) -> bool:
     host, _, port = service.readiness.target.rpartition(":")
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=1.0):
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=seconds):
             return True
     except OSError:
         return False
 
 
-def _log_ready(service: Service) -> bool:
+def _log_ready(service: Service, seconds: float) -> bool:
     match = service.find(service.readiness.target)
     if match is None:
         with service._lines_seen:
-            service._lines_seen.wait(timeout=0.05)
+            service._lines_seen.wait(timeout=min(seconds, MIN_PROBE_SECONDS))
         return False
     service.ready_line = match.string
     service.ready_groups = match.groups()
