@@ -84,14 +84,16 @@ class ComparedValues:
     def write_value_csv(self, path: str, key: str, json_text: str) -> str:
         """Writes a CSV file with one record holding the value; returns the field that holds it.
 
-        A JSON number goes in the decimal field ``number``; a string as it is, ``true``/``false`` as
-        those words and null as an empty field, in the text field ``text``.
+        A JSON number goes in the decimal field ``number`` and null leaves it empty (an empty optional
+        typed field reads as None; an empty text field is the empty text); a string goes as it is and
+        ``true``/``false`` as those words in the text field ``text``.
         """
         value = json.loads(json_text)
-        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if is_number:
-            number, text = json_text.strip(), ""
+        if value is None:
+            number, text, field = "", "", "number"
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            number, text, field = json_text.strip(), "", "number"
         else:
-            number, text = "", "" if value is None else value if isinstance(value, str) else json.dumps(value)
+            number, text, field = "", value if isinstance(value, str) else json.dumps(value), "text"
         Path(path).write_text(f"key,number,text\n{key},{number},{text}\n", encoding="utf-8")
-        return "number" if is_number else "text"
+        return field

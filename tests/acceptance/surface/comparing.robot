@@ -94,7 +94,7 @@ Compare Through Sql
     Verdict Of    ${verdicts}    SQL    Row Should Match    ${rows}[0]    ${object}
 
 Compare Through Records
-    [Documentation]    The value in a CSV batch record: a number in a decimal field, anything else as text.
+    [Documentation]    The value in a CSV batch record: a number (or null: empty) in a decimal field, else as text.
     [Arguments]    ${verdicts}    ${key}    ${expected}    ${returned}
     ${layout} =    Write Value Layout    ${DIR}
     VAR    ${path}    ${DIR}${/}${key}.csv

@@ -58,7 +58,7 @@ No Message Should Arrive Watches For The Library Timeout
 Wait For Dead Letter Gives Up At The Library Timeout
     Should Fail At The Library Timeout
     ...    EQUALS:Messages: expected a dead letter with message_id\=never within 1s; there are none
-    ...    Wait For Dead Letter    ${DB_URL}    message_id=never
+    ...    Wait For Dead Letter    ${DB_URL}#dead_letters    message_id=never
 
 Start Service Gives Up On Readiness At The Library Timeout
     Should Fail At The Library Timeout
