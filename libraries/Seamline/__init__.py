@@ -108,7 +108,22 @@ class Seamline(DynamicCore):
     where the driver needs them. Everything Seamline logs, at every level including TRACE,
     passes a masker that hides those values (and their URL-quoted and basic-auth forms),
     credential headers (Authorization, Cookie, X-Api-Key...), credential fields in JSON
-    (password, token, secret, api_key...) and passwords in URLs.
+    (password, token, secret, api_key...) and passwords in URLs. A system with credentials under
+    other names adds them at import:
+
+    | Library | Seamline | secret_names=X-Custom-Auth,session_ref |
+
+    Session credentials of an HTTP API are sent only to that API's own scheme, host and port
+    (``trusted_hosts=`` of `Connect To Api` names others allowed to receive them).
+
+    = Contracts =
+
+    `Validate Json` lists every violation of a JSON Schema, not the first. A schema is a file path,
+    a name loaded with `Load Schemas` or found in the directories given at import
+    (``Library    Seamline    schemas=${CURDIR}/schemas``), a schema shipped with Seamline (the
+    default message envelope), or given inline. `Response Should Match Openapi` checks a response
+    against an OpenAPI document; `Compare Schemas` and `Schema Change Should Be Compatible` tell a
+    breaking contract change from a compatible one.
 
     = The timeline =
 
@@ -145,7 +160,9 @@ class Seamline(DynamicCore):
     a file. Batch files are read and written with YAML layouts (fixed-width or CSV; latin-1, UTF-8
     or EBCDIC cp037/cp500; header, detail and trailer records), found by an explicit path, in the
     directories given at import or by `Set Layout Directory`, then among the layouts shipped with
-    the library.
+    the library:
+
+    | Library | Seamline | layouts=${CURDIR}/layouts |
 
     = Services =
 

@@ -69,6 +69,7 @@ def test_library_introduction_has_the_sections_users_look_for():
         "= Timeouts =",
         "= Failures =",
         "= Secrets =",
+        "= Contracts =",
         "= The timeline =",
         "= Databases =",
         "= Messages =",
