@@ -4,6 +4,7 @@ Documentation     Connection aliases are matched like Robot Framework's own conn
 ...               list the open aliases as they were written.
 
 Library           OperatingSystem
+Library           String
 Library           Seamline
 Library           ComparedValues
 Library           Servers
@@ -31,45 +32,26 @@ Api Aliases Ignore Case Spaces And Underscores
     ${response} =    Call Api    GET    /value    params=${query}    alias=orders_api
     Response Field Should Be    ${response}    $.value    ok
     Switch Api    ORDERS_API
-    Run Keyword And Expect Error
-    ...    EQUALS:HTTP: no 'billing' connection (open: Orders API); open one with `Connect To Api`
-    ...    Call Api
-    ...    GET
-    ...    /value
-    ...    alias=billing
+    Alias Should Be Listed As Written    HTTP    Orders API    Connect To Api    Call Api    GET    /value
     Disconnect From Api    orders api
-    Run Keyword And Expect Error
-    ...    EQUALS:HTTP: no 'Orders API' connection (open: none); open one with `Connect To Api`
-    ...    Call Api
-    ...    GET
-    ...    /value
-    ...    alias=Orders API
+    Alias Should Be Closed    HTTP    Orders API    Connect To Api    Call Api    GET    /value
 
 Sql Aliases Ignore Case Spaces And Underscores
     Connect To Sql    sqlite:///${DB_FILE}    alias=Orders DB
     ${rows} =    Query Rows    SELECT 1 AS one    alias=orders_db
     Should Be Equal As Integers    ${rows}[0][one]    1
     Switch Sql    ORDERS_DB
-    Run Keyword And Expect Error
-    ...    EQUALS:SQL: no 'billing' connection (open: Orders DB); open one with `Connect To Sql`
-    ...    Query Rows
-    ...    SELECT 1
-    ...    alias=billing
+    Alias Should Be Listed As Written    SQL    Orders DB    Connect To Sql    Query Rows    SELECT 1
     Disconnect From Sql    orders db
-    Run Keyword And Expect Error    EQUALS:SQL: no 'Orders DB' connection (open: none); open one with `Connect To Sql`
-    ...    Query Rows    SELECT 1    alias=Orders DB
+    Alias Should Be Closed    SQL    Orders DB    Connect To Sql    Query Rows    SELECT 1
 
 Broker Aliases Ignore Case Spaces And Underscores
     Connect To Broker    outbox+sqlite:///${DB_FILE}#outbox    alias=Orders Outbox
     Start Capturing Messages    alias=orders_outbox
     Switch Broker    ORDERS_OUTBOX
-    Run Keyword And Expect Error
-    ...    EQUALS:Messages: no 'billing' connection (open: Orders Outbox); open one with `Connect To Broker`
-    ...    Start Capturing Messages    alias=billing
+    Alias Should Be Listed As Written    Messages    Orders Outbox    Connect To Broker    Start Capturing Messages
     Disconnect From Broker    orders outbox
-    Run Keyword And Expect Error
-    ...    EQUALS:Messages: no 'Orders Outbox' connection (open: none); open one with `Connect To Broker`
-    ...    Start Capturing Messages    alias=Orders Outbox
+    Alias Should Be Closed    Messages    Orders Outbox    Connect To Broker    Start Capturing Messages
 
 Ssh Aliases Ignore Case Spaces And Underscores
     [Tags]    ssh
@@ -80,21 +62,32 @@ Ssh Aliases Ignore Case Spaces And Underscores
     ${result} =    Run Remote Command    echo hi    alias=ledger_host
     Should Be Equal    ${result.stdout}    hi\n
     Switch Ssh    LEDGER_HOST
-    Run Keyword And Expect Error
-    ...    EQUALS:SSH: no 'billing' connection (open: Ledger Host); open one with `Connect To Ssh`
-    ...    Run Remote Command
-    ...    echo hi
-    ...    alias=billing
+    Alias Should Be Listed As Written    SSH    Ledger Host    Connect To Ssh    Run Remote Command    echo hi
     Disconnect From Ssh    ledger host
-    Run Keyword And Expect Error
-    ...    EQUALS:SSH: no 'Ledger Host' connection (open: none); open one with `Connect To Ssh`
-    ...    Run Remote Command
-    ...    echo hi
-    ...    alias=Ledger Host
+    Alias Should Be Closed    SSH    Ledger Host    Connect To Ssh    Run Remote Command    echo hi
     [Teardown]    Stop Test Sshd
 
 
 *** Keywords ***
+Alias Should Be Listed As Written
+    [Documentation]    Using an alias that is not open fails naming the open ones, ``alias`` as it was written.
+    ...    (One library instance serves every suite of a run: other suites may leave connections open.)
+    [Arguments]    ${seam}    ${alias}    ${opener}    ${keyword}    @{arguments}
+    ${error} =    Run Keyword And Expect Error
+    ...    ${seam}: no 'billing' connection (open: *); open one with `${opener}`
+    ...    ${keyword}    @{arguments}    alias=billing
+    ${open} =    Fetch From Right    ${error}    (open:
+    Should Contain    ${open}    ${alias}
+
+Alias Should Be Closed
+    [Documentation]    Using ``alias`` fails as not open, and the open connections listed no longer include it.
+    [Arguments]    ${seam}    ${alias}    ${opener}    ${keyword}    @{arguments}
+    ${error} =    Run Keyword And Expect Error
+    ...    ${seam}: no '${alias}' connection (open: *); open one with `${opener}`
+    ...    ${keyword}    @{arguments}    alias=${alias}
+    ${open} =    Fetch From Right    ${error}    (open:
+    Should Not Contain    ${open}    ${alias}
+
 Prepare The Systems
     [Documentation]    A local JSON server and an SQLite database with an outbox table.
     ${url} =    Start Value Server
