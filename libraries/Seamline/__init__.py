@@ -9,6 +9,7 @@ from robotlibcore import DynamicCore
 
 from .engine.context import SeamContext
 from .engine.errors import SeamError
+from .engine.schema.registry import SchemaRegistry
 from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure
 from .keywords.database import DatabaseKeywords
@@ -175,9 +176,20 @@ class Seamline(DynamicCore):
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
     __version__ = __version__
 
-    def __init__(self, timeout: timedelta = timedelta(seconds=10), body_log_limit: int = 2000):
-        """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies."""
-        self.ctx = SeamContext(timeout=timeout.total_seconds(), body_log_limit=body_log_limit)
+    def __init__(
+        self,
+        timeout: timedelta = timedelta(seconds=10),
+        body_log_limit: int = 2000,
+        schemas: str | list[str] | None = None,
+    ):
+        """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies;
+        ``schemas`` is a directory (or a list of them) where schemas are found by name."""
+        schema_dirs = [schemas] if isinstance(schemas, str) else list(schemas or ())
+        self.ctx = SeamContext(
+            timeout=timeout.total_seconds(),
+            body_log_limit=body_log_limit,
+            schemas=SchemaRegistry(schema_dirs, timeout=timeout.total_seconds()),
+        )
         self.services = ServiceKeywords(self.ctx)
         self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services)
         keyword_classes = (
