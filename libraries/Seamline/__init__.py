@@ -98,9 +98,17 @@ class Seamline(DynamicCore):
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
     __version__ = __version__
 
-    def __init__(self, timeout: timedelta = timedelta(seconds=10), body_log_limit: int = 2000):
-        """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies."""
+    def __init__(
+        self,
+        timeout: timedelta = timedelta(seconds=10),
+        body_log_limit: int = 2000,
+        secret_names: str | list[str] = "",
+    ):
+        """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies;
+        ``secret_names`` (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked.
+        """
         self.ctx = SeamContext(timeout=timeout.total_seconds(), body_log_limit=body_log_limit)
+        self.ctx.masker.add_names(secret_names)
         self.services = ServiceKeywords(self.ctx)
         self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services)
         keyword_classes = (
