@@ -1,8 +1,8 @@
 """Masking: secrets revealed only for drivers, masked in everything that is logged."""
 
-from robot.api.types import Secret
-
 import json
+
+from robot.api.types import Secret
 
 from Seamline.engine.masking import CUT_MARGIN, MASK, Masker, is_secret, is_secret_name, mask_url_passwords
 
