@@ -289,8 +289,6 @@ def test_a_long_string_in_data_is_cut_before_it_is_masked():
 
 def test_data_that_json_cannot_hold_is_shown_by_its_repr():
     masker = Masker()
-    cyclic: list = []
-    cyclic.append(cyclic)
     assert (
         masker.data_preview({(1, 2): "tuple key", "password": "x"}, 500) == "{(1, 2): 'tuple key', 'password': '***'}"
     )
