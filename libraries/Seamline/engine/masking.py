@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
+from .literals import literals_pattern
 from .values import cut
 
 MASK = "***"
@@ -119,54 +120,6 @@ def is_secret_name(name: str) -> bool:
 _NORMALISED_HEADERS = frozenset(map(_normalised, SECRET_HEADERS))
 
 
-def _known_secrets_pattern(secrets: Iterable[str]) -> re.Pattern[str]:
-    """One pattern for every known secret, as a trie: where secrets share a prefix it is written once, so
-    the regex engine tries one branch per character instead of every secret at every place."""
-    trie: dict[str, Any] = {}
-    for secret in secrets:
-        node = trie
-        for char in secret:
-            node = node.setdefault(char, {})
-        node[_END] = secret
-    return re.compile(_trie_branches(trie, 0))
-
-
-_END = ""  # a trie node's key for "a secret ends here" (no character is the empty string)
-# Deeper than this (secrets such as "aaa", "aaaa", "aaaaa"...), a trie's nested groups would exhaust the
-# regex compiler's recursion; below it, the rest is one flat alternation: slower, as correct.
-_MAX_TRIE_DEPTH = 100
-
-
-def _trie_branches(node: dict[str, Any], depth: int) -> str:
-    if depth >= _MAX_TRIE_DEPTH:
-        return _flat_branches(node)
-    branches = []
-    for char in sorted(key for key in node if key != _END):
-        prefix, child = char, node[char]
-        while len(child) == 1 and _END not in child:  # a chain without branches is one literal
-            ((char, child),) = child.items()
-            prefix += char
-        branches.append(re.escape(prefix) + _trie_branches(child, depth + 1))
-    # A secret ending here comes last: where a longer one matches too, the longer one is masked whole.
-    if _END in node:
-        branches.append(_word_edges(node[_END]))
-    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-
-def _flat_branches(node: dict[str, Any]) -> str:
-    suffixes: list[tuple[str, str]] = []  # (the rest of a secret below this node, the whole secret)
-    pending = [("", node)]
-    while pending:
-        prefix, current = pending.pop()
-        for char, child in current.items():
-            if char == _END:
-                suffixes.append((prefix, child))
-            else:
-                pending.append((prefix + char, child))
-    suffixes.sort(key=lambda suffix: len(suffix[0]), reverse=True)
-    return "(?:" + "|".join(re.escape(rest) + _word_edges(secret) for rest, secret in suffixes) + ")"
-
-
 def _word_edges(secret: str) -> str:
     """What must hold where `secret` ends: nothing, or for a word ("guest") that no letter touches it.
 
@@ -231,7 +184,7 @@ class Masker:
                 added = added or len(self._known) != before
         if added:
             with self._lock:
-                self._pattern = _known_secrets_pattern(self._known)
+                self._pattern = literals_pattern(self._known, _word_edges)
                 self._longest = max(map(len, self._known))
 
     def register_basic_auth(self, user: str, password: str) -> None:
@@ -280,8 +233,10 @@ class Masker:
         if named or any(header in normalised for header in _NORMALISED_HEADERS):
             masked = self._header_line.sub(lambda m: f"{m['key']}{MASK}", masked)
         if named or any(part in normalised for part in SECRET_FIELD_PARTS):
-            masked = self._mask_quoted_fields(masked)
-            masked = self._mask_query_parameters(masked)
+            if ("'" in masked or '"' in masked) and (":" in masked or "=" in masked):
+                masked = self._mask_quoted_fields(masked)
+            if "=" in masked:
+                masked = self._mask_query_parameters(masked)
         return masked
 
     def _mask_quoted_fields(self, text: str) -> str:
