@@ -7,9 +7,9 @@ header and field names a suite adds (`Masker.add_names`, the library's ``secret_
 
 The masker runs on every message of a run, other libraries' included, so its cost is linear in the
 length of the text: no pattern here has nested or ambiguous quantifiers. Known secrets are one
-alternation of escaped literals. The name rules find a separator first (``://``, ``=``, ``:``) and
-take the key as the one run of name characters that ends there, so no character is scanned as
-part of more than one key or one value.
+pattern of literals (`literals_pattern`, a trie). The name rules start a key only where a run of
+name characters starts and take the whole run, then look for the separator (``=``, ``:``) and the
+value; the URL rule starts at ``://``. No character is scanned as part of more than one key or value.
 
 Long texts are cut before they are masked (`Masker.preview`, `Masker.data_preview`): only what
 will be shown is masked, plus a margin, so that a secret the cut splits is masked whole.
