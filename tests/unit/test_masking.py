@@ -4,7 +4,9 @@ import json
 
 from robot.api.types import Secret
 
+from Seamline.engine.context import SeamContext
 from Seamline.engine.masking import CUT_MARGIN, MASK, Masker, is_secret, is_secret_name, mask_url_passwords
+from Seamline.keywords.base import SeamKeywords
 
 
 def test_secret_is_recognised_without_importing_robot_in_the_engine():
@@ -283,7 +285,8 @@ def test_a_long_string_in_data_is_cut_before_it_is_masked():
     masker.register("s-secret-99")
     value = "v" * 1998 + "s-secret-99" + "w" * 1_000_000
     shown = masker.data_preview({"log": value}, 2000)
-    assert masker.masked_characters <= 2000 + 2 * CUT_MARGIN
+    # The mask shortened the first window, so a second one twice as long was masked: still no more than that.
+    assert masker.masked_characters <= 3 * (2000 + 2 * CUT_MARGIN)
     assert "s-s" not in shown and "w" not in shown
 
 
@@ -292,3 +295,19 @@ def test_data_that_json_cannot_hold_is_shown_by_its_repr():
     assert (
         masker.data_preview({(1, 2): "tuple key", "password": "x"}, 500) == "{(1, 2): 'tuple key', 'password': '***'}"
     )
+
+
+def test_keyword_classes_cut_and_format_through_the_masker_at_the_body_log_limit():
+    keywords = SeamKeywords(SeamContext(body_log_limit=40))
+    keywords.masker.register("split-by-the-cut-77")
+    text = "x" * 30 + "split-by-the-cut-77" + "y" * 5000
+    assert keywords.cut(text) == "x" * 30 + f"{MASK}" + "y" * 7 + f"… [{len(text) - 40} more characters]"
+    assert keywords.format_data({"password": "pw-1", "note": "n" * 100}).startswith(f'{{\n  "password": "{MASK}"')
+
+
+def test_a_preview_of_text_that_is_mostly_secrets_still_shows_the_limit():
+    masker = Masker()
+    masker.register("known-secret-of-twenty-eight")
+    shown = masker.preview("known-secret-of-twenty-eight " * 10_000, 100)
+    assert shown.startswith(f"{MASK} {MASK} ")
+    assert len(shown.split("…")[0]) == 100

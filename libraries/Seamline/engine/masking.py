@@ -286,15 +286,20 @@ class Masker:
         return cut(start, limit) if whole else cut(start, limit, beyond=len(plain) - len(start))
 
     def _masked_start(self, plain: str, length: int) -> tuple[str, bool]:
-        """The masked start of `plain`, about `length` characters of it or more, and whether it is all of it.
+        """The masked start of `plain`, `length` characters of it or more, and whether it is all of it.
 
         Masked through `length` plus a margin, of which the masked text's last `margin` characters are dropped:
-        they may end in the start of a secret that the cut split."""
+        they may end in the start of a secret that the cut split. Masks shorten what they replace: when what
+        is left is shorter than `length`, a window twice as long is masked."""
         margin = max(CUT_MARGIN, self._longest)
-        if len(plain) <= length + margin:
-            return self.text(plain), True
-        masked = self.text(plain[: length + margin])
-        return masked[: len(masked) - margin], False
+        window = length + margin
+        while len(plain) > window:
+            masked = self.text(plain[:window])
+            start = masked[: len(masked) - margin]
+            if len(start) >= length:
+                return start, False
+            window *= 2
+        return self.text(plain), True
 
     def url(self, url: Any) -> str:
         """A URL fit for a log: password and credential query parameters masked."""
