@@ -2,13 +2,14 @@
 
 The masker runs on every message of a run, other libraries' included (the library listener's safety net),
 so its cost per line is the price every keyword pays (goal: 20 us at most for a normal log line) and its
-cost must be linear in the line's length whatever the line holds (before issue 12, `Log` of
+cost must be linear in the line's length whatever the line holds (before, `Log` of
 `"secret_" * 215` took 6.5 s and a URL holding `"token" * 400` 48 s).
 
-Three parts:
+Four parts:
 - engine: `Masker.text` on normal log lines, with 0 to 1000 known secrets (each a revealed `Secret`);
 - adversarial lines of growing length (1 KB to 1 MB): cost per line and per character, and how it grows
   from one length to the next (8 times the characters: linear is 8x);
+- `Masker.preview` (cut, then mask) of bodies from 1 KB to 1 MB cut to 2000 characters: the same cost;
 - through `robot`: `Log` of normal and adversarial lines in a suite that imports Seamline (its listener
   masks every message) against the same suite without it (the floor), in the same run.
 """
