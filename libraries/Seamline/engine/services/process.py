@@ -257,7 +257,8 @@ class ServiceManager:
                     cpu += times.user + times.system
                     memory = process.memory_info()
                     rss += memory.rss
-                    peak += _peak_rss(process.pid) or memory.rss
+                    # VmHWM is read a moment after the RSS: a process still growing may already be above it.
+                    peak += max(_peak_rss(process.pid) or 0, memory.rss)
                     connections += len(process.net_connections(kind="inet"))
                     alive += 1
             except (psutil.NoSuchProcess, psutil.AccessDenied):
