@@ -23,6 +23,7 @@ only (a word such as ``guest``) is masked where it stands as a word but not insi
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import re
@@ -113,8 +114,15 @@ def is_secret(value: Any) -> bool:
 
 def is_secret_name(name: str) -> bool:
     """True when a header or field name says its value is a credential (by the built-in names)."""
-    normalised = _normalised(str(name))
-    return normalised in _NORMALISED_HEADERS or _SECRET_PART.search(normalised) is not None
+    return _known_name(str(name))[1]
+
+
+# The same few names come again and again (every key of every JSON body): each is looked at once.
+@functools.lru_cache(maxsize=4096)
+def _known_name(name: str) -> tuple[str, bool]:
+    """The name normalised, and whether the built-in names call it a credential."""
+    normalised = _normalised(name)
+    return normalised, normalised in _NORMALISED_HEADERS or _SECRET_PART.search(normalised) is not None
 
 
 _NORMALISED_HEADERS = frozenset(map(_normalised, SECRET_HEADERS))
@@ -168,7 +176,8 @@ class Masker:
 
     def is_secret_name(self, name: Any) -> bool:
         """True when a header or field name says its value is a credential: built-in or added names."""
-        return is_secret_name(name) or _normalised(str(name)) in self._names
+        normalised, built_in = _known_name(str(name))
+        return built_in or normalised in self._names
 
     def register(self, *values: Any) -> None:
         """Remember secret strings (and their URL-quoted and base64 forms) so text masking finds them."""
