@@ -297,11 +297,11 @@ class Masker:
     def _masked_start(self, plain: str, length: int) -> tuple[str, bool]:
         """The masked start of `plain`, `length` characters of it or more, and whether it is all of it.
 
-        Masked through `length` plus a margin, of which the masked text's last `margin` characters are dropped:
-        they may end in the start of a secret that the cut split. Masks shorten what they replace: when what
-        is left is shorter than `length`, a window twice as long is masked."""
+        Masked through `length` plus two margins, of which the masked text's last margin is dropped: it may end
+        in the start of a secret that the cut split. The other margin makes up for masks shortening what they
+        replace; when they shortened it by more, a window twice as long is masked."""
         margin = max(CUT_MARGIN, self._longest)
-        window = length + margin
+        window = length + 2 * margin
         while len(plain) > window:
             masked = self.text(plain[:window])
             start = masked[: len(masked) - margin]
