@@ -13,7 +13,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from common import print_table, run_robot, test_seconds, write_results
+from common import ROOT, print_table, run_robot, test_seconds, write_results
 
 DETAILS = 1000
 ROUNDS = 20
@@ -61,7 +61,7 @@ def write_settlement_batch(path, records):
 SUITE = """
 *** Settings ***
 Library    OperatingSystem
-Library    Seamline
+Library    Seamline    layouts={layouts}
 Library    HandSlicer.py
 
 *** Variables ***
@@ -122,7 +122,8 @@ def main() -> int:
         batch.write_text(settlement_batch(DETAILS), encoding="latin-1")
         (work / "HandSlicer.py").write_text(textwrap.dedent(HAND_SLICER))
         suite = work / "records_bench.robot"
-        suite.write_text(SUITE.format(batch=batch, out=work / "out.dat", rounds=ROUNDS))
+        layouts = ROOT / "resources" / "layouts"
+        suite.write_text(SUITE.format(batch=batch, out=work / "out.dat", rounds=ROUNDS, layouts=layouts))
         run_robot("records benchmark", suite, output=work / "output.xml", timeout=600)
         tests = test_seconds(work / "output.xml")
     per_op = {name: seconds / ROUNDS * 1000 for name, seconds in tests.items()}

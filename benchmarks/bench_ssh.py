@@ -1,6 +1,6 @@
 """SSH and SFTP through Robot Framework, against a real OpenSSH sshd (tests/sshd.py, needs root):
 
-- Seamline `Run Remote Command`, `Open Ssh Connection`, `Upload File` / `Download File`;
+- Seamline `Run Remote Command`, `Connect To Ssh`, `Upload File` / `Download File`;
 - SSHLibrary `Execute Command`, `Open Connection` + `Login`, `Put File` / `Get File` (what suites use today);
 - raw paramiko (SSHClient, exec_command, sftp.put/get) in a bare Python keyword (the reference floor).
 
@@ -78,11 +78,11 @@ def suite(tool: str, remote: str, local: str, copy: str) -> str:
     if tool == "Seamline":
         settings = [
             "Library    Seamline",
-            f"Suite Setup    Open Ssh Connection    {connect_args}    password=${{PASSWORD}}    known_hosts=${{KNOWN}}",
+            f"Suite Setup    Connect To Ssh    {connect_args}    password=${{PASSWORD}}    known_hosts=${{KNOWN}}",
         ]
         login = [
-            f"Open Ssh Connection    {connect_args}    password=${{PASSWORD}}    known_hosts=${{KNOWN}}    alias=login",
-            "Close Ssh Connection    login",
+            f"Connect To Ssh    {connect_args}    password=${{PASSWORD}}    known_hosts=${{KNOWN}}    alias=login",
+            "Disconnect From Ssh    login",
         ]
         echo, put = "Run Remote Command    echo hi", f"Upload File    {local}    {remote}"
         get = f"Download File    {remote}    {copy}"

@@ -6,6 +6,8 @@
 - `SilentServer`: accepts connections and never sends a byte (nor closes).
 - `DripServer`: answers HTTP 200 with a body sent one byte every `interval` seconds.
 - `ResetServer`: accepts, reads the request, then resets the connection (RST).
+- `RecordingServer`: a real HTTP server that records the headers of every request it gets, and redirects
+  (`/redirect?to=URL`) or paginates (`/page?next=URL`) wherever it is told: to another host, say.
 
 Each binds 127.0.0.1 port 0; use them as context managers. `python tests/hostile.py forward HOST PORT`
 is the forwarder process itself (prints its port, then relays).
@@ -14,6 +16,7 @@ is the forwarder process itself (prints its port, then relays).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import selectors
 import signal
@@ -23,7 +26,9 @@ import subprocess
 import sys
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 
 class Forwarder:
@@ -185,6 +190,65 @@ class ResetServer(_ThreadServer):
         conn.recv(65536)
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         conn.close()
+
+
+class RecordingServer:
+    """HTTP/1.1 on 127.0.0.1 that records (path, headers) of each request in `received`.
+
+    `GET /redirect?to=URL` answers 302 to URL; `GET /page?next=URL` answers `{"items": [path], "next": URL}`;
+    anything else `{"items": [path], "next": null}`.
+    """
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict[str, str]]] = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                pass
+
+            def do_GET(self) -> None:
+                recorder.received.append((self.path, dict(self.headers)))
+                url = urlsplit(self.path)
+                query = {key: values[0] for key, values in parse_qs(url.query).items()}
+                if url.path == "/redirect":
+                    self.send_response(302)
+                    self.send_header("Location", query["to"])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = json.dumps({"items": [url.path], "next": query.get("next")}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def headers_received(self, path_prefix: str = "/") -> list[dict[str, str]]:
+        """Headers of the requests whose path starts with `path_prefix`, names in lower case."""
+        return [
+            {name.lower(): value for name, value in headers.items()}
+            for path, headers in self.received
+            if path.startswith(path_prefix)
+        ]
+
+    def __enter__(self) -> RecordingServer:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def wait_port_closed(port: int, timeout: float = 5.0) -> bool:

@@ -8,7 +8,10 @@ from typing import Any
 from robotlibcore import DynamicCore
 
 from .engine.context import SeamContext
+from .engine.driver_logs import quiet_driver_loggers
 from .engine.errors import SeamError
+from .engine.records.layouts import layout_directories
+from .engine.schema.registry import SchemaRegistry
 from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure
 from .keywords.database import DatabaseKeywords
@@ -102,12 +105,22 @@ class Seamline(DynamicCore):
         self,
         timeout: timedelta = timedelta(seconds=10),
         body_log_limit: int = 2000,
+        schemas: str | list[str] | None = None,
+        layouts: str | list[str] | None = None,
         secret_names: str | list[str] = "",
     ):
         """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies;
-        ``secret_names`` (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked.
-        """
-        self.ctx = SeamContext(timeout=timeout.total_seconds(), body_log_limit=body_log_limit)
+        ``schemas`` is a directory (or a list of them) where schemas are found by name; ``layouts`` is a
+        directory (or a list of them) where record layouts given by name are found; ``secret_names``
+        (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked."""
+        schema_dirs = [schemas] if isinstance(schemas, str) else list(schemas or ())
+        quiet_driver_loggers()
+        self.ctx = SeamContext(
+            timeout=timeout.total_seconds(),
+            body_log_limit=body_log_limit,
+            schemas=SchemaRegistry(schema_dirs, timeout=timeout.total_seconds()),
+            layout_directories=layout_directories(layouts),
+        )
         self.ctx.masker.add_names(secret_names)
         self.services = ServiceKeywords(self.ctx)
         self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services)

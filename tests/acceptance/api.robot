@@ -129,24 +129,79 @@ Get Response Field Returns The Value Or A Default
     Should Be Equal    ${quantity}    ${2}
     ${missing} =    Get Response Field    ${response}    $.reason    default=none
     Should Be Equal    ${missing}    none
+    VAR    ${expected}    EQUALS:HTTP: GET ${JSON_SERVER}/orders/7 (200 OK): '$.reason' matches nothing;
+    ...    body: {"id": "7", "quantity": 2, "status": "NEW"}
+    Run Keyword And Expect Error    ${expected}
+    ...    Get Response Field
+    ...    ${response}
+    ...    $.reason
     Run Keyword And Expect Error
-    ...    JSONPath: '$.reason' matches nothing in {'id': '7', 'quantity': 2, 'status': 'NEW'}
-    ...    Get Response Field    ${response}    $.reason
-    Run Keyword And Expect Error
-    ...    JSONPath: '$.[' is not a valid JSONPath: *
+    ...    HTTP: '$.[' is not a valid JSONPath: *
     ...    Get Response Field    ${response}    $.[
 
-Response Field Should Be Names The Path And The Actual Value
+Response Field Should Be Names The Request, The Path And The Body
     Connect To Api    ${JSON_SERVER}
     ${response} =    Call Api    GET    /orders/7
     Response Field Should Be    ${response}    $.status    NEW
     Response Field Should Be    ${response}    $.quantity    2
+    VAR    ${expected}    EQUALS:HTTP: GET ${JSON_SERVER}/orders/7 (200 OK): '$.status' is 'NEW', expected 'RESERVED';
+    ...    body: {"id": "7", "quantity": 2, "status": "NEW"}
+    Run Keyword And Expect Error    ${expected}
+    ...    Response Field Should Be
+    ...    ${response}
+    ...    $.status
+    ...    RESERVED
+    VAR    ${expected}    EQUALS:HTTP: GET ${JSON_SERVER}/orders/7 (200 OK): '$.reason' matches nothing, expected 'x';
+    ...    body: {"id": "7", "quantity": 2, "status": "NEW"}
+    Run Keyword And Expect Error    ${expected}
+    ...    Response Field Should Be
+    ...    ${response}
+    ...    $.reason
+    ...    x
+
+Response Field Should Be On Data Names The Path And Shows The Data
+    VAR    &{data}    status=NEW
     Run Keyword And Expect Error
-    ...    JSONPath: '$.status' is 'NEW', expected 'RESERVED'
-    ...    Response Field Should Be    ${response}    $.status    RESERVED
+    ...    HTTP: '$.status' is 'NEW', expected 'RESERVED'; data: {*"status": "NEW"*}
+    ...    Response Field Should Be    ${data}    $.status    RESERVED
+
+Response Field Should Be Takes Msg
+    Connect To Api    ${JSON_SERVER}
+    ${response} =    Call Api    GET    /orders/7
+    Run Keyword And Expect Error    EQUALS:The order should be reserved
+    ...    Response Field Should Be    ${response}    $.status    RESERVED    msg=The order should be reserved
+    Run Keyword And Expect Error    EQUALS:The order has no reason
+    ...    Response Field Should Be    ${response}    $.reason    x    msg=The order has no reason
+
+Fields Compare By The One Comparison Rule
+    [Documentation]    Numbers numerically, booleans and null by their Robot and JSON spellings, timestamps as
+    ...    instants.
+    Connect To Api    ${JSON_SERVER}
+    ${response} =    Call Api    GET    /values
+    Response Field Should Be    ${response}    $.amount    12.50
+    Response Field Should Be    ${response}    $.amount    ${12.5}
+    Response Field Should Be    ${response}    $.paid    true
+    Response Field Should Be    ${response}    $.paid    ${True}
+    Response Field Should Be    ${response}    $.note    None
+    Response Field Should Be    ${response}    $.note    null
+    Response Field Should Be    ${response}    $.at    2026-11-24T11:00:00+01:00
+
+Fields That Differ By The One Comparison Rule Fail
+    [Documentation]    Two texts compare as text: the code '007' is not 7.
+    Connect To Api    ${JSON_SERVER}
+    ${response} =    Call Api    GET    /values
     Run Keyword And Expect Error
-    ...    JSONPath: '$.reason' matches nothing, expected 'x', in {*"status": "NEW"*}
-    ...    Response Field Should Be    ${response}    $.reason    x
+    ...    HTTP: GET ${JSON_SERVER}/values (200 OK): '$.code' is '007', expected '7'; body: {"amount": 12.5, *}
+    ...    Response Field Should Be    ${response}    $.code    7
+    Run Keyword And Expect Error
+    ...    HTTP: GET ${JSON_SERVER}/values (200 OK): '$.paid' is True, expected 'false'; body: *
+    ...    Response Field Should Be    ${response}    $.paid    false
+
+Wait Until Api Returns Compares By The One Comparison Rule
+    Connect To Api    ${JSON_SERVER}
+    Wait Until Api Returns    GET    /values    $.amount    12.50    timeout=2s
+    Wait Until Api Returns    GET    /values    $.note    null    timeout=2s
+    Wait Until Api Returns    GET    /values    $.paid    true    timeout=2s
 
 A Response That Is Not Json Fails Clearly
     Connect To Api    ${JSON_SERVER}
@@ -182,6 +237,12 @@ Wait Until Api Returns Stops At Once On A Fail On State
     ...    timeout=30s
     ...    interval=50ms
     ...    fail_on=REJECTED
+
+Wait Until Api Returns Takes Msg
+    Connect To Api    ${JSON_SERVER}
+    Run Keyword And Expect Error    EQUALS:Order 9 was never reserved
+    ...    Wait Until Api Returns    GET    /orders/9    $.status    RESERVED    timeout=0.3s    interval=50ms
+    ...    msg=Order 9 was never reserved
 
 Wait Until Api Returns Shows The Last Response On Timeout
     Connect To Api    ${JSON_SERVER}
@@ -237,11 +298,37 @@ A Certificate Nobody Signed Is A Tls Error
     ${response} =    Call Api    GET    /orders/1
     Response Field Should Be    ${response}    $.id    1
 
-A Slow Answer Is A Read Timeout
+A Slow Answer Fails At The Call's Deadline
     Connect To Api    ${HTTPBIN}    alias=impatient    timeout=0.3s
     Run Keyword And Expect Error
-    ...    HTTP: GET ${HTTPBIN}/delay/3 failed: no response within 0.3s (read timeout)
+    ...    EQUALS:HTTP: GET ${HTTPBIN}/delay/3 failed: no response within 0.3s (timeout)
     ...    Call Api    GET    /delay/3
+
+A Body That Trickles In Fails At The Call's Deadline
+    [Documentation]    httpbin's /drip sends its 5 bytes over 10 seconds: every read gets a byte in time,
+    ...    the whole call does not.
+    Connect To Api    ${HTTPBIN}    alias=trickle
+    VAR    ${expected}    HTTP: GET ${HTTPBIN}/drip?duration=10&numbytes=5 failed: 200 OK came, but not its whole body
+    ...    within 1s (timeout; * of 5 bytes received)
+    Run Keyword And Expect Error    ${expected}
+    ...    Call Api
+    ...    GET
+    ...    /drip?duration=10&numbytes=5
+    ...    timeout=1s
+
+Call Api Takes Msg
+    Connect To Api    ${HTTPBIN}
+    Run Keyword And Expect Error    EQUALS:The gateway is down
+    ...    Call Api    GET    /status/503    msg=The gateway is down
+
+Disconnect From All Apis Closes Every Session
+    Connect To Api    ${HTTPBIN}    alias=first
+    Connect To Api    ${JSON_SERVER}    alias=second
+    Disconnect From All Apis
+    Run Keyword And Expect Error
+    ...    HTTP: no 'second' connection (open: none); open one with `Connect To Api`
+    ...    Call Api    GET    /get    alias=second
+    Disconnect From All Apis
 
 
 *** Keywords ***

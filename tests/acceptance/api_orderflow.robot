@@ -33,7 +33,7 @@ Real Responses Match The OpenAPI Document And The Schemas
     ${response} =    Call Api    GET    /api/orders/${order}[id]
     Response Should Match Openapi    ${response}    spec=${GATEWAY}/openapi.json
     Validate Json    ${response}    order.v1
-    VAR    ${expected}    Schema: data does not match schema 'order.v2' (1 error):
+    VAR    ${expected}    Contracts: data does not match schema 'order.v2' (1 error):
     ...    - $: 'customer_id' is a required property (value: *)    separator=\n
     Run Keyword And Expect Error    ${expected}    Validate Json    ${response}    order.v2
 

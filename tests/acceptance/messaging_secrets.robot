@@ -24,13 +24,13 @@ ${DB_URL}              sqlite:///${TEMPDIR}/seamline-messaging-canary-${{uuid.uu
 A Wrong Broker Password Is Not Shown
     [Tags]    rabbitmq
     ${url} =    Require Server    rabbitmq
-    Run Keyword And Expect Error    AMQP: amqp://*refused the login of user '*': wrong user name or password
+    Run Keyword And Expect Error    Messages: amqp://*refused the login of user '*': wrong user name or password
     ...    Connect To Broker    ${url}    alias=canary    password=${PASSWORD}
 
 A Password Inside A Broker Url Is Not Shown
     [Tags]    rabbitmq
     Require Server    rabbitmq
-    Run Keyword And Expect Error    AMQP: amqp://127.0.0.1:5672/%2F refused the login of user '*'*
+    Run Keyword And Expect Error    Messages: amqp://127.0.0.1:5672/%2F refused the login of user '*'*
     ...    Connect To Broker    ${URL}    alias=canary
 
 A Secret In A Payload Is Sent But Not Logged
@@ -39,7 +39,7 @@ A Secret In A Payload Is Sent But Not Logged
     Publish Message    ${EMPTY}    canary.sent    ${payload}    alias=outbox
     ${message} =    Wait For Message    canary.sent    alias=outbox
     Log    ${message}
-    Run Keyword And Expect Error    outbox: expected a message with type=canary.missing*
+    Run Keyword And Expect Error    Messages: expected a message with type=canary.missing*
     ...    Wait For Message    canary.missing    timeout=100ms    alias=outbox
     ${rows} =    Query Rows    SELECT payload FROM outbox    alias=canary-db
     Should Contain    ${rows}[0][payload]    "note":    msg=the payload did not reach the outbox

@@ -4,13 +4,14 @@ Documentation     Batch records over SFTP against orderflow's real ledger: what 
 ...               at TRACE level to prove the ledger password and written secrets never reach the logs.
 
 Library           OperatingSystem
-Library           Seamline
+Library           Seamline    layouts=${LAYOUTS}
 
 Suite Setup       Start Ledger
 Suite Teardown    Stop Ledger
 
 
 *** Variables ***
+${LAYOUTS}                    ${CURDIR}${/}..${/}..${/}resources${/}layouts
 ${LEDGER_PASSWORD: Secret}    %{ORDERFLOW_LEDGER_PASSWORD=settle-pw-123}
 ${API_TOKEN: Secret}          %{SEAMLINE_CANARY_TOKEN=token-not-for-logs-42}
 ${DIR}                        ${TEMPDIR}${/}seamline-records-remote-${{uuid.uuid4().hex}}
@@ -31,7 +32,7 @@ The Ledger Posts A Batch Written By Write Records
 
 Read Records Remote Fails For A Missing File
     Run Keyword And Expect Error
-    ...    GLOB:SFTP: cannot get /inbox/none.dat on settle@127.0.0.1:*: no such file or directory
+    ...    GLOB:Records: cannot get /inbox/none.dat on settle@127.0.0.1:*: no such file or directory
     ...    Read Records    /inbox/none.dat    settlement    remote=True
 
 Written Secrets Are Masked In The Log
@@ -50,12 +51,12 @@ Start Ledger
     ${ledger} =    Start Service    ledger    python -m orderflow.ledger --root ${DIR}${/}ledger
     ...    ready=log:READY (.*)    timeout=30s
     ${ready} =    Evaluate    json.loads($ledger.ready_value)
-    Open Ssh Connection    127.0.0.1    ${ready}[port]    settle    password=${LEDGER_PASSWORD}
+    Connect To Ssh    127.0.0.1    ${ready}[port]    settle    password=${LEDGER_PASSWORD}
     ...    known_hosts=${DIR}${/}known_hosts    trust_unknown_host=True
 
 Stop Ledger
     [Documentation]    Stops the ledger and removes its files.
-    Close Ssh Connection
+    Disconnect From Ssh
     Stop Service    ledger
     Remove Directory    ${DIR}    recursive=True
 

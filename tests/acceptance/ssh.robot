@@ -10,7 +10,7 @@ Library           SshServer
 Suite Setup       Start Sshd For The Suite
 Suite Teardown    Stop Test Sshd
 Test Setup        Log In With Password
-Test Teardown     Close Ssh Connection
+Test Teardown     Disconnect From Ssh
 
 Test Tags         legacy    ssh
 
@@ -37,38 +37,64 @@ Run Remote Command Fails With Command Rc And Stderr
     Run Keyword And Expect Error
     ...    SSH: command 'echo no ledger here >&2; exit 2' on ${TARGET} expected rc 0, got 2; stderr: no ledger here
     ...    Run Remote Command    echo no ledger here >&2; exit 2
+    Run Keyword And Expect Error    EQUALS:The ledger is gone
+    ...    Run Remote Command    exit 2    msg=The ledger is gone
 
 Run Remote Command Timeout Ends The Command
     VAR    ${expected}    SSH: command 'echo begun; sleep 4711' on ${TARGET} did not finish within 0.5s;
-    ...    it was stopped (TERM, KILL, channel closed). Output so far: begun
+    ...    it was stopped with every process it started (TERM, then KILL). Output so far: begun
     Run Keyword And Expect Error    ${expected}    Run Remote Command
     ...    echo begun; sleep 4711
     ...    timeout=0.5s
     Run Remote Command    pgrep -u ${SERVER.user} -f 'sleep [4]711'    expected_rc=1
 
+Run Remote Command Timeout Ends A Process In A Session Of Its Own
+    VAR    ${expected}    SSH: command 'setsid sleep 4713' on ${TARGET} did not finish within 2s;
+    ...    it was stopped with every process it started (TERM, then KILL). Output so far: (none)
+    Run Keyword And Expect Error    ${expected}    Run Remote Command    setsid sleep 4713    timeout=2s
+    Run Remote Command    pgrep -u ${SERVER.user} -f 'sleep [4]713'    expected_rc=1
+
+Run Remote Command Timeout Ends A Child Left Behind By A Subshell
+    VAR    ${expected}    SSH: command '(sleep 4714 &); echo done' on ${TARGET} exited (rc 0)
+    ...    but a process it started still held its output open after 2s;
+    ...    it was stopped with every process it started (TERM, then KILL). Output so far: done
+    Run Keyword And Expect Error    ${expected}    Run Remote Command    (sleep 4714 &); echo done    timeout=2s
+    Run Remote Command    pgrep -u ${SERVER.user} -f 'sleep [4]714'    expected_rc=1
+
+Run Remote Command Sends Commands As Written Without A Posix Shell
+    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=${SERVER.password}
+    ...    known_hosts=${SERVER.known_hosts}    posix_shell=False    alias=plain
+    ${result} =    Run Remote Command    echo [$SEAMLINE_RUN_ID]    alias=plain
+    Should Be Equal    ${result.stdout}    []\n
+    VAR    ${expected}    SSH: command 'sleep 4712' on ${TARGET} did not finish within 0.5s;
+    ...    its process group was stopped (TERM, then KILL) and its channel closed. Output so far: (none)
+    Run Keyword And Expect Error    ${expected}    Run Remote Command    sleep 4712    timeout=0.5s    alias=plain
+    Run Remote Command    pgrep -u ${SERVER.user} -f 'sleep [4]712'    expected_rc=1    alias=plain
+    [Teardown]    Disconnect From All Ssh
+
 Key File With Passphrase Logs In
-    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    key_file=${SERVER.protected_key_file}
+    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    key_file=${SERVER.protected_key_file}
     ...    passphrase=${SERVER.passphrase}    known_hosts=${SERVER.known_hosts}    alias=by-key
     ${result} =    Run Remote Command    whoami    alias=by-key
     Should Be Equal    ${result.stdout}    ${SERVER.user}\n
-    [Teardown]    Close All Ssh Connections
+    [Teardown]    Disconnect From All Ssh
 
 Wrong Password Fails
     Run Keyword And Expect Error
     ...    SSH: login to ${TARGET} with password failed: authentication rejected
-    ...    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=wrong
+    ...    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=wrong
     ...    known_hosts=${SERVER.known_hosts}    alias=bad
 
 Unauthorized Key Fails
     Run Keyword And Expect Error
     ...    SSH: login to ${TARGET} with key ${SERVER.unauthorized_key_file} failed: authentication rejected
-    ...    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}
+    ...    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}
     ...    key_file=${SERVER.unauthorized_key_file}    known_hosts=${SERVER.known_hosts}    alias=bad
 
 Wrong Passphrase Fails
     Run Keyword And Expect Error
     ...    SSH: cannot load key file ${SERVER.protected_key_file}: wrong passphrase, or not a private key
-    ...    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}
+    ...    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}
     ...    key_file=${SERVER.protected_key_file}    passphrase=wrong    known_hosts=${SERVER.known_hosts}
 
 Unknown Host Key Fails With Its Fingerprint Unless Trusted
@@ -76,25 +102,25 @@ Unknown Host Key Fails With Its Fingerprint Unless Trusted
     VAR    ${expected}    EQUALS:SSH: host key of [127.0.0.1]:${SERVER.port} is unknown:
     ...    ssh-ed25519 ${SERVER.fingerprint} is not in ${known_hosts};
     ...    add it to known_hosts or pass trust_unknown_host=True
-    Run Keyword And Expect Error    ${expected}    Open Ssh Connection
+    Run Keyword And Expect Error    ${expected}    Connect To Ssh
     ...    ${SERVER.host}
     ...    ${SERVER.port}
     ...    ${SERVER.user}
     ...    password=${SERVER.password}
     ...    known_hosts=${known_hosts}
     ...    alias=new
-    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=${SERVER.password}
+    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=${SERVER.password}
     ...    known_hosts=${known_hosts}    trust_unknown_host=True    alias=new
     ${known} =    Get File    ${known_hosts}
     Should Contain    ${known}    [127.0.0.1]:${SERVER.port} ssh-ed25519
-    [Teardown]    Run Keywords    Close All Ssh Connections    AND    Remove File    ${known_hosts}
+    [Teardown]    Run Keywords    Disconnect From All Ssh    AND    Remove File    ${known_hosts}
 
 Changed Host Key Fails Even When Trust Is Given
     ${known_hosts}    ${other} =    Known Hosts With Another Key
     VAR    ${expected}    EQUALS:SSH: host key of [127.0.0.1]:${SERVER.port} has CHANGED:
     ...    known_hosts ${known_hosts} has ssh-ed25519 ${other}, the server offered ssh-ed25519 ${SERVER.fingerprint}.
     ...    Someone may be intercepting the connection; if the change is expected, update known_hosts
-    Run Keyword And Expect Error    ${expected}    Open Ssh Connection
+    Run Keyword And Expect Error    ${expected}    Connect To Ssh
     ...    ${SERVER.host}
     ...    ${SERVER.port}
     ...    ${SERVER.user}
@@ -103,47 +129,49 @@ Changed Host Key Fails Even When Trust Is Given
     ...    trust_unknown_host=True
 
 Pinned Host Key Fingerprint
-    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=${SERVER.password}
+    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=${SERVER.password}
     ...    host_key_fingerprint=${SERVER.fingerprint}    alias=pinned
     Run Keyword And Expect Error
     ...    SSH: host key of 127.0.0.1:${SERVER.port} is ssh-ed25519 ${SERVER.fingerprint}, expected fingerprint SHA256:nope
-    ...    Open Ssh Connection
+    ...    Connect To Ssh
     ...    ${SERVER.host}
     ...    ${SERVER.port}
     ...    ${SERVER.user}
     ...    password=${SERVER.password}
     ...    host_key_fingerprint=SHA256:nope
     ...    alias=pinned-wrong
-    [Teardown]    Close All Ssh Connections
+    [Teardown]    Disconnect From All Ssh
 
 Host Down Fails At Once
     Run Keyword And Expect Error
     ...    SSH: cannot connect to 127.0.0.1:1: Connection refused
-    ...    Open Ssh Connection    127.0.0.1    1    ${SERVER.user}    password=${SERVER.password}    timeout=2s
+    ...    Connect To Ssh    127.0.0.1    1    ${SERVER.user}    password=${SERVER.password}    timeout=2s
 
 Keywords Without A Connection Name The Opener
-    Close Ssh Connection
+    Disconnect From Ssh
     Run Keyword And Expect Error
-    ...    ssh: no open connection (open: none); open one with `Open Ssh Connection`
+    ...    SSH: no open connection (open: none); open one with `Connect To Ssh`
     ...    Run Remote Command    echo hi
 
-Close Ssh Connection Fails For An Unknown Alias But Not When None Is Open
+Disconnect From Ssh Fails For An Unknown Alias But Not When None Is Open
     Run Keyword And Expect Error
-    ...    ssh: no 'ledgr' connection to close (open: default)
-    ...    Close Ssh Connection    ledgr
+    ...    SSH: no 'ledgr' connection to close (open: default)
+    ...    Disconnect From Ssh    ledgr
     Run Remote Command    true
-    Close Ssh Connection
-    Close Ssh Connection
+    Disconnect From Ssh
+    Disconnect From Ssh
 
-Switch Ssh Connection Picks Another Login
-    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    key_file=${SERVER.key_file}
-    ...    known_hosts=${SERVER.known_hosts}    alias=second
-    Switch Ssh Connection    default
+Switch Ssh Picks Another Login
+    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    key_file=${SERVER.key_file}
+    ...    known_hosts=${SERVER.known_hosts}    alias=Second Login
+    Switch Ssh    default
     Run Remote Command    true
+    Switch Ssh    second_login
+    Run Remote Command    true    alias=SECOND LOGIN
     Run Keyword And Expect Error
-    ...    ssh: no 'third' connection (open: default, second); open one with `Open Ssh Connection`
-    ...    Switch Ssh Connection    third
-    [Teardown]    Close All Ssh Connections
+    ...    SSH: no 'third' connection (open: Second Login, default); open one with `Connect To Ssh`
+    ...    Switch Ssh    third
+    [Teardown]    Disconnect From All Ssh
 
 Upload File Then Download File
     VAR    ${local}    ${TEMPDIR}/seamline-batch-${SERVER.port}.dat
@@ -153,24 +181,24 @@ Upload File Then Download File
     ${copy} =    Download File    ${remote}    ${TEMPDIR}/seamline-copy-${SERVER.port}.dat
     ${content} =    Get File    ${copy}
     Should Be Equal    ${content}    H00001\nD00001\nT00001\n
-    [Teardown]    Run Keywords    Close Ssh Connection    AND    Remove Files    ${local}    ${copy}
+    [Teardown]    Run Keywords    Disconnect From Ssh    AND    Remove Files    ${local}    ${copy}
 
 Upload File Fails For A Missing Local File
     Run Keyword And Expect Error
-    ...    SFTP: local file /nonexistent/batch.dat does not exist
+    ...    SSH: local file /nonexistent/batch.dat does not exist
     ...    Upload File    /nonexistent/batch.dat    ${DIR}/
 
 Upload File Fails For A Missing Remote Directory
     VAR    ${local}    ${TEMPDIR}/seamline-upload-${SERVER.port}.dat
     Create File    ${local}    x
     Run Keyword And Expect Error
-    ...    SFTP: cannot put ${DIR}/nodir/x.dat on ${TARGET}: no such file or directory
+    ...    SSH: cannot put ${DIR}/nodir/x.dat on ${TARGET}: no such file or directory
     ...    Upload File    ${local}    ${DIR}/nodir/x.dat
-    [Teardown]    Run Keywords    Close Ssh Connection    AND    Remove File    ${local}
+    [Teardown]    Run Keywords    Disconnect From Ssh    AND    Remove File    ${local}
 
 Download File Fails For A Missing Remote File
     Run Keyword And Expect Error
-    ...    SFTP: cannot get ${DIR}/missing.dat on ${TARGET}: no such file or directory
+    ...    SSH: cannot get ${DIR}/missing.dat on ${TARGET}: no such file or directory
     ...    Download File    ${DIR}/missing.dat    ${TEMPDIR}
 
 Create And Read Remote File
@@ -180,12 +208,12 @@ Create And Read Remote File
 
 Create Remote File Fails For A Missing Remote Directory
     Run Keyword And Expect Error
-    ...    SFTP: cannot put ${DIR}/nodir/note.txt on ${TARGET}: no such file or directory
+    ...    SSH: cannot put ${DIR}/nodir/note.txt on ${TARGET}: no such file or directory
     ...    Create Remote File    ${DIR}/nodir/note.txt    x
 
 Read Remote File Fails For A Missing File
     Run Keyword And Expect Error
-    ...    SFTP: cannot get ${DIR}/nothing.txt on ${TARGET}: no such file or directory
+    ...    SSH: cannot get ${DIR}/nothing.txt on ${TARGET}: no such file or directory
     ...    Read Remote File    ${DIR}/nothing.txt
 
 List Remote Files Filters By Pattern
@@ -197,7 +225,7 @@ List Remote Files Filters By Pattern
 
 List Remote Files Fails For A Missing Directory
     Run Keyword And Expect Error
-    ...    SFTP: cannot list ${DIR}/nowhere on ${TARGET}: no such file or directory
+    ...    SSH: cannot list ${DIR}/nowhere on ${TARGET}: no such file or directory
     ...    List Remote Files    ${DIR}/nowhere
 
 Remote File Should Exist And Should Not Exist
@@ -206,11 +234,20 @@ Remote File Should Exist And Should Not Exist
     Should Be Equal    ${found}    ${DIR}/here.ack
     Remote File Should Not Exist    ${DIR}/*.err
     Run Keyword And Expect Error
-    ...    SFTP: remote file '${DIR}/*.err' does not exist on ${TARGET}
+    ...    SSH: remote file '${DIR}/*.err' does not exist on ${TARGET}
     ...    Remote File Should Exist    ${DIR}/*.err
     Run Keyword And Expect Error
-    ...    SFTP: remote file '${DIR}/*.ack' should not exist on ${TARGET}: ${DIR}/here.ack
+    ...    SSH: remote file '${DIR}/*.ack' should not exist on ${TARGET}: ${DIR}/here.ack
     ...    Remote File Should Not Exist    ${DIR}/*.ack
+
+Remote File Assertions Take Msg
+    Create Remote File    ${DIR}/here.ack    {}
+    Run Keyword And Expect Error    EQUALS:No error file expected
+    ...    Remote File Should Exist    ${DIR}/*.err    msg=No error file expected
+    Run Keyword And Expect Error    EQUALS:The ack must be gone
+    ...    Remote File Should Not Exist    ${DIR}/here.ack    msg=The ack must be gone
+    Run Keyword And Expect Error    EQUALS:The ledger never answered
+    ...    Wait Until Remote File Exists    ${DIR}/never.ack    timeout=0.3s    msg=The ledger never answered
 
 Wait Until Remote File Exists Sees A Late File
     Run Remote Command    (sleep 0.3; echo done > ${DIR}/late.ack) >/dev/null 2>&1 &
@@ -219,7 +256,7 @@ Wait Until Remote File Exists Sees A Late File
 
 Wait Until Remote File Exists Fails After Its Timeout
     Run Keyword And Expect Error
-    ...    SFTP: no remote file matching '${DIR}/never.ack' appeared on ${TARGET} within 0.5s
+    ...    SSH: no remote file matching '${DIR}/never.ack' appeared on ${TARGET} within 0.5s
     ...    Wait Until Remote File Exists    ${DIR}/never.ack    timeout=0.5s
 
 Remove Remote File
@@ -228,7 +265,7 @@ Remove Remote File
     Remote File Should Not Exist    ${DIR}/gone.dat
     Remove Remote File    ${DIR}/gone.dat    missing_ok=True
     Run Keyword And Expect Error
-    ...    SFTP: cannot remove ${DIR}/gone.dat on ${TARGET}: no such file
+    ...    SSH: cannot remove ${DIR}/gone.dat on ${TARGET}: no such file
     ...    Remove Remote File    ${DIR}/gone.dat
 
 Every Command And Transfer Is On The Timeline
@@ -241,8 +278,9 @@ Every Command And Transfer Is On The Timeline
 
 Read Records Over SFTP Fails On A Layout Mismatch
     Create Remote File    ${DIR}/short.dat    H too short\n
-    Run Keyword And Expect Error    GLOB:*${DIR}/short.dat* line 1*
-    ...    Read Records    ${DIR}/short.dat    settlement    remote=True
+    Run Keyword And Expect Error
+    ...    EQUALS:Records: ${DIR}/short.dat on ${TARGET} line 1: expected 80 characters for a header record, got 11
+    ...    Read Records    ${DIR}/short.dat    ${CURDIR}/../../resources/layouts/settlement.yaml    remote=True
 
 
 *** Keywords ***
@@ -255,7 +293,7 @@ Start Sshd For The Suite
 
 Log In With Password
     [Documentation]    Logs in as the test user and gives the test its own remote directory ${DIR}.
-    Open Ssh Connection    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=${SERVER.password}
+    Connect To Ssh    ${SERVER.host}    ${SERVER.port}    ${SERVER.user}    password=${SERVER.password}
     ...    known_hosts=${SERVER.known_hosts}
     VAR    ${DIR}    ${SERVER.work_dir}/${{uuid.uuid4().hex}}    scope=TEST    # robocop: off=VAR06
     Run Remote Command    mkdir ${DIR}

@@ -7,7 +7,6 @@ import secrets
 from pathlib import Path
 
 import pytest
-
 from canary import ROOT, assert_nowhere, run_canary
 
 SUITE = ROOT / "tests" / "acceptance" / "masking_secrets.robot"

@@ -8,14 +8,13 @@ import pytest
 
 from Seamline.engine.errors import SeamError
 from Seamline.engine.records.batch import (
-    find_layout,
     find_records,
     format_records,
     parse_numbered,
     parse_records,
     validate_batch,
 )
-from Seamline.engine.records.layouts import build_layout
+from Seamline.engine.records.layouts import build_layout, find_layout
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "resources" / "layouts"
 
@@ -96,16 +95,16 @@ def test_reads_the_ledgers_own_files_in_both_encodings():
     [
         (
             replace(BATCH, 3, 58, "ABC"),
-            "records: b.dat line 3, field 'amount' (columns 58-69): expected digits, got 'ABC000000075'",
+            "Records: b.dat line 3, field 'amount' (columns 58-69): expected digits, got 'ABC000000075'",
         ),
-        (replace(BATCH, 2, 1, "X"), "records: b.dat line 2 (columns 1-1): unknown record type 'X', read as latin-1; "),
-        (BATCH.replace(b"orderflow", b"orderflow     "), "records: b.dat line 1: expected 80 characters for a header"),
+        (replace(BATCH, 2, 1, "X"), "Records: b.dat line 2 (columns 1-1): unknown record type 'X', read as latin-1; "),
+        (BATCH.replace(b"orderflow", b"orderflow     "), "Records: b.dat line 1: expected 80 characters for a header"),
         (
             BATCH.replace(b"\n", b"\r\n"),
-            "records: b.dat line 1: expected 80 characters for a header record, got 81 (it ends with \\r",
+            "Records: b.dat line 1: expected 80 characters for a header record, got 81 (it ends with \\r",
         ),
-        (replace(BATCH, 1, 22, "20261324"), "records: b.dat line 1, field 'created' (columns 22-29): expected a date"),
-        (replace(BATCH, 4, 30, "X"), "records: b.dat line 4 (columns 24-80): expected blank filler, got '      X"),
+        (replace(BATCH, 1, 22, "20261324"), "Records: b.dat line 1, field 'created' (columns 22-29): expected a date"),
+        (replace(BATCH, 4, 30, "X"), "Records: b.dat line 4 (columns 24-80): expected blank filler, got '      X"),
     ],
     ids=["not-digits", "unknown-type", "wrong-length", "crlf", "bad-date", "filler"],
 )
@@ -153,7 +152,7 @@ def test_undecodable_bytes_fail_naming_the_byte():
 def test_batch_checks_fail_clearly(data, message):
     with pytest.raises(SeamError) as failure:
         validate_batch(parse_numbered(data, settlement(), "b.dat"), settlement(), "b.dat")
-    assert str(failure.value).startswith("records: " + message)
+    assert str(failure.value).startswith("Records: " + message)
 
 
 def test_valid_batch_reports_what_it_checked():
@@ -183,7 +182,7 @@ def test_valid_batch_reports_what_it_checked():
 def test_writing_a_record_that_does_not_fit_names_record_and_field(record, message):
     with pytest.raises(SeamError) as failure:
         format_records([HEADER_RECORD, record], settlement(), "out.dat")
-    assert str(failure.value).startswith("records: out.dat record 2") and message in str(failure.value)
+    assert str(failure.value).startswith("Records: out.dat record 2") and message in str(failure.value)
 
 
 HEADER_RECORD = {"record_type": "header", "batch_id": "B", "created": "2026-11-24", "source": ""}
@@ -218,7 +217,7 @@ def test_csv_round_trip_with_quoting_and_optional_values():
 def test_csv_mismatch_fails_with_line_and_column(data, message):
     with pytest.raises(SeamError) as failure:
         parse_records(data, find_layout("orders-csv", [LAYOUTS]), "o.csv")
-    assert str(failure.value).startswith("records: " + message)
+    assert str(failure.value).startswith("Records: " + message)
 
 
 def test_csv_with_record_types_puts_the_type_in_its_column():
@@ -252,8 +251,55 @@ def test_find_records_compares_text_criteria_as_the_record_values():
     assert find_records(records, None, {"count": "2"}) == [records[3]]
     assert find_records(records, "detail", {"order_id": "ord-9"}) == []
     assert find_records(records, "detail", {"amount": "not a number"}) == []
+    assert find_records(records, "detail", {"colour": "red"}) == []
 
 
-def test_layout_by_name_not_found_lists_what_is_there():
-    with pytest.raises(SeamError, match=r"no layout 'setlement' in .*layouts \(layouts there: orders-csv, settlement,"):
-        find_layout("setlement", [LAYOUTS])
+@pytest.mark.parametrize(
+    ("criterion", "field", "matches"),
+    [
+        ("12.50", Decimal("12.5"), True),  # numbers by value, as engine.values says for every seam
+        (12.5, Decimal("12.50"), True),
+        ("007", 7, True),
+        ("007", "7", False),  # two texts compare as text
+        ("2026-11-24", date(2026, 11, 24), True),
+        ("None", None, True),
+        ("", None, True),  # an empty Robot cell against an empty field
+        ("", "", True),
+        ("", "x", False),
+        ("x", None, False),
+    ],
+)
+def test_find_records_uses_the_one_comparison_rule(criterion, field, matches):
+    records = [{"record_type": "r", "f": field}]
+    assert find_records(records, "r", {"f": criterion}) == (records if matches else [])
+
+
+def test_layout_by_name_not_found_lists_what_is_there(tmp_path):
+    missing = tmp_path / "nowhere"
+    with pytest.raises(SeamError) as failure:
+        find_layout("setlement", [missing, LAYOUTS])
+    assert str(failure.value) == (
+        f"Records: no layout 'setlement' in {missing} (missing), {LAYOUTS} "
+        "(layouts there: orders-csv, settlement, settlement-ebcdic)"
+    )
+
+
+def test_layout_by_name_without_directories_says_how_to_give_one():
+    with pytest.raises(SeamError) as failure:
+        find_layout("settlement", [])
+    assert str(failure.value) == (
+        "Records: no layout 'settlement': no layout directory is given; give the path of its YAML file, "
+        "import the library with layouts=DIRECTORY or call `Set Layout Directory`"
+    )
+
+
+def test_layouts_are_found_in_the_first_directory_that_has_them(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    for directory, name in ((first, "mine"), (second, "theirs")):
+        directory.mkdir()
+        (directory / "codes.yml").write_text(
+            f"name: {name}\nformat: csv\nrecords:\n  code:\n    fields: [{{name: id}}]\n"
+        )
+    assert find_layout("codes", [first, second]).name == "mine"
+    assert find_layout("codes", [second, first]).name == "theirs"
+    assert find_layout(str(second / "codes.yml"), [first]).name == "theirs"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from Seamline.engine.errors import SeamError
-from Seamline.engine.records.layouts import build_layout, load_layout
+from Seamline.engine.records.layouts import MAX_LAYOUT_BYTES, build_layout, find_layout, load_layout
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "resources" / "layouts"
 
@@ -41,7 +41,7 @@ def changed(path: str, value):
 
 
 @pytest.mark.parametrize("path", sorted(LAYOUTS.glob("*.yaml")), ids=lambda p: p.stem)
-def test_shipped_layouts_load(path):
+def test_orderflow_layouts_load(path):
     assert load_layout(path).name == path.stem
 
 
@@ -85,7 +85,7 @@ def test_computed_record_length_and_blank_fillers():
 def test_a_broken_layout_fails_naming_the_mistake(layout, message):
     with pytest.raises(SeamError) as failure:
         build_layout(layout, "mini.yaml")
-    assert str(failure.value).startswith("records: layout mini.yaml: ")
+    assert str(failure.value).startswith("Records: layout mini.yaml: ")
     assert message in str(failure.value)
 
 
@@ -94,3 +94,61 @@ def test_invalid_yaml_fails_naming_the_file(tmp_path):
     path.write_text("name: [unclosed\n")
     with pytest.raises(SeamError, match=r"layout .*bad.yaml: is not valid YAML"):
         load_layout(path)
+
+
+def failure_of(path) -> str:
+    with pytest.raises(SeamError) as failure:
+        find_layout(str(path), [])
+    return str(failure.value)
+
+
+def test_a_binary_file_is_no_layout(tmp_path):
+    path = tmp_path / "image.yaml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert failure_of(path) == f"Records: layout {path}: is a binary file, not a YAML layout"
+
+
+def test_a_file_in_another_encoding_is_no_layout(tmp_path):
+    path = tmp_path / "latin.yaml"
+    path.write_bytes("name: grüße\n".encode("latin-1"))
+    assert failure_of(path) == f"Records: layout {path}: is not UTF-8 text (byte 9), not a YAML layout"
+
+
+def test_a_text_file_that_is_no_layout_fails_without_its_content(tmp_path):
+    # /etc/passwd's shape: YAML reads it as one long text. Its content must not reach the failure.
+    path = tmp_path / "passwd"
+    path.write_text("root:x:0:0:root:/root:/bin/bash\nsecret-user:x:1000:1000::/home/secret-user:/bin/sh\n")
+    message = failure_of(path)
+    assert message == (
+        f"Records: layout {path}: is not a layout: expected a YAML mapping with name, format and records, "
+        "got a text of 82 characters"
+    )
+    assert failure_of("/etc/passwd").endswith("characters") and "root" not in failure_of("/etc/passwd")
+
+
+def test_yaml_errors_name_the_place_not_the_text(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: ok\ntoken: [hunter2-secret\n")
+    message = failure_of(path)
+    assert message.startswith(f"Records: layout {path}: is not valid YAML: ") and " at line 3, column 1" in message
+    assert "hunter2" not in message
+
+
+def test_schema_failures_describe_long_values_instead_of_quoting_them(tmp_path):
+    path = tmp_path / "compose.yaml"
+    path.write_text("name: {password: hunter2-secret}\nformat: csv\nrecords: {r: {fields: [{name: a}]}}\n")
+    assert failure_of(path) == f"Records: layout {path}: name: a mapping is not of type 'string'"
+
+
+def test_a_device_or_a_huge_file_is_not_read(tmp_path):
+    assert failure_of("/dev/zero") == "Records: layout /dev/zero: is not a regular file"
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as file:
+        file.truncate(MAX_LAYOUT_BYTES + 1)
+    assert failure_of(huge) == (
+        f"Records: layout {huge}: is {MAX_LAYOUT_BYTES + 1} bytes, too big for a layout (at most {MAX_LAYOUT_BYTES})"
+    )
+
+
+def test_a_missing_layout_path_says_so(tmp_path):
+    assert failure_of(tmp_path / "none.yaml") == f"Records: layout {tmp_path / 'none.yaml'}: no such file"

@@ -77,13 +77,8 @@ def test_nested_arrays_and_local_refs_are_followed():
 def test_project_order_v2_has_one_compatible_and_one_breaking_change():
     registry = SchemaRegistry()
     registry.load_directory(SCHEMAS)
-    found = compare(
-        registry.get("order.v1"),
-        registry.get("order.v2"),
-        registry.registry,
-        registry.base_uri("order.v1"),
-        registry.base_uri("order.v2"),
-    )
+    old, new = registry.resolve("order.v1"), registry.resolve("order.v2")
+    found = compare(old.contents, new.contents, registry.registry, old.base_uri, new.base_uri)
     assert [(c.path, c.change, c.kind) for c in found] == [
         ("$.customer", "field renamed to 'customer_id'", "breaking"),
         ("$.channel", "new optional field", "compatible"),

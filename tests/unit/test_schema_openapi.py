@@ -75,9 +75,9 @@ def test_undocumented_status_wrong_content_type_and_non_json_body():
 
 def test_literal_paths_win_over_templates_and_unknown_paths_fail():
     assert OpenApiSpec(SPEC, "s").operation("GET", "http://h/api/orders/search").template == "/orders/search"
-    with pytest.raises(SeamError, match=r"OpenAPI: spec.json has no operation for GET /api/nothing"):
+    with pytest.raises(SeamError, match=r"Contracts: spec.json has no operation for GET /api/nothing"):
         check(200, {}, path="/api/nothing")
-    with pytest.raises(SeamError, match=r"OpenAPI: s has no POST /orders/\{id\} \(GET only\)"):
+    with pytest.raises(SeamError, match=r"Contracts: s has no POST /orders/\{id\} \(GET only\)"):
         OpenApiSpec(SPEC, "s").operation("POST", "http://h/api/orders/1")
 
 
@@ -88,5 +88,15 @@ def test_openapi_30_nullable_is_understood():
 
 
 def test_a_document_that_is_not_openapi_is_refused():
-    with pytest.raises(SeamError, match=r"OpenAPI: x.json is not an OpenAPI 3 document"):
+    with pytest.raises(SeamError, match=r"Contracts: x.json is not an OpenAPI 3 document"):
         OpenApiSpec({"swagger": "2.0"}, "x.json")
+
+
+def test_formats_in_the_body_schema_are_asserted_unless_switched_off():
+    spec = json.loads(json.dumps(SPEC))
+    spec["components"]["schemas"]["Order"]["properties"]["id"]["format"] = "uuid"
+    document = OpenApiSpec(spec, "spec.json")
+    body = json.dumps({"id": "7", "quantity": 1}).encode()
+    found = document.check_response("GET", "http://h/api/orders/7", 200, "application/json", body)
+    assert [str(v) for v in found] == ["$.id: '7' is not a 'uuid' (value: \"7\")"]
+    assert document.check_response("GET", "http://h/api/orders/7", 200, "application/json", body, formats=False) == []

@@ -8,7 +8,7 @@ import paramiko
 import pytest
 
 from Seamline.engine.errors import SeamError
-from Seamline.engine.ssh.client import CommandResult, KnownHosts, check_rc
+from Seamline.engine.ssh.client import CommandResult, KnownHosts, check_rc, runs_a_posix_shell
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +119,17 @@ def test_check_rc_failure_shows_command_rc_and_the_tail_of_stderr() -> None:
 def test_check_rc_says_when_stderr_is_empty() -> None:
     with pytest.raises(SeamError, match=r"expected rc 0, got 1; stderr: \(empty\)$"):
         check_rc(CommandResult("false", "", "", 1), 0, "u@h:22")
+
+
+@pytest.mark.parametrize(
+    ("version", "posix"),
+    [
+        ("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3", True),
+        ("SSH-2.0-OpenSSH_8.0", True),
+        ("SSH-2.0-OpenSSH_for_Windows_8.1", False),  # cmd.exe would refuse the marker
+        ("SSH-2.0-paramiko_3.4.0", False),  # a server that runs commands itself (orderflow's ledger)
+        ("SSH-2.0-dropbear_2022.83", False),
+    ],
+)
+def test_only_openssh_outside_windows_is_taken_to_run_a_posix_shell(version: str, posix: bool) -> None:
+    assert runs_a_posix_shell(version) is posix

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .connections import Connections
@@ -37,6 +38,8 @@ class SeamContext:
     finished_spans: list[tuple[str, list[Span]]] = field(default_factory=list)
     # JSON Schemas by name, shared by every seam: `ctx.schemas.validate(data, name)` lists violations.
     schemas: SchemaRegistry = field(default_factory=SchemaRegistry)
+    # Where record layouts given by name are looked up (the `layouts` import argument), in order.
+    layout_directories: tuple[Path, ...] = ()
 
     def seam(self, name: str, opener_keyword: str, close: Callable[[Any], None] | None = None) -> Connections[Any]:
         """The connections of one seam, created on first use."""

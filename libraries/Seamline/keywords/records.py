@@ -1,9 +1,10 @@
-"""Fixed-width and CSV batch records (issue 6): read, write and check legacy batch files by layout."""
+"""Fixed-width and CSV batch records: read, write and check legacy batch files by layout."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,20 +13,19 @@ from robot.api.deco import keyword
 
 from ..engine.errors import SeamError
 from ..engine.records import batch as engine
-from ..engine.records.layouts import RECORD_TYPE_KEY, SEAM, Layout
+from ..engine.records.layouts import RECORD_TYPE_KEY, SEAM, Layout, find_layout
 from ..engine.ssh import sftp
 from ..engine.ssh.client import SshConnection
 from .base import SeamKeywords
+from .ssh import ssh_connections
 
-# resources/layouts of the working directory (a project's own), then the ones Seamline ships.
-DEFAULT_LAYOUT_DIRECTORIES = (Path("resources/layouts"), Path(__file__).resolve().parents[3] / "resources" / "layouts")
 LOGGED_RECORDS = 10
 
 
 class RecordKeywords(SeamKeywords):
-    """Fixed-width and CSV batch records (issue 6)."""
+    """Fixed-width and CSV batch records, read and written by layout, locally or over SFTP."""
 
-    SEAM = "Records"
+    SEAM = SEAM
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -35,11 +35,14 @@ class RecordKeywords(SeamKeywords):
     def set_layout_directory(self, path: str | None) -> str | None:
         """Makes ``layout`` arguments that are names look in ``path`` first; returns the previous directory.
 
-        Layout names are always looked up in ``resources/layouts`` of the working directory, then in the
-        layouts that come with Seamline; ``path`` (``None`` to unset it) comes before them. A ``layout``
-        that is a path to a ``.yaml`` file is used as is.
+        A ``layout`` that is a path (it has a ``/``, ends in ``.yaml`` or ``.yml``, or names a file) is
+        used as is.
+        A name (``settlement``) is looked up as ``settlement.yaml`` or ``settlement.yml`` in ``path``,
+        then in the directories given at import (``Library    Seamline    layouts=${CURDIR}/layouts``,
+        one directory or a list). ``None`` unsets ``path``; the returned previous one restores it.
 
         | ${previous} = | `Set Layout Directory` | ${CURDIR}/layouts |
+        | `Set Layout Directory` | ${previous} |
         """
         directory = Path(path) if path else None
         if directory is not None and not directory.is_dir():
@@ -65,7 +68,7 @@ class RecordKeywords(SeamKeywords):
 
         ``layout`` is a layout name (see `Set Layout Directory`) or a path to a layout YAML file.
         With ``remote=True`` the file is read over SFTP on the current SSH connection (or ``alias``)
-        opened with `Open Ssh Connection`, within ``timeout``.
+        opened with `Connect To Ssh`, within ``timeout``.
 
         | ${records} = | `Read Records` | ${BATCH} | settlement |
         | Should Be Equal As Numbers | ${records}[1][amount] | 12.50 |
@@ -120,19 +123,25 @@ class RecordKeywords(SeamKeywords):
         remote: bool = False,
         alias: str | None = None,
         timeout: timedelta | None = None,
+        msg: str | None = None,
     ) -> list[dict[str, Any]]:
         """Fails unless the batch file ``path`` fits ``layout`` and its trailer agrees with its records.
 
         Checks every line (as `Read Records` does), that the first and last records are of the types the
         layout's ``batch`` names (a missing trailer fails), and each ``checks`` entry: counts
         (``count_of: detail``) and sums (``sum_of: detail.amount``). Returns the records.
+        ``msg`` replaces the message of a batch that is not valid (not that of a missing file or layout).
 
         | ${records} = | `Batch Should Be Valid` | ${BATCH} | settlement |
+        | `Batch Should Be Valid` | /archive/B-1.dat | settlement | remote=True | msg=The ledger archived a bad batch |
         """
         resolved = self._layout(layout)
         data, source = self._read(path, remote, alias, timeout)
-        numbered = engine.parse_numbered(data, resolved, source)
-        summary = engine.validate_batch(numbered, resolved, source)
+        try:
+            numbered = engine.parse_numbered(data, resolved, source)
+            summary = engine.validate_batch(numbered, resolved, source)
+        except SeamError as error:
+            self.fail(error.detail, msg)
         checks = "; ".join(summary["checks"]) or "no trailer checks in the layout"
         records = [record for _, record in numbered]
         self._log_records(f"Batch {source} is valid (layout {resolved.name}): {checks}", records)
@@ -140,14 +149,21 @@ class RecordKeywords(SeamKeywords):
 
     @keyword
     def records_should_contain(
-        self, records: list[Mapping[str, Any]], record_type: str | None = None, **fields: Any
+        self,
+        records: list[Mapping[str, Any]],
+        record_type: str | None = None,
+        *,
+        msg: str | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Fails unless a record of ``record_type`` has all the given ``fields``; returns the first that does.
 
-        Field values given as text are compared as the record's value: ``amount=12.5`` matches the amount
-        ``12.50``, ``settled_on=2026-11-24`` matches that date. Without ``record_type`` any record matches.
+        Values compare by meaning (see `Comparing values`): ``amount=12.5`` matches the amount ``12.50``,
+        ``settled_on=2026-11-24`` matches that date, an empty value (``cancelled_on=``) matches an empty
+        field. Without ``record_type`` any record matches. ``msg`` replaces the failure message.
 
         | ${detail} = | `Records Should Contain` | ${records} | detail | order_id=${order}[id] | currency=EUR |
+        | `Records Should Contain` | ${records} | detail | amount=12.5 | msg=The 12.50 settlement is missing |
         """
         matches = engine.find_records(records, record_type, fields)
         if matches:
@@ -157,19 +173,20 @@ class RecordKeywords(SeamKeywords):
         wanted = ", ".join(f"{key}={value}" for key, value in fields.items()) or "any fields"
         candidates = [r for r in records if record_type is None or r.get(RECORD_TYPE_KEY) == record_type]
         seen = "; ".join(f"{key}: {', '.join(str(r.get(key)) for r in candidates[:LOGGED_RECORDS])}" for key in fields)
-        raise SeamError(
-            SEAM,
+        self.fail(
             f"no {kind} with {wanted} among {len(candidates)} {kind}s" + (f" ({seen})" if seen and candidates else ""),
+            msg,
         )
 
     def _layout(self, layout: str) -> Layout:
         directories = [self.layout_directory] if self.layout_directory else []
-        return engine.find_layout(layout, dict.fromkeys([*directories, *DEFAULT_LAYOUT_DIRECTORIES]))
+        return find_layout(layout, list(dict.fromkeys([*directories, *self.ctx.layout_directories])))
 
     def _read(self, path: str, remote: bool, alias: str | None, timeout: timedelta | None) -> tuple[bytes, str]:
         source = self._describe(path, remote, alias)
         if remote:
-            return sftp.read_remote_bytes(self._ssh(alias), path, self.seconds(timeout)), source
+            with self._as_records_failure():
+                return sftp.read_remote_bytes(self._ssh(alias), path, self.seconds(timeout)), source
         try:
             return Path(path).read_bytes(), source
         except OSError as error:
@@ -177,7 +194,8 @@ class RecordKeywords(SeamKeywords):
 
     def _write(self, path: str, data: bytes, remote: bool, alias: str | None, timeout: timedelta | None) -> None:
         if remote:
-            sftp.write_remote_bytes(self._ssh(alias), path, data, self.seconds(timeout))
+            with self._as_records_failure():
+                sftp.write_remote_bytes(self._ssh(alias), path, data, self.seconds(timeout))
             return
         try:
             Path(path).write_bytes(data)
@@ -188,8 +206,16 @@ class RecordKeywords(SeamKeywords):
         return f"{path} on {self._ssh(alias).target}" if remote else path
 
     def _ssh(self, alias: str | None) -> SshConnection:
-        # Same seam, opener and close as the SSH keywords, whichever of them touches it first.
-        return self.ctx.seam("ssh", "Open Ssh Connection", close=SshConnection.close).get(alias)
+        with self._as_records_failure():
+            return ssh_connections(self.ctx).get(alias)
+
+    @contextmanager
+    def _as_records_failure(self) -> Iterator[None]:
+        """An SSH failure of `remote=True` under this class's one prefix (the text still names the host)."""
+        try:
+            yield
+        except SeamError as error:
+            raise SeamError(SEAM, error.detail) from None
 
     def _log_records(self, summary: str, records: Sequence[Mapping[str, Any]]) -> None:
         counts = Counter(str(record.get(RECORD_TYPE_KEY, "")) for record in records)

@@ -1,4 +1,4 @@
-"""Legacy systems over SSH and SFTP (issue 6)."""
+"""Legacy systems over SSH and SFTP."""
 
 from __future__ import annotations
 
@@ -9,10 +9,16 @@ from robot.api.deco import keyword
 from robot.api.types import Secret
 
 from ..engine.connections import Connections
+from ..engine.context import SeamContext
 from ..engine.errors import SeamError
 from ..engine.ssh import sftp
 from ..engine.ssh.client import CommandResult, SshConnection, check_rc, connect
 from .base import SeamKeywords
+
+
+def ssh_connections(ctx: SeamContext) -> Connections[SshConnection]:
+    """The SSH connections, shared by the SSH keywords and the records keywords' ``remote=True``."""
+    return ctx.seam("SSH", "Connect To Ssh", close=SshConnection.close)
 
 
 class SshKeywords(SeamKeywords):
@@ -22,13 +28,13 @@ class SshKeywords(SeamKeywords):
 
     @property
     def connections(self) -> Connections[SshConnection]:
-        return self.ctx.seam("ssh", "Open Ssh Connection", close=SshConnection.close)
+        return ssh_connections(self.ctx)
 
     def _connection(self, alias: str | None) -> SshConnection:
         return self.connections.get(alias or None)
 
     @keyword
-    def open_ssh_connection(
+    def connect_to_ssh(
         self,
         host: str,
         port: int = 22,
@@ -39,8 +45,9 @@ class SshKeywords(SeamKeywords):
         known_hosts: str | None = None,
         trust_unknown_host: bool = False,
         alias: str = "default",
-        timeout: timedelta = timedelta(seconds=10),
+        timeout: timedelta | None = None,
         host_key_fingerprint: str | None = None,
+        posix_shell: bool | None = None,
     ) -> None:
         """Logs in to ``host`` over SSH with a password or a key file; the connection becomes the current one.
 
@@ -54,8 +61,16 @@ class SshKeywords(SeamKeywords):
         and key file, the SSH agent's keys and unprotected ``~/.ssh/id_*`` keys are tried.
         ``timeout`` bounds connecting, the handshake and the login.
 
-        | `Open Ssh Connection` | ledger.example.com | user=settle | password=${LEDGER_PASSWORD} |
-        | `Open Ssh Connection` | 127.0.0.1 | 2222 | settle | key_file=${KEY} | passphrase=${PHRASE} | alias=ledger |
+        ``posix_shell`` says whether the server runs commands in a POSIX shell (sh, bash, dash, ksh,
+        zsh). Then `Run Remote Command` marks each command (it exports ``SEAMLINE_RUN_ID``) so that
+        its timeout ends every process the command started, those that left its process group
+        (``setsid``, daemons, subshells' children) too. By default OpenSSH servers are taken to have
+        one and other servers not; give ``posix_shell=False`` for a server that runs commands itself
+        (an appliance, a forced command, ``git-shell``): commands are then sent exactly as written and
+        a timeout signals only the command's process group.
+
+        | `Connect To Ssh` | ledger.example.com | user=settle | password=${LEDGER_PASSWORD} |
+        | `Connect To Ssh` | 127.0.0.1 | 2222 | settle | key_file=${KEY} | passphrase=${PHRASE} | alias=ledger |
         """
         connection, host_key_note = connect(
             host,
@@ -69,34 +84,36 @@ class SshKeywords(SeamKeywords):
             timeout=self.seconds(timeout),
             timeline=self.timeline,
             host_key_fingerprint=host_key_fingerprint,
+            posix_shell=posix_shell,
         )
         self.connections.add(alias, connection)
         log = self.warn if "trusted on first use" in host_key_note else self.info
-        log(f"Logged in to {connection.target} as '{alias}'; {host_key_note}.")
+        shell = "commands run in a POSIX shell" if connection.posix_shell else "commands are sent as written"
+        log(f"Logged in to {connection.target} as '{alias}'; {host_key_note}; {shell}.")
 
     @keyword
-    def close_ssh_connection(self, alias: str | None = None) -> None:
+    def disconnect_from_ssh(self, alias: str | None = None) -> None:
         """Closes the current SSH connection (none open is fine), or the one named ``alias``.
 
         Fails, listing the open connections, when no connection has that alias.
 
-        | `Close Ssh Connection` | alias=ledger |
+        | `Disconnect From Ssh` | alias=ledger |
         """
         self.connections.close(alias)
 
     @keyword
-    def close_all_ssh_connections(self) -> None:
+    def disconnect_from_all_ssh(self) -> None:
         """Closes every SSH connection (the library also does at the end of the run).
 
-        | [Teardown] | `Close All Ssh Connections` |
+        | [Teardown] | `Disconnect From All Ssh` |
         """
         self.connections.close_all()
 
     @keyword
-    def switch_ssh_connection(self, alias: str) -> None:
-        """Makes the SSH connection ``alias`` the current one.
+    def switch_ssh(self, alias: str) -> None:
+        """Makes the SSH connection ``alias`` the current one (aliases match ignoring case, spaces, underscores).
 
-        | `Switch Ssh Connection` | ledger |
+        | `Switch Ssh` | ledger |
         """
         self.connections.switch(alias)
 
@@ -105,19 +122,27 @@ class SshKeywords(SeamKeywords):
         self,
         command: str,
         expected_rc: int | None = 0,
-        timeout: timedelta = timedelta(seconds=30),
+        timeout: timedelta | None = None,
         alias: str | None = None,
+        msg: str | None = None,
     ) -> CommandResult:
         """Runs ``command`` on the SSH connection and returns its result: ``stdout``, ``stderr``, ``rc``.
 
         Fails when the return code is not ``expected_rc`` (``expected_rc=None`` accepts any), showing
-        the command, the return code and the end of stderr. When ``timeout`` passes, the command's
-        process group gets TERM, then KILL, its channel is closed, and the keyword fails.
+        the command, the return code and the end of stderr. The command ends when its output does:
+        a process it leaves running with the output still open (``(sleep 60 &)``) keeps it going.
+        When ``timeout`` passes, the command is ended and the keyword fails: on a server with a POSIX
+        shell (see `Connect To Ssh`) every process it started gets TERM, then KILL, also those that
+        left its process group or session; elsewhere its process group does. Ending them takes at
+        most 3 seconds more. Background processes of a command that finished are left alone
+        (``nohup server >log 2>&1 &``).
         ``rc`` is -1 when the command ended without an exit status (killed by a signal).
+        ``msg`` replaces the message of a wrong return code.
 
         | ${result} = | `Run Remote Command` | ledger post /inbox/batch-001.dat |
         | Should Contain | ${result.stdout} | POSTED |
         | ${result} = | `Run Remote Command` | test -e /inbox/lock | expected_rc=None |
+        | `Run Remote Command` | ledger post /inbox/batch-001.dat | msg=The ledger refused the batch |
         """
         connection = self._connection(alias)
         result = connection.run(command, self.seconds(timeout))
@@ -127,7 +152,10 @@ class SshKeywords(SeamKeywords):
             if text
         )
         self.info(f"Ran '{command}' on {connection.target}: rc {result.rc}.{streams}")
-        check_rc(result, expected_rc, connection.target)
+        try:
+            check_rc(result, expected_rc, connection.target)
+        except SeamError as error:
+            self.fail(error.detail, msg)
         return result
 
     @keyword
@@ -201,31 +229,42 @@ class SshKeywords(SeamKeywords):
 
     @keyword
     def remote_file_should_exist(
-        self, path_or_pattern: str, alias: str | None = None, timeout: timedelta | None = None
+        self,
+        path_or_pattern: str,
+        alias: str | None = None,
+        timeout: timedelta | None = None,
+        msg: str | None = None,
     ) -> str:
         """Fails unless remote ``path_or_pattern`` exists (a glob matches files); returns the first path found.
 
+        ``msg`` replaces the failure message.
+
         | `Remote File Should Exist` | /ledger/outbox/batch-001.ack |
+        | `Remote File Should Exist` | /ledger/outbox/*.ack | msg=The ledger acknowledged nothing |
         """
         connection = self._connection(alias)
         found = sftp.find(connection, path_or_pattern, self.seconds(timeout))
         if not found:
-            raise SeamError("SFTP", f"remote file '{path_or_pattern}' does not exist on {connection.target}")
+            self.fail(f"remote file '{path_or_pattern}' does not exist on {connection.target}", msg)
         return found[0]
 
     @keyword
     def remote_file_should_not_exist(
-        self, path_or_pattern: str, alias: str | None = None, timeout: timedelta | None = None
+        self,
+        path_or_pattern: str,
+        alias: str | None = None,
+        timeout: timedelta | None = None,
+        msg: str | None = None,
     ) -> None:
-        """Fails when remote ``path_or_pattern`` exists (or a glob matches a file).
+        """Fails when remote ``path_or_pattern`` exists (or a glob matches a file); ``msg`` replaces the failure.
 
         | `Remote File Should Not Exist` | /ledger/outbox/*.err |
         """
         connection = self._connection(alias)
         found = sftp.find(connection, path_or_pattern, self.seconds(timeout))
         if found:
-            raise SeamError(
-                "SFTP", f"remote file '{path_or_pattern}' should not exist on {connection.target}: {', '.join(found)}"
+            self.fail(
+                f"remote file '{path_or_pattern}' should not exist on {connection.target}: {', '.join(found)}", msg
             )
 
     @keyword
@@ -235,13 +274,19 @@ class SshKeywords(SeamKeywords):
         timeout: timedelta | None = None,
         interval: timedelta = timedelta(milliseconds=200),
         alias: str | None = None,
+        msg: str | None = None,
     ) -> str:
         """Waits until remote ``path_or_pattern`` exists (a glob matches a file); returns the first path found.
+
+        ``timeout`` bounds the whole wait, each look included; ``msg`` replaces the failure message.
 
         | ${ack} = | `Wait Until Remote File Exists` | /ledger/outbox/batch-*.ack | timeout=20s |
         """
         connection = self._connection(alias)
-        found = sftp.wait_until_exists(connection, path_or_pattern, self.seconds(timeout), self.seconds(interval))
+        try:
+            found = sftp.wait_until_exists(connection, path_or_pattern, self.seconds(timeout), self.seconds(interval))
+        except SeamError as error:
+            self.fail(error.detail, msg)
         self.info(f"Found {', '.join(found)} on {connection.target}.")
         return found[0]
 

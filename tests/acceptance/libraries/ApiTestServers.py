@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 ITEMS = [{"id": n} for n in range(1, 8)]
+# Values as systems return them, for the comparison rule (numbers, booleans, null, timestamps, codes).
+VALUES = {"amount": 12.5, "paid": True, "note": None, "at": "2026-11-24T10:00:00Z", "code": "007"}
 ORDER_SCHEMA = {
     "type": "object",
     "required": ["id", "quantity", "status"],
@@ -85,6 +87,8 @@ class _Handler(BaseHTTPRequestHandler):
             # /eventually/<final status>/<key>: NEW for the first two polls of <key>, then the final status
             seen = _Handler.polls[parts[2]] = _Handler.polls.get(parts[2], 0) + 1
             self._json(200, {"id": parts[2], "status": "NEW" if seen <= 2 else parts[1], "polls": seen})
+        elif url.path == "/values":
+            self._json(200, VALUES)
         elif url.path == "/html":
             self._send(200, b"<!DOCTYPE html><p>not json</p>", "text/html; charset=utf-8")
         else:

@@ -20,13 +20,13 @@ ${PASSPHRASE: Secret}    %{SEAMLINE_SSHD_PASSPHRASE}
 *** Test Cases ***
 Password And Passphrase Reach sshd But Not The Log
     ${server} =    Start Test Sshd
-    Open Ssh Connection    ${server.host}    ${server.port}    ${server.user}    password=${PASSWORD}
+    Connect To Ssh    ${server.host}    ${server.port}    ${server.user}    password=${PASSWORD}
     ...    known_hosts=${server.known_hosts}    alias=password
-    Open Ssh Connection    ${server.host}    ${server.port}    ${server.user}    key_file=${server.protected_key_file}
+    Connect To Ssh    ${server.host}    ${server.port}    ${server.user}    key_file=${server.protected_key_file}
     ...    passphrase=${PASSPHRASE}    known_hosts=${server.known_hosts}    alias=passphrase
     ${result} =    Run Remote Command    echo logged in    alias=passphrase
     Should Be Equal    ${result.stdout}    logged in\n
     Run Keyword And Expect Error    SSH: login to * with password failed: authentication rejected
-    ...    Open Ssh Connection    ${server.host}    ${server.port}    nobody    password=${PASSWORD}
+    ...    Connect To Ssh    ${server.host}    ${server.port}    nobody    password=${PASSWORD}
     ...    known_hosts=${server.known_hosts}    alias=wrong-user
-    [Teardown]    Close All Ssh Connections
+    [Teardown]    Disconnect From All Ssh

@@ -1,4 +1,5 @@
-"""HTTP sessions for API seams: pooled `requests` sessions, auth from secrets, trace headers, clear errors."""
+"""HTTP sessions for API seams: pooled `requests` sessions, auth from secrets kept to their origin, trace headers,
+a deadline per whole call, clear errors."""
 
 from __future__ import annotations
 
@@ -6,18 +7,24 @@ import base64
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
+from os import PathLike
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from ..errors import SeamError
-from ..masking import Masker, is_secret
+from ..masking import Masker, is_secret, is_secret_name
+from ..values import cut
+from .deadline import Deadline, DeadlineAdapter, bounded
+from .origin import CredentialGuard
 
 CORRELATION_HEADER = "X-Correlation-Id"
 _SERVER_TIMING_ENTRY = re.compile(r"\s*([^;,\s]+)([^,]*)")
@@ -122,43 +129,42 @@ def server_timing(header: str | None) -> dict[str, float]:
     return timings
 
 
-def same_value(actual: Any, expected: Any) -> bool:
-    """Equal, or equal as Robot writes it: `3`, `true`, `null` and `12.5` match the JSON values."""
-    if actual == expected:
-        return True
-    if isinstance(expected, str) and not isinstance(actual, str):
-        return expected in (json.dumps(actual), str(actual))
-    return False
-
-
 def json_body(text: str) -> Any:
     """A `json=` argument given as JSON text, parsed, with a clear failure when it is malformed."""
     try:
         return json.loads(text)
     except ValueError as error:
-        raise SeamError("HTTP", f"json= {_clip(text)!r} is not valid JSON: {error}") from None
+        raise SeamError("HTTP", f"json= {cut(text, 200)!r} is not valid JSON: {error}") from None
 
 
-def _clip(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def response_json(response: requests.Response) -> Any:
-    """The response body as JSON, or a clear failure showing what came instead."""
+def response_json(response: requests.Response, masker: Masker | None = None) -> Any:
+    """The response body as JSON, or a clear failure showing (masked, cut) what came instead."""
     try:
         return response.json()
     except ValueError:
+        masker = masker or Masker()
         kind = response.headers.get("Content-Type", "no content type")
-        preview = _clip(response.text)
+        preview = cut(masker.text(response.text), 200)
         raise SeamError(
             "HTTP",
-            f"response of {response.request.method} {response.url} ({response.status_code}, {kind}) "
+            f"response of {response.request.method} {masker.url(response.url)} ({response.status_code}, {kind}) "
             f"is not JSON: {preview or '<empty body>'}",
         ) from None
 
 
+class _GuardedSession(requests.Session):
+    """A requests session whose redirects to other origins carry no credentials (requests drops only
+    Authorization, and only when the host changes)."""
+
+    guard: CredentialGuard
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        self.guard.withhold(prepared_request.headers, str(prepared_request.url), str(response.url))
+
+
 class ApiSession:
-    """One pooled HTTP session with a base URL, default headers, auth and (connect, read) timeouts."""
+    """One pooled HTTP session with a base URL, default headers, credentials kept to their origin, and a
+    deadline for each whole call."""
 
     def __init__(
         self,
@@ -171,24 +177,37 @@ class ApiSession:
         connect_timeout: float | None = None,
         verify: bool | str = True,
         pool_size: int = 10,
+        trusted_hosts: Sequence[str] = (),
+        notify: Callable[[str], None] | None = None,
     ):
         self.base_url = base_url.rstrip("/") + "/"
         self.masker = masker
-        self.timeout = (connect_timeout if connect_timeout is not None else timeout, timeout)
-        self.session = requests.Session()
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout if connect_timeout is not None else timeout
+        self.guard = CredentialGuard(self.base_url, masker, trusted_hosts, notify)
+        self.session = _GuardedSession()
+        self.session.guard = self.guard
         # The environment (proxies, CA bundle) is read once here: requests re-reads it, and ~/.netrc, on
         # every call otherwise, which costs more than the call itself on a local network.
         self.session.trust_env = False
         self.session.proxies.update(get_environ_proxies(self.base_url))
         if verify is True:
             verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
+        adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         # Per request, not on the session: requests lets REQUESTS_CA_BUNDLE override a session's verify.
         self.verify = verify
-        self.session.headers.update(masker.reveal_deep(dict(headers or {})))
-        self.session.headers.update(auth_headers(auth, masker))
+        # Credentials are not session headers: send() adds them only for the session's origin.
+        self.credentials: dict[str, str] = {}
+        for name, value in (headers or {}).items():
+            plain = str(masker.reveal(value))
+            if is_secret(value) or is_secret_name(name):
+                self.credentials[str(name)] = plain
+            else:
+                self.session.headers[str(name)] = plain
+        self.credentials.update(auth_headers(auth, masker))
+        self.guard.credential_names = {name.lower() for name in self.credentials}
 
     def url_for(self, path: str) -> str:
         """`path` joined to the base URL; an absolute URL is used as it is."""
@@ -203,48 +222,134 @@ class ApiSession:
         *,
         json: Any = None,
         data: Any = None,
-        params: Mapping[str, Any] | None = None,
+        params: Any = None,
         headers: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
         timeout: float | None = None,
     ) -> requests.Response:
-        """Send one request; transport failures become a SeamError naming the call and the cause."""
+        """Send one request and read its whole body within `timeout` (the session's by default).
+
+        Transport failures and a passed deadline become a SeamError naming the call and the cause.
+        """
         method = method.upper()
         url = self.url_for(path)
-        call_headers = self.masker.reveal_deep(dict(headers)) if headers else {}
+        call_headers = self._headers_for(method, url, headers)
+        seconds = self.timeout if timeout is None else timeout
+        deadline = Deadline(seconds)
+        response = None
+        try:
+            with bounded(deadline), upload(files, self.masker) if files else _NO_FILES as parts:
+                response = self.session.request(
+                    method,
+                    url,
+                    json=self.masker.reveal_deep(json) if json is not None else None,
+                    data=self.masker.reveal_deep(data) if data is not None else None,
+                    params=self.masker.reveal_deep(params) if params else None,
+                    files=parts,
+                    headers=call_headers,
+                    timeout=(min(self.connect_timeout, seconds), seconds),
+                    verify=self.verify,
+                    allow_redirects=True,
+                    stream=True,  # the body is read here, under the deadline, to tell a late body from no answer
+                )
+                response.content  # noqa: B018 - reads the whole body now
+        except (requests.exceptions.RequestException, TypeError, ValueError, OSError) as error:
+            if response is not None:
+                response.close()  # never back into the pool: its socket may be shut down, its body half read
+            raise SeamError(
+                "HTTP", f"{method} {self.masker.url(url)} {self._failure(error, response, deadline)}"
+            ) from None
+        return response
+
+    def _headers_for(self, method: str, url: str, headers: Mapping[str, Any] | None) -> dict[str, str]:
+        """The call's headers: the session's credentials when `url` may have them, trace headers, the call's own."""
+        call_headers = dict(self.credentials)
+        if self.credentials and not self.guard.allows(url):
+            call_headers = {}
+            self.guard.note(self.credentials, url, f"{method} {self.masker.url(url)}")
+        if headers:
+            call_headers.update(self.masker.reveal_deep(dict(headers)))
         if not any(name.lower() == CORRELATION_HEADER.lower() for name in call_headers):
             call_headers[CORRELATION_HEADER], call_headers["traceparent"] = new_trace_ids()
         elif not any(name.lower() == "traceparent" for name in call_headers):
             call_headers["traceparent"] = new_trace_ids()[1]
-        timeouts = self.timeout if timeout is None else (min(self.timeout[0], timeout), timeout)
-        try:
-            return self.session.request(
-                method,
-                url,
-                json=self.masker.reveal_deep(json) if json is not None else None,
-                data=self.masker.reveal_deep(data) if data is not None else None,
-                params=self.masker.reveal_deep(params) if params else None,
-                headers=call_headers,
-                timeout=timeouts,
-                verify=self.verify,
-                allow_redirects=True,
-            )
-        except requests.exceptions.RequestException as error:
-            raise SeamError("HTTP", f"{method} {self.masker.url(url)} failed: {describe(error, timeouts)}") from None
-        except (TypeError, ValueError, OSError) as error:
-            raise SeamError("HTTP", f"{method} {self.masker.url(url)} could not be sent: {error}") from None
+        return call_headers
+
+    def _failure(self, error: Exception, response: requests.Response | None, deadline: Deadline) -> str:
+        connecting = isinstance(error, requests.exceptions.ConnectTimeout)
+        if not connecting and (deadline.expired or _timed_out(error)):
+            return f"failed: {self._late(response, deadline)}"
+        if isinstance(error, requests.exceptions.RequestException):
+            return f"failed: {describe(error, min(self.connect_timeout, deadline.seconds))}"
+        return f"could not be sent: {error}"
+
+    def _late(self, response: requests.Response | None, deadline: Deadline) -> str:
+        """What the call got before its deadline passed."""
+        if response is None:
+            return f"no response within {_seconds(deadline.seconds)} (timeout)"
+        expected = response.headers.get("Content-Length")
+        received = f"{response.raw.tell()} of {expected}" if expected else f"{response.raw.tell()}"
+        return (
+            f"{response.status_code} {response.reason} came, but not its whole body within "
+            f"{_seconds(deadline.seconds)} (timeout; {received} bytes received)"
+        )
 
     def close(self) -> None:
         self.session.close()
 
 
-def describe(error: requests.exceptions.RequestException, timeouts: tuple[float, float]) -> str:
+def _seconds(seconds: float) -> str:
+    """A deadline as a QA engineer reads it: `2s`, `0.25s` (a wait's last attempt gets 2.99996 s: `3s`)."""
+    return f"{round(seconds, 2):g}s"
+
+
+def _timed_out(error: BaseException) -> bool:
+    """A read that waited the whole deadline (requests wraps urllib3's ReadTimeoutError when streaming)."""
+    return isinstance(error, requests.exceptions.ReadTimeout) or (
+        isinstance(error, requests.exceptions.ConnectionError)
+        and bool(error.args)
+        and isinstance(error.args[0], ReadTimeoutError)
+    )
+
+
+_NO_FILES = nullcontext(None)
+
+
+@contextmanager
+def upload(files: Mapping[str, Any], masker: Masker) -> Iterator[dict[str, Any]]:
+    """`files=` as requests takes it, from name -> path, bytes or [filename, content, content type];
+    files opened here are closed when the call ends."""
+    with ExitStack() as opened:
+        parts: dict[str, Any] = {}
+        for name, spec in files.items():
+            spec = masker.reveal_deep(spec)
+            if isinstance(spec, (str, PathLike)):
+                path = Path(spec)
+                if not path.is_file():
+                    raise SeamError("HTTP", f"files= '{name}': {path} is not a file")
+                parts[name] = (path.name, opened.enter_context(path.open("rb")))
+            elif isinstance(spec, (list, tuple)) and 2 <= len(spec) <= 4:
+                parts[name] = tuple(spec)
+            elif isinstance(spec, bytes):
+                parts[name] = (name, spec)
+            else:
+                raise SeamError(
+                    "HTTP",
+                    f"files= '{name}' must be a file path, bytes or [filename, content, content type]; "
+                    f"got a value of type {type(spec).__name__}",
+                )
+        yield parts
+
+
+def describe(error: requests.exceptions.RequestException, connect_timeout: float) -> str:
     """What went wrong on the wire, in words a QA engineer can act on."""
     if isinstance(error, requests.exceptions.SSLError):
         return f"TLS error: {_root_cause(error)}"
     if isinstance(error, requests.exceptions.ConnectTimeout):
-        return f"could not connect within {timeouts[0]:g}s (connect timeout)"
-    if isinstance(error, requests.exceptions.ReadTimeout):
-        return f"no response within {timeouts[1]:g}s (read timeout)"
+        return f"could not connect within {_seconds(connect_timeout)} (connect timeout)"
+    lost = _lost_connection(error)
+    if lost:
+        return lost
     if isinstance(error, requests.exceptions.ConnectionError):
         return f"cannot connect: {_root_cause(error)}"
     if isinstance(error, requests.exceptions.TooManyRedirects):
@@ -252,10 +357,22 @@ def describe(error: requests.exceptions.RequestException, timeouts: tuple[float,
     return f"{type(error).__name__}: {_root_cause(error)}"
 
 
+def _lost_connection(error: requests.exceptions.RequestException) -> str | None:
+    """A connection that was made and then lost (reset, closed) before the whole response came."""
+    protocol = error.args[0] if error.args and isinstance(error.args[0], ProtocolError) else None
+    if protocol is None:
+        return None
+    cause = next((arg for arg in protocol.args if isinstance(arg, BaseException)), None)
+    reason = str(cause) if cause is not None else str(protocol)
+    if isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return f"the connection broke while the body was read: {reason}"
+    return f"the connection was lost before a response came: {reason}"
+
+
 def _root_cause(error: BaseException) -> str:
     """The innermost reason, without urllib3's pool and object reprs."""
     text = str(error)
-    for pattern in (r"\[SSL[^\]]*\][^()'\"]*", r"\[Errno -?\d+\][^()'\"]*", r"Read timed out[^()'\"]*"):
+    for pattern in (r"\[SSL[^\]]*\][^()'\"]*", r"\[Errno -?\d+\][^()'\"]*"):
         found = re.search(pattern, text)
         if found:
             return found.group(0).strip().rstrip(".,)")

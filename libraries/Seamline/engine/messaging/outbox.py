@@ -1,26 +1,25 @@
-"""A transactional-outbox table read and written through SQL: orderflow's default message transport.
+"""A transactional-outbox table read and written through SQL.
 
 URL: ``outbox+<sql url>#<table>`` (``outbox+sqlite:///data/orderflow.db#outbox``); the table is
-``outbox`` when no fragment is given. Its columns are orderflow's: position (monotonic), message_id,
-type, version, occurred_at, correlation_id, payload (JSON text, kept verbatim), published_at.
-A capture starts at ``max(position)`` and reads ``position > start``.
+``outbox`` when no fragment is given. A row is one message: a monotonic position column (``position``
+unless `position_column` says otherwise) and one column per envelope field, named as the field
+(orderflow's: message_id, type, version, occurred_at, correlation_id, payload as JSON text, kept
+verbatim). A capture starts at ``max(position)`` and reads ``position > start``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from contextlib import suppress
 from datetime import datetime, timezone
 from typing import Any
 
 from ..database.sql import Database, open_database, quote_identifier
 from ..errors import SeamError
 from ..timeline import Timeline
-from .broker import Broker, Capture, Message, malformed_message, topic_matches
+from .broker import DEFAULT_ENVELOPE, Broker, Capture, Message, malformed_message, topic_matches
+from .envelope import SEAM, Envelope
 
-SEAM = "outbox"
-COLUMNS = "position, message_id, type, version, occurred_at, correlation_id, payload"
 # Rows one fetch reads at most: a burst is taken in a few round trips, never one huge result.
 BATCH = 500
 
@@ -38,48 +37,55 @@ class OutboxBroker(Broker):
 
     system = "outbox"
 
-    def __init__(self, url: str, password: str | None = None, timeout: float = 10.0, timeline: Timeline | None = None):
+    def __init__(
+        self,
+        url: str,
+        password: str | None = None,
+        timeout: float = 10.0,
+        timeline: Timeline | None = None,
+        envelope: Envelope | None = None,
+        position_column: str = "position",
+    ):
         sql_url, self.table = split_outbox_url(url)
         self.db: Database = open_database(sql_url, password, timeout)
-        super().__init__(f"outbox+{self.db.display_url}#{self.table}", timeline)
+        super().__init__(f"outbox+{self.db.display_url}#{self.table}", envelope or Envelope(), timeline)
+        self.position_column = position_column
         self.last_position(self.table)  # fail now, not at the first capture, when the table is missing
 
-    def quoted(self, table: str) -> str:
-        return quote_identifier(table or self.table, self.db.dialect)
+    def quoted(self, name: str) -> str:
+        return quote_identifier(name, self.db.dialect)
 
     def last_position(self, table: str) -> int:
+        position = self.quoted(self.position_column)
         try:
-            rows = self.db.query(f"SELECT MAX(position) AS last FROM {self.quoted(table)}")
+            rows = self.db.query(f"SELECT MAX({position}) AS last FROM {self.quoted(table)}")
         except SeamError as error:
             raise SeamError(SEAM, f"cannot read outbox table '{table}' at {self.target}: {error.detail}") from None
         return int(rows[0]["last"] or 0)
 
-    def start_capture(self, source: str, binding: str) -> OutboxCapture:
+    def start_capture(
+        self, source: str, binding: str, exchange_type: str = "topic", durable: bool = True
+    ) -> OutboxCapture:
         table = source or self.table
         return OutboxCapture(self, table, binding or "#", self.last_position(table))
 
     def publish(self, destination: str, envelope: Mapping[str, Any], raw_payload: str | None = None) -> int:
         """Insert a row into table `destination` (the URL's table when empty); `raw_payload` goes in as-is."""
-        payload_text = json.dumps(envelope["payload"]) if raw_payload is None else raw_payload
-        message_id, message_type = envelope["message_id"], envelope["type"]
-        row = [
-            message_id,
-            message_type,
-            envelope["version"],
-            self._timestamp(),
-            envelope["correlation_id"],
-            payload_text,
-        ]
+        fields = self.envelope
+        payload_text = json.dumps(envelope[fields.payload]) if raw_payload is None else raw_payload
+        row = {**envelope, fields.payload: payload_text}
+        if fields.occurred_at:
+            row[fields.occurred_at] = self._timestamp()
         table = destination or self.table
-        sql = (
-            f"INSERT INTO {self.quoted(table)} (message_id, type, version, occurred_at, correlation_id, payload) "
-            "VALUES (?, ?, ?, ?, ?, ?)"
-        )
+        columns = ", ".join(self.quoted(name) for name in row)
+        sql = f"INSERT INTO {self.quoted(table)} ({columns}) VALUES ({', '.join('?' for _ in row)})"
         try:
-            self.db.execute(sql, row)
+            self.db.execute(sql, list(row.values()))
         except SeamError as error:
             raise SeamError(
-                SEAM, f"inserting {message_type} {message_id} into '{table}' at {self.target} failed: {error.detail}"
+                SEAM,
+                f"inserting {envelope[fields.type]} {envelope[fields.id]} into '{table}' at {self.target} failed: "
+                f"{error.detail}",
             ) from None
         return len(payload_text.encode())
 
@@ -92,9 +98,6 @@ class OutboxBroker(Broker):
         naive = now.replace(tzinfo=None)
         return naive.isoformat(sep=" ", timespec="microseconds") if self.db.dialect == "sqlite" else naive
 
-    def dead_letters(self) -> list[dict[str, Any]]:
-        return read_dead_letters(self.db, self.target)
-
     def _disconnect(self) -> None:
         self.db.close()
 
@@ -106,37 +109,54 @@ class OutboxCapture(Capture):
     poll_interval = 0.02
 
     def __init__(self, broker: OutboxBroker, table: str, binding: str, position: int):
-        super().__init__(table, binding, broker.timeline)
+        super().__init__(table, binding, broker.envelope, broker.timeline)
         self.broker = broker
         self.position = position
-        self._sql = f"SELECT {COLUMNS} FROM {broker.quoted(table)} WHERE position > ? ORDER BY position"
+        position_column = broker.quoted(broker.position_column)
+        columns = ", ".join([position_column, *(broker.quoted(name) for name in broker.envelope.present().values())])
+        self._sql = (
+            f"SELECT {columns} FROM {broker.quoted(table)} WHERE {position_column} > ? ORDER BY {position_column}"
+        )
 
     def _receive(self, wait: float) -> list[Message]:
-        rows = self.broker.db.query(f"{self._sql} LIMIT {BATCH}", [self.position])
+        try:
+            rows = self.broker.db.query(f"{self._sql} LIMIT {BATCH}", [self.position])
+        except SeamError as error:
+            raise SeamError(
+                SEAM, f"reading outbox table '{self.source}' at {self.broker.target}: {error.detail}"
+            ) from None
         if rows:
-            self.position = int(rows[-1]["position"])
-        return [row_message(row, self.source) for row in rows if topic_matches(self.binding, str(row["type"]))]
+            self.position = int(rows[-1][self.broker.position_column])
+        type_field = self.envelope.type
+        return [
+            row_message(row, self.source, self.envelope, self.broker.position_column)
+            for row in rows
+            if topic_matches(self.binding, str(row[type_field]))
+        ]
+
+    def check_link(self) -> None:
+        """Nothing to check: every fetch is a query, which fails on its own when the database is gone."""
 
     def close(self) -> None:
         """Nothing to remove: a capture of an outbox is only a position."""
 
 
-def row_message(row: Mapping[str, Any], source: str) -> Message:
+def row_message(
+    row: Mapping[str, Any], source: str, envelope: Envelope = DEFAULT_ENVELOPE, position_column: str = "position"
+) -> Message:
     """The envelope an outbox row stands for; a payload that is not JSON makes a malformed message."""
-    envelope = {
-        "message_id": row["message_id"],
-        "type": row["type"],
-        "version": row["version"],
-        "occurred_at": iso_utc(row["occurred_at"]),
-        "correlation_id": row["correlation_id"],
-    }
-    text = str(row["payload"])
+    data = {name: value for name, value in row.items() if name not in (position_column, envelope.payload)}
+    if envelope.occurred_at and envelope.occurred_at in data:
+        data[envelope.occurred_at] = iso_utc(data[envelope.occurred_at])
+    message_type = str(row[envelope.type])
+    text = str(row[envelope.payload])
     try:
         payload = json.loads(text)
     except ValueError:
-        return malformed_message(text, envelope, source=source, routing_key=str(row["type"]))
-    body = json.dumps({**envelope, "payload": payload})
-    return Message({**envelope, "payload": payload}, body=body, source=source, routing_key=str(row["type"]))
+        known = {role: data.get(name) for role, name in envelope.present().items()}
+        return malformed_message(text, envelope, known, source=source, routing_key=message_type)
+    data[envelope.payload] = payload
+    return Message(data, body=json.dumps(data, default=str), envelope=envelope, source=source, routing_key=message_type)
 
 
 def iso_utc(value: Any) -> str:
@@ -150,19 +170,3 @@ def iso_utc(value: Any) -> str:
         moment = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
         return moment.isoformat().replace("+00:00", "Z")
     return str(value)
-
-
-def read_dead_letters(db: Database, where: str, table: str = "dead_letters") -> list[dict[str, Any]]:
-    """Every row of orderflow's dead-letter table, oldest first, with `envelope` parsed when it is JSON."""
-    try:
-        rows = db.query(
-            f"SELECT id, message_id, consumer, type, envelope, error, attempts, failed_at "
-            f"FROM {quote_identifier(table, db.dialect)} ORDER BY id"
-        )
-    except SeamError as error:
-        raise SeamError("dead letters", f"cannot read '{table}' at {where}: {error.detail}") from None
-    for row in rows:
-        row["failed_at"] = iso_utc(row["failed_at"])
-        with suppress(TypeError, ValueError):  # a malformed message is kept as the text that arrived
-            row["envelope"] = json.loads(row["envelope"])
-    return rows

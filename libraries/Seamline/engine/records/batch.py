@@ -10,37 +10,16 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from decimal import Decimal
 from typing import Any
 
 from ..errors import SeamError
+from ..values import values_equal
 from .fields import FieldValueError
-from .layouts import RECORD_TYPE_KEY, SEAM, Layout, LayoutError, RecordSpec, load_layout
+from .layouts import RECORD_TYPE_KEY, SEAM, Layout, RecordSpec
 
 Numbered = list[tuple[str, dict[str, Any]]]
 """Records with where each came from (``line 3`` or ``record 3``), for messages."""
-
-
-def find_layout(layout: str, directories: Iterable[Path]) -> Layout:
-    """A layout by path, or by name (``settlement`` -> ``settlement.yaml``) in the first directory that has it."""
-    candidate = Path(layout).expanduser()
-    if candidate.suffix in (".yaml", ".yml") or candidate.is_file():
-        if not candidate.is_file():
-            raise LayoutError(layout, "no such file")
-        return load_layout(candidate)
-    searched = [Path(d) for d in directories]
-    for directory in searched:
-        for suffix in (".yaml", ".yml"):
-            if (directory / f"{layout}{suffix}").is_file():
-                return load_layout(directory / f"{layout}{suffix}")
-    known = sorted({p.stem for d in searched if d.is_dir() for p in d.glob("*.y*ml")})
-    raise SeamError(
-        SEAM,
-        f"no layout '{layout}' in {', '.join(str(d) for d in searched) or 'no layout directory'} "
-        f"(layouts there: {', '.join(known) or 'none'})",
-    )
 
 
 def decode(data: bytes, layout: Layout, source: str) -> str:
@@ -290,35 +269,21 @@ def _check_value(count_of: tuple[str, ...], sum_of: tuple[str, str] | None, numb
 def find_records(
     records: Sequence[Mapping[str, Any]], record_type: str | None, criteria: Mapping[str, Any]
 ) -> list[Mapping[str, Any]]:
-    """The records of `record_type` (any type when None) whose fields equal every criterion.
+    """The records of `record_type` (any type when None) whose fields equal every criterion (values_equal).
 
-    A criterion given as text (as Robot passes it) is compared as the record's value type:
-    ``amount=12.5`` matches ``Decimal('12.50')``, ``created=2026-11-24`` matches a date.
+    ``amount=12.5`` matches ``Decimal('12.50')``, ``created=2026-11-24`` matches that date.
     """
     candidates = [r for r in records if record_type is None or r.get(RECORD_TYPE_KEY) == record_type]
-    return [r for r in candidates if all(_equal(r.get(key, _ABSENT), wanted) for key, wanted in criteria.items())]
+    return [
+        r
+        for r in candidates
+        if all(key in r and values_equal(r[key], _criterion(wanted, r[key])) for key, wanted in criteria.items())
+    ]
 
 
-_ABSENT = object()
-
-
-def _equal(value: Any, wanted: Any) -> bool:
-    if value is _ABSENT:
-        return False
-    if not isinstance(wanted, str) or isinstance(value, str) or value is None:
-        return value == wanted or (value is None and wanted == "")
-    try:
-        if isinstance(value, bool):
-            return str(value).lower() == wanted.strip().lower()
-        if isinstance(value, int):
-            return value == int(wanted)
-        if isinstance(value, Decimal):
-            return value == Decimal(wanted)
-        if isinstance(value, date):
-            return value == date.fromisoformat(wanted.strip())
-    except (ValueError, InvalidOperation):
-        return False
-    return str(value) == wanted
+def _criterion(wanted: Any, value: Any) -> Any:
+    """Robot writes an empty cell as "": against an empty field (read as None) it means None."""
+    return None if value is None and wanted == "" else wanted
 
 
 def _a(noun: str) -> str:

@@ -1,13 +1,16 @@
 """Record layouts: how the lines of a fixed-width or CSV batch file map to typed fields.
 
-A layout is a YAML file (see ``resources/layouts/``). Its structure is checked with a JSON Schema,
-then its meaning (fields inside the record, no overlaps, checks naming real fields) by hand, so a
-broken layout fails once, when it is loaded, with the place of the mistake.
+A layout is a YAML file, named by its path or found by name in the layout directories a user
+gives. Its structure is checked with a JSON Schema, then its meaning (fields inside the record, no
+overlaps, checks naming real fields) by hand, so a broken layout fails once, when it is loaded, with
+the place of the mistake. A file that is no layout at all (binary, not YAML, /etc/passwd) fails
+saying what it is, never quoting its content: a layout path may be any file a test can name.
 """
 
 from __future__ import annotations
 
 import codecs
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -19,7 +22,12 @@ from jsonschema import Draft202012Validator
 from ..errors import SeamError
 from .fields import FieldSpec, FieldValueError
 
-SEAM = "records"
+SEAM = "Records"
+LAYOUT_SUFFIXES = (".yaml", ".yml")
+# Real layouts are a few kilobytes; a bigger file is something else and is not read whole.
+MAX_LAYOUT_BYTES = 1024 * 1024
+# A value of the file this long or longer is described, not quoted, in a schema failure.
+QUOTED_VALUE_LIMIT = 40
 RECORD_TYPE_KEY = "record_type"
 FIELD_TYPES = ("str", "int", "decimal", "date")
 
@@ -200,19 +208,92 @@ class LayoutError(SeamError):
         super().__init__(SEAM, f"layout {source}: {message}")
 
 
+def find_layout(layout: str, directories: Sequence[Path]) -> Layout:
+    """A layout by path, or by name (``settlement`` -> ``settlement.yaml``) in the first directory that has it."""
+    candidate = Path(layout).expanduser()
+    if candidate.suffix in LAYOUT_SUFFIXES or "/" in layout or candidate.is_file():
+        return load_layout(candidate)
+    for directory in directories:
+        for suffix in LAYOUT_SUFFIXES:
+            if (directory / f"{layout}{suffix}").is_file():
+                return load_layout(directory / f"{layout}{suffix}")
+    if not directories:
+        raise SeamError(
+            SEAM,
+            f"no layout '{layout}': no layout directory is given; give the path of its YAML file, "
+            "import the library with layouts=DIRECTORY or call `Set Layout Directory`",
+        )
+    searched = ", ".join(f"{d}" if d.is_dir() else f"{d} (missing)" for d in directories)
+    known = sorted({p.stem for d in directories if d.is_dir() for p in d.iterdir() if p.suffix in LAYOUT_SUFFIXES})
+    raise SeamError(SEAM, f"no layout '{layout}' in {searched} (layouts there: {', '.join(known) or 'none'})")
+
+
 def load_layout(path: Path) -> Layout:
     """The layout in a YAML file, checked; cached until the file changes."""
-    stat = path.stat()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise LayoutError(str(path), "no such file") from None
+    except OSError as error:
+        raise LayoutError(str(path), f"cannot read it: {error.strerror}") from None
+    if not path.is_file():
+        raise LayoutError(str(path), "is not a regular file")
+    if stat.st_size > MAX_LAYOUT_BYTES:
+        raise LayoutError(str(path), f"is {stat.st_size} bytes, too big for a layout (at most {MAX_LAYOUT_BYTES})")
     return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=64)
 def _load_cached(path: str, _mtime_ns: int, _size: int) -> Layout:
+    return build_layout(_parse_yaml(path, _read_text(path)), path)
+
+
+def _read_text(path: str) -> str:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise LayoutError(path, f"cannot read it: {error.strerror}") from None
+    if b"\0" in data:
+        raise LayoutError(path, "is a binary file, not a YAML layout")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise LayoutError(path, f"is not UTF-8 text (byte {error.start + 1}), not a YAML layout") from None
+
+
+def _parse_yaml(path: str, text: str) -> Any:
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise LayoutError(path, f"is not valid YAML: {error}") from None
-    return build_layout(data, path)
+        # PyYAML's own message quotes the offending line: give only the problem and where it is.
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "cannot be parsed"
+        raise LayoutError(path, f"is not valid YAML: {problem}{where}") from None
+    if not isinstance(data, dict):
+        raise LayoutError(
+            path, f"is not a layout: expected a YAML mapping with name, format and records, got {_kind(data)}"
+        )
+    return data
+
+
+def _kind(value: Any) -> str:
+    """What a value of a file is, without quoting it."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return f"a list of {len(value)} items"
+    if isinstance(value, str):
+        return f"a text of {len(value)} characters"
+    return "nothing" if value is None else f"a {type(value).__name__}"
+
+
+def _schema_problem(error: Any) -> str:
+    """jsonschema's message, with a long or nested value of the file described instead of quoted."""
+    shown = repr(error.instance)
+    if isinstance(error.instance, (dict, list)) or len(shown) > QUOTED_VALUE_LIMIT:
+        return str(error.message).replace(shown, _kind(error.instance))
+    return str(error.message)
 
 
 def build_layout(data: Any, source: str) -> Layout:
@@ -220,7 +301,7 @@ def build_layout(data: Any, source: str) -> Layout:
     error = next(iter(sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))), None)
     if error is not None:
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-        raise LayoutError(source, f"{where or 'top level'}: {error.message}")
+        raise LayoutError(source, f"{where or 'top level'}: {_schema_problem(error)}")
     fmt = data["format"]
     selector = data.get("record_type") or {}
     newline = data.get("newline", "" if data.get("record_length") and fmt == "fixed" else "\n")
@@ -358,3 +439,11 @@ def _check_record(layout: Layout, record: RecordSpec) -> None:
             kind, name = check.sum_of
             if kind not in layout.records or name not in [f.name for f in layout.records[kind].fields]:
                 raise LayoutError(src, f"{where}: check sums unknown field '{kind}.{name}'")
+
+
+def layout_directories(given: str | Sequence[str] | None) -> tuple[Path, ...]:
+    """The `layouts` import argument (one directory or several) as the directories to search, in order."""
+    if not given:
+        return ()
+    names = [given] if isinstance(given, str) else list(given)
+    return tuple(Path(name).expanduser() for name in names)

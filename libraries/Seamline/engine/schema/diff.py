@@ -8,7 +8,6 @@ Annotations (title, description, examples) are ignored.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from ..errors import SeamError
+from .registry import SEAM, preview
 
 BREAKING = "breaking"
 COMPATIBLE = "compatible"
@@ -54,8 +54,8 @@ class SchemaChange:
 class _Side:
     """One schema and the resolver its `$ref`s go through."""
 
-    def __init__(self, schema: dict[str, Any], registry: Registry | None, base_uri: str):
-        root_uri = schema.get("$id") or base_uri or ROOT_URI
+    def __init__(self, schema: dict[str, Any] | bool, registry: Registry | None, base_uri: str):
+        root_uri = (schema.get("$id") if isinstance(schema, dict) else None) or base_uri or ROOT_URI
         registry = (registry or Registry()).with_resource(
             root_uri, Resource.from_contents(schema, default_specification=DRAFT202012)
         )
@@ -72,7 +72,7 @@ class _Side:
             try:
                 resolved = resolver.lookup(node["$ref"])
             except Unresolvable as error:
-                raise SeamError("Schema", f"cannot resolve $ref '{node['$ref']}': {error}") from None
+                raise SeamError(SEAM, f"cannot resolve $ref '{node['$ref']}': {error}") from None
             siblings = {key: value for key, value in node.items() if key != "$ref"}
             node, resolver = {**resolved.contents, **siblings}, resolved.resolver
         if "allOf" in node:
@@ -88,8 +88,8 @@ class _Side:
 
 
 def compare(
-    old: dict[str, Any],
-    new: dict[str, Any],
+    old: dict[str, Any] | bool,
+    new: dict[str, Any] | bool,
     registry: Registry | None = None,
     old_uri: str = "",
     new_uri: str = "",
@@ -193,17 +193,21 @@ def _show_types(types: frozenset[str] | None) -> str:
 
 def _enums(path: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[SchemaChange]:
     if old.get("const", ...) != new.get("const", ...):
-        yield SchemaChange(path, f"const changed from {_show(old.get('const'))} to {_show(new.get('const'))}", BREAKING)
+        yield SchemaChange(
+            path, f"const changed from {preview(old.get('const'))} to {preview(new.get('const'))}", BREAKING
+        )
     old_enum, new_enum = old.get("enum"), new.get("enum")
     if old_enum == new_enum:
         return
     if old_enum is None:
-        yield SchemaChange(path, f"now restricted to enum {_show(new_enum)}", BREAKING)
+        yield SchemaChange(path, f"now restricted to enum {preview(new_enum)}", BREAKING)
         return
     if new_enum is None:
         yield SchemaChange(path, "enum restriction removed", COMPATIBLE)
         return
-    yield from _removed_and_added(path, "enum value", old_enum, new_enum, lambda values: ", ".join(map(_show, values)))
+    yield from _removed_and_added(
+        path, "enum value", old_enum, new_enum, lambda values: ", ".join(map(preview, values))
+    )
 
 
 def _limits(path: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[SchemaChange]:
@@ -225,16 +229,16 @@ def _limits(path: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[Sch
         if before == after:
             continue
         if after is None:
-            yield SchemaChange(path, f"{keyword} {_show(before)} removed", COMPATIBLE)
+            yield SchemaChange(path, f"{keyword} {preview(before)} removed", COMPATIBLE)
         else:
-            what = "added" if before is None else f"changed from {_show(before)}"
-            yield SchemaChange(path, f"{keyword} {_show(after)} {what}", BREAKING)
+            what = "added" if before is None else f"changed from {preview(before)}"
+            yield SchemaChange(path, f"{keyword} {preview(after)} {what}", BREAKING)
 
 
 def _alternatives(path: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[SchemaChange]:
     for keyword in ("anyOf", "oneOf"):
         before, after = old.get(keyword) or [], new.get(keyword) or []
-        yield from _removed_and_added(path, f"{keyword} alternative", before, after, _show)
+        yield from _removed_and_added(path, f"{keyword} alternative", before, after, preview)
 
 
 def _removed_and_added(
@@ -251,8 +255,3 @@ def _removed_and_added(
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if name.isidentifier() else f"{path}['{name}']"
-
-
-def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 80 else text[:80] + "…"

@@ -18,7 +18,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from ..errors import SeamError
-from .registry import Violation, read_document
+from .registry import SEAM, Violation, read_document
 
 SPEC_URI = "urn:seamline:openapi"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -44,7 +44,7 @@ def load_spec(source: str, timeout: float) -> OpenApiSpec:
             text = response.text
             document = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
         except (requests.RequestException, ValueError, yaml.YAMLError) as error:
-            raise SeamError("OpenAPI", f"cannot load the document from {source}: {error}") from None
+            raise SeamError(SEAM, f"cannot load the document from {source}: {error}") from None
     else:
         document = read_document(Path(source))
     return OpenApiSpec(document, source)
@@ -55,11 +55,11 @@ class OpenApiSpec:
 
     def __init__(self, document: Any, source: str):
         if not isinstance(document, Mapping) or not str(document.get("openapi", "")).startswith("3."):
-            raise SeamError("OpenAPI", f"{source} is not an OpenAPI 3 document (no 'openapi: 3.x' field)")
+            raise SeamError(SEAM, f"{source} is not an OpenAPI 3 document (no 'openapi: 3.x' field)")
         self.document = dict(document)
         self.source = source
         self.registry = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(self.document))
-        self._validators: dict[str, Any] = {}
+        self._validators: dict[tuple[str, bool], Any] = {}
 
     @cached_property
     def _routes(self) -> list[tuple[re.Pattern[str], str]]:
@@ -83,13 +83,18 @@ class OpenApiSpec:
                     item = self.document["paths"][template]
                     if method.lower() not in item:
                         allowed = ", ".join(m.upper() for m in HTTP_METHODS if m in item)
-                        raise SeamError("OpenAPI", f"{self.source} has no {method.upper()} {template} ({allowed} only)")
+                        raise SeamError(SEAM, f"{self.source} has no {method.upper()} {template} ({allowed} only)")
                     pointer = f"/paths/{_escape(template)}/{method.lower()}"
                     return Operation(method.lower(), template, pointer, item[method.lower()])
-        raise SeamError("OpenAPI", f"{self.source} has no operation for {method.upper()} {path}")
+        raise SeamError(SEAM, f"{self.source} has no operation for {method.upper()} {path}")
 
-    def check_response(self, method: str, url: str, status: int, content_type: str, body: bytes) -> list[Violation]:
-        """Every way the response breaks the documented operation (status, content type, body)."""
+    def check_response(
+        self, method: str, url: str, status: int, content_type: str, body: bytes, formats: bool = True
+    ) -> list[Violation]:
+        """Every way the response breaks the documented operation (status, content type, body).
+
+        `formats` asserts `format` in the body's schema instead of treating it as an annotation.
+        """
         operation = self.operation(method, url)
         responses = operation.definition.get("responses", {})
         key = next(
@@ -104,7 +109,11 @@ class OpenApiSpec:
         content = response.get("content") or {}
         media_type = content_type.split(";")[0].strip().lower()
         if not content:
-            return [] if not body else [Violation("body", f"{operation} {key} documents no body", _text(body))]
+            return (
+                []
+                if not body
+                else [Violation("body", f"{operation} {key} documents no body", body.decode("utf-8", "replace"))]
+            )
         declared = next((m for m in content if _media_matches(m, media_type)), None)
         if declared is None:
             return [Violation("content-type", f"'{media_type}' is not one of {', '.join(content)}", media_type)]
@@ -113,16 +122,16 @@ class OpenApiSpec:
         try:
             data = json.loads(body)
         except ValueError as error:
-            return [Violation("body", f"is not JSON ({error})", _text(body))]
+            return [Violation("body", f"is not JSON ({error})", body.decode("utf-8", "replace"))]
         pointer = f"{operation.pointer}/responses/{_escape(key)}/content/{_escape(declared)}/schema"
         if "$ref" in responses[key]:
             pointer = responses[key]["$ref"].lstrip("#") + f"/content/{_escape(declared)}/schema"
-        validator = self._validator(pointer)
+        validator = self._validator(pointer, formats)
         errors = sorted(validator.iter_errors(data), key=lambda error: [str(p) for p in error.absolute_path])
         return [Violation(error.json_path, error.message, error.instance) for error in errors]
 
-    def _validator(self, pointer: str) -> Any:
-        if pointer not in self._validators:
+    def _validator(self, pointer: str, formats: bool) -> Any:
+        if (pointer, formats) not in self._validators:
             schema = {"$ref": f"{SPEC_URI}#{pointer}"}
             if str(self.document["openapi"]).startswith("3.0"):
                 # 3.0 schemas are not JSON Schema (nullable, exclusiveMinimum as bool): use the OAS 3.0 dialect.
@@ -131,8 +140,9 @@ class OpenApiSpec:
                 validator_class: Any = OAS30Validator
             else:
                 validator_class = validators.Draft202012Validator
-            self._validators[pointer] = validator_class(schema, registry=self.registry, format_checker=FormatChecker())
-        return self._validators[pointer]
+            checker = FormatChecker() if formats else None
+            self._validators[pointer, formats] = validator_class(schema, registry=self.registry, format_checker=checker)
+        return self._validators[pointer, formats]
 
     def _deref(self, node: dict[str, Any]) -> dict[str, Any]:
         while "$ref" in node:
@@ -149,7 +159,3 @@ def _media_matches(declared: str, actual: str) -> bool:
     if declared in ("*/*", actual):
         return True
     return declared.endswith("/*") and actual.startswith(declared[:-1])
-
-
-def _text(body: bytes) -> str:
-    return body[:200].decode("utf-8", "replace")

@@ -3,16 +3,26 @@
 Speed comes from the socket we create ourselves: TCP_NODELAY stops Nagle's algorithm from holding
 small SSH packets back until the peer's delayed ACK (~40 ms per command with a default socket).
 Command output is awaited with `select` on the channel, never with sleep loops.
+
+Ending a command at its timeout: OpenSSH's `signal` request reaches the command's process group, but
+a process that calls setsid, or a child left behind by a subshell that exited, is outside that group
+and keeps running. On a server whose commands run in a POSIX shell, each command therefore starts by
+exporting a unique `SEAMLINE_RUN_ID`; every process it starts inherits it (through fork, exec and
+setsid), and at the timeout a second session finds them all by their environment in /proc and ends
+them (TERM, then KILL) — the way Jenkins' ProcessTreeKiller finds a build's processes, without
+cgroups or root.
 """
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import select
 import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +45,22 @@ STDERR_TAIL = 1000
 NO_EXIT_STATUS = -1
 # After a command's timeout: how long a TERM gets before KILL.
 TERM_GRACE = 0.5
+# How long stopping a timed-out command's processes may take, on top of its timeout.
+STOP_TIMEOUT = 3.0
+# Inherited by every process a command starts (setsid and double forks included): how the sweep finds them.
+RUN_MARKER = "SEAMLINE_RUN_ID"
+# Ends the processes whose environment holds the marker: TERM, up to TERM_GRACE for them to go, KILL the
+# rest (in rounds: a dying parent may still fork). `m` is not exported, so the sweep never marks itself.
+# Prints "<found> <left>", or "no-proc" where /proc cannot be searched (only the process group was signalled).
+_SWEEP = """m='{marker}'
+[ -r /proc/self/environ ] || {{ echo no-proc; exit 0; }}
+marked() {{ grep -lasF "$m" /proc/[0-9]*/environ | sed -n 's,^/proc/\\([0-9]*\\)/environ$,\\1,p'; }}
+p=$(marked); found=$(echo $p | wc -w)
+[ -n "$p" ] && kill -TERM $p 2>/dev/null
+i=0; while [ -n "$p" ] && [ $i -lt {grace_rounds} ]; do sleep 0.1; p=$(marked); i=$((i+1)); done
+i=0; while [ -n "$p" ] && [ $i -lt 10 ]; do kill -KILL $p 2>/dev/null; sleep 0.05; p=$(marked); i=$((i+1)); done
+echo "$found $(echo $p | wc -w)"
+"""
 
 
 @dataclass
@@ -51,14 +77,28 @@ class CommandResult:
 
 
 class SshConnection:
-    """One logged-in SSH connection; every command and transfer on it records a span on the timeline."""
+    """One logged-in SSH connection; every command and transfer on it records a span on the timeline.
 
-    def __init__(self, transport: paramiko.Transport, host: str, port: int, user: str, timeline: Timeline | None):
+    `posix_shell`: the server runs commands in a POSIX shell, so each command is marked and a timeout
+    ends every process it started; otherwise commands are sent as written and a timeout signals only
+    the command's process group.
+    """
+
+    def __init__(
+        self,
+        transport: paramiko.Transport,
+        host: str,
+        port: int,
+        user: str,
+        timeline: Timeline | None,
+        posix_shell: bool = False,
+    ):
         self.transport = transport
         self.host = host
         self.port = port
         self.user = user
         self.timeline = timeline if timeline is not None else Timeline()
+        self.posix_shell = posix_shell
         self._sftp: paramiko.SFTPClient | None = None
 
     @property
@@ -74,28 +114,21 @@ class SshConnection:
                     self.transport, window_size=WINDOW_SIZE, max_packet_size=MAX_PACKET_SIZE
                 )
             except (paramiko.SSHException, OSError, EOFError) as error:
-                raise SeamError("SFTP", f"cannot open an SFTP session on {self.target}: {error}") from None
+                raise SeamError("SSH", f"cannot open an SFTP session on {self.target}: {error}") from None
             if self._sftp is None:
-                raise SeamError("SFTP", f"{self.target} refused the SFTP subsystem")
+                raise SeamError("SSH", f"{self.target} refused the SFTP subsystem")
         channel = self._sftp.get_channel()
         if channel is not None:
             channel.settimeout(timeout)
         return self._sftp
 
     def run(self, command: str, timeout: float) -> CommandResult:
-        """Run `command`; past `timeout` seconds it is signalled (TERM, then KILL), its channel closed."""
+        """Run `command`; past `timeout` seconds its processes are ended (TERM, then KILL) and it fails."""
         deadline = time.monotonic() + timeout
         with self.timeline.span("ssh", "exec", self.target) as span:
             span.attributes["command"] = command
-            self._check_alive()
-            try:
-                channel = self.transport.open_session(timeout=timeout)
-            except (paramiko.SSHException, OSError, EOFError) as error:
-                raise SeamError("SSH", f"cannot open a session on {self.target}: {error}") from None
-            try:
-                result = self._exec(channel, command, deadline, timeout)
-            finally:
-                channel.close()
+            marker = f"{RUN_MARKER}={uuid.uuid4().hex}" if self.posix_shell else None
+            result = self._exec(command, marker, deadline, timeout)
             span.bytes_sent = len(command)
             span.bytes_received = len(result.stdout) + len(result.stderr)
             span.attributes["rc"] = result.rc
@@ -110,27 +143,75 @@ class SshConnection:
         if not self.transport.is_active():
             raise SeamError("SSH", f"the connection to {self.target} is closed; open it again")
 
-    def _exec(self, channel: paramiko.Channel, command: str, deadline: float, timeout: float) -> CommandResult:
-        # paramiko waits for the server's answer to the exec request without a timeout: close on our deadline.
-        watchdog = threading.Timer(max(deadline - time.monotonic(), 0), channel.close)
-        watchdog.start()
+    def _open_channel(self, timeout: float) -> paramiko.Channel:
+        self._check_alive()
         try:
-            channel.exec_command(command)
+            return self.transport.open_session(timeout=timeout)
         except (paramiko.SSHException, OSError, EOFError) as error:
-            raise SeamError("SSH", f"{self.target} did not start command '{command}': {error}") from None
+            raise SeamError("SSH", f"cannot open a session on {self.target}: {str(error).rstrip('.')}") from None
+
+    def _exec(self, command: str, marker: str | None, deadline: float, timeout: float) -> CommandResult:
+        channel = self._open_channel(timeout)
+        try:
+            # A plain assignment and export: the most portable POSIX shell syntax (old Bourne shells too).
+            sent = f"{marker}; export {RUN_MARKER}; {command}" if marker else command
+            _start(channel, sent, deadline, f"{self.target} did not start command '{command}'")
+            stdout, stderr = bytearray(), bytearray()
+            finished = _collect(channel, stdout, stderr, deadline)
+            if finished and channel.status_event.wait(max(deadline - time.monotonic(), 0)):
+                return CommandResult(command, _text(stdout), _text(stderr), channel.recv_exit_status())
+            exited = channel.exit_status_ready()
+            stopped = self._stop(channel, marker)
         finally:
-            watchdog.cancel()
-        stdout, stderr = bytearray(), bytearray()
-        finished = _collect(channel, stdout, stderr, deadline)
-        if finished and channel.status_event.wait(max(deadline - time.monotonic(), 0)):
-            return CommandResult(command, _text(stdout), _text(stderr), channel.recv_exit_status())
-        _stop_remote_command(channel, self.transport)
+            channel.close()
         output = _tail(_text(stdout) + _text(stderr))
-        raise SeamError(
-            "SSH",
-            f"command '{command}' on {self.target} did not finish within {_seconds(timeout)}; "
-            f"it was stopped (TERM, KILL, channel closed). Output so far: {output or '(none)'}",
+        what = (
+            f"exited (rc {channel.recv_exit_status()}) but a process it started still held its output open after "
+            f"{_seconds(timeout)}"
+            if exited
+            else f"did not finish within {_seconds(timeout)}"
         )
+        raise SeamError(
+            "SSH", f"command '{command}' on {self.target} {what}; {stopped}. Output so far: {output or '(none)'}"
+        )
+
+    def _stop(self, channel: paramiko.Channel, marker: str | None) -> str:
+        """End a timed-out command: signal its process group, sweep its marked processes; says what was done."""
+        _signal(channel, self.transport, "TERM")
+        if marker is None:
+            channel.status_event.wait(TERM_GRACE)
+            _signal(channel, self.transport, "KILL")
+            return "its process group was stopped (TERM, then KILL) and its channel closed"
+        swept = self._sweep(marker)
+        _signal(channel, self.transport, "KILL")
+        return swept
+
+    def _sweep(self, marker: str) -> str:
+        """Ends every process carrying `marker`, in a session of its own; says how that went."""
+        deadline = time.monotonic() + STOP_TIMEOUT
+        script = _SWEEP.format(marker=marker, grace_rounds=round(TERM_GRACE / 0.1))
+        try:
+            channel = self._open_channel(STOP_TIMEOUT)
+        except SeamError as error:
+            return f"its processes may still run: {error.detail}"
+        try:
+            _start(channel, script, deadline, "the server did not start the clean-up")
+            stdout, stderr = bytearray(), bytearray()
+            if not _collect(channel, stdout, stderr, deadline):
+                return f"its processes may still run: stopping them did not finish within {_seconds(STOP_TIMEOUT)}"
+        except SeamError as error:
+            return f"its processes may still run: {error.detail}"
+        finally:
+            channel.close()
+        report = _text(stdout).split()
+        if report == ["no-proc"]:
+            return "its process group was stopped (TERM, then KILL); the server has no /proc to find the others"
+        if len(report) != 2 or not all(count.isdigit() for count in report):
+            return f"its processes may still run: stopping them failed: {_tail(_text(stderr + stdout)) or 'no answer'}"
+        found, left = (int(count) for count in report)
+        if left:
+            return f"{left} of the {found} processes it started are still running after TERM and KILL"
+        return "it was stopped with every process it started (TERM, then KILL)"
 
 
 def check_rc(result: CommandResult, expected_rc: int | None, target: str) -> None:
@@ -154,13 +235,16 @@ def connect(
     passphrase: str | None = None,
     known_hosts: str | os.PathLike[str] | None = None,
     trust_unknown_host: bool = False,
-    timeout: float = 10.0,
+    *,
+    timeout: float,
     timeline: Timeline | None = None,
     host_key_fingerprint: str | None = None,
+    posix_shell: bool | None = None,
 ) -> tuple[SshConnection, str]:
     """Log in; returns the connection and a note on the host key (trusted now, or verified).
 
     `host_key_fingerprint` (``SHA256:...``) pins the server's key instead of known_hosts.
+    `posix_shell` None: OpenSSH servers are taken to run commands in a POSIX shell, others not.
     """
     user = user or _local_user()
     timeline = timeline if timeline is not None else Timeline()
@@ -183,7 +267,14 @@ def connect(
             transport.close()
             raise
         span.attributes["host_key"] = host_key_note
-    return SshConnection(transport, host, port, user, timeline), host_key_note
+    if posix_shell is None:
+        posix_shell = runs_a_posix_shell(transport.remote_version)
+    return SshConnection(transport, host, port, user, timeline, posix_shell), host_key_note
+
+
+def runs_a_posix_shell(server_version: str) -> bool:
+    """OpenSSH runs an exec request in the user's login shell: a POSIX one, but cmd.exe on Windows."""
+    return server_version.startswith("SSH-2.0-OpenSSH") and "Windows" not in server_version
 
 
 class KnownHosts:
@@ -363,24 +454,31 @@ def _drain(read: Any) -> bytes:
     return b"".join(chunks)
 
 
-def _stop_remote_command(channel: paramiko.Channel, transport: paramiko.Transport) -> None:
-    """OpenSSH delivers a `signal` request to the command's whole process group (killpg): TERM, then KILL."""
-    for signal_name, grace in (("TERM", TERM_GRACE), ("KILL", 0.0)):
-        if channel.closed or not transport.is_active():
-            return
-        message = paramiko.Message()
-        message.add_byte(cMSG_CHANNEL_REQUEST)
-        message.add_int(channel.remote_chanid)
-        message.add_string("signal")
-        message.add_boolean(False)
-        message.add_string(signal_name)
-        try:
-            # paramiko has no public call for a channel "signal" request (RFC 4254 6.9).
-            transport._send_user_message(message)  # type: ignore[attr-defined]
-        except (paramiko.SSHException, OSError, EOFError):
-            return
-        if channel.status_event.wait(grace):
-            return
+def _start(channel: paramiko.Channel, command: str, deadline: float, failure: str) -> None:
+    """Send the exec request; paramiko awaits the server's answer without a timeout: close on our deadline."""
+    watchdog = threading.Timer(max(deadline - time.monotonic(), 0), channel.close)
+    watchdog.start()
+    try:
+        channel.exec_command(command)
+    except (paramiko.SSHException, OSError, EOFError) as error:
+        raise SeamError("SSH", f"{failure}: {error}") from None
+    finally:
+        watchdog.cancel()
+
+
+def _signal(channel: paramiko.Channel, transport: paramiko.Transport, signal_name: str) -> None:
+    """OpenSSH delivers a `signal` request to the command's whole process group (killpg)."""
+    if channel.closed or channel.exit_status_ready() or not transport.is_active():
+        return
+    message = paramiko.Message()
+    message.add_byte(cMSG_CHANNEL_REQUEST)
+    message.add_int(channel.remote_chanid)
+    message.add_string("signal")
+    message.add_boolean(False)
+    message.add_string(signal_name)
+    # paramiko has no public call for a channel "signal" request (RFC 4254 6.9).
+    with contextlib.suppress(paramiko.SSHException, OSError, EOFError):  # a gone channel needs no signal
+        transport._send_user_message(message)  # type: ignore[attr-defined]
 
 
 def _text(data: bytes | bytearray) -> str:

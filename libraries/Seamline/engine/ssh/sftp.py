@@ -12,6 +12,7 @@ import fnmatch
 import io
 import os
 import posixpath
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,11 +26,12 @@ from ..timeline import Span
 from ..waiting import WaitTimedOut, poll
 from .client import SshConnection
 
-DEFAULT_TIMEOUT = 30.0
 GLOB_CHARACTERS = frozenset("*?[")
+# The last look of a wait still gets this long for its answer.
+MIN_REQUEST_TIMEOUT = 0.1
 
 
-def read_remote_bytes(connection: SshConnection, path: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+def read_remote_bytes(connection: SshConnection, path: str, timeout: float) -> bytes:
     """The whole content of remote file `path` (for the records keywords: `Read Records ... remote=True`)."""
     buffer = io.BytesIO()
     with _operation(connection, "get", path, timeout) as (sftp, span):
@@ -37,7 +39,7 @@ def read_remote_bytes(connection: SshConnection, path: str, timeout: float = DEF
     return buffer.getvalue()
 
 
-def write_remote_bytes(connection: SshConnection, path: str, data: bytes, timeout: float = DEFAULT_TIMEOUT) -> None:
+def write_remote_bytes(connection: SshConnection, path: str, data: bytes, timeout: float) -> None:
     """Write `data` to remote file `path` atomically (temporary name, then rename)."""
     _put_atomically(connection, io.BytesIO(data), len(data), path, timeout)
 
@@ -46,7 +48,7 @@ def upload_file(connection: SshConnection, local: str | os.PathLike[str], remote
     """Upload `local` to `remote` (a file path, or a directory ending in '/'); returns the remote path."""
     source = Path(local)
     if not source.is_file():
-        raise SeamError("SFTP", f"local file {source} does not exist")
+        raise SeamError("SSH", f"local file {source} does not exist")
     if remote.endswith("/"):
         remote = remote + source.name
     with source.open("rb") as file:
@@ -102,15 +104,20 @@ def find(connection: SshConnection, path_or_pattern: str, timeout: float) -> lis
 def wait_until_exists(
     connection: SshConnection, path_or_pattern: str, timeout: float, interval: float = 0.2
 ) -> list[str]:
-    """Wait until `path_or_pattern` exists (or a file matches it); returns the matching paths."""
-    request_timeout = max(min(timeout, DEFAULT_TIMEOUT), 1.0)
+    """Wait until `path_or_pattern` exists (or a file matches it); returns the matching paths.
+
+    Each look is bounded by the time left, so a server that stops answering cannot stretch the wait.
+    """
+    deadline = time.monotonic() + timeout
+
+    def look() -> list[str]:
+        return find(connection, path_or_pattern, max(deadline - time.monotonic(), MIN_REQUEST_TIMEOUT))
+
     try:
-        return poll(
-            lambda: find(connection, path_or_pattern, request_timeout), bool, timeout=timeout, interval=interval
-        )
+        return poll(look, bool, timeout=timeout, interval=interval)
     except WaitTimedOut:
         raise SeamError(
-            "SFTP", f"no remote file matching '{path_or_pattern}' appeared on {connection.target} within {timeout:g}s"
+            "SSH", f"no remote file matching '{path_or_pattern}' appeared on {connection.target} within {timeout:g}s"
         ) from None
 
 
@@ -122,7 +129,7 @@ def remove(connection: SshConnection, path: str, timeout: float, missing_ok: boo
     except _Missing:
         if missing_ok:
             return False
-        raise SeamError("SFTP", f"cannot remove {path} on {connection.target}: no such file") from None
+        raise SeamError("SSH", f"cannot remove {path} on {connection.target}: no such file") from None
     return True
 
 
@@ -184,14 +191,14 @@ def _errors(connection: SshConnection, operation: str, path: str, timeout: float
     try:
         yield
     except TimeoutError:
-        raise SeamError("SFTP", f"{where}: no answer within {timeout:g}s") from None
+        raise SeamError("SSH", f"{where}: no answer within {timeout:g}s") from None
     except FileNotFoundError:
-        raise _Missing("SFTP", f"{where}: no such file or directory") from None
+        raise _Missing("SSH", f"{where}: no such file or directory") from None
     except PermissionError:
-        raise SeamError("SFTP", f"{where}: permission denied") from None
+        raise SeamError("SSH", f"{where}: permission denied") from None
     except OSError as error:
         if error.errno == errno.ENOENT:
-            raise _Missing("SFTP", f"{where}: no such file or directory") from None
-        raise SeamError("SFTP", f"{where}: {error.strerror or error}") from None
+            raise _Missing("SSH", f"{where}: no such file or directory") from None
+        raise SeamError("SSH", f"{where}: {error.strerror or error}") from None
     except (paramiko.SSHException, EOFError) as error:
-        raise SeamError("SFTP", f"{where}: {error}") from None
+        raise SeamError("SSH", f"{where}: {error}") from None
