@@ -184,10 +184,12 @@ class Seamline(DynamicCore):
         body_log_limit: int = 2000,
         schemas: str | list[str] | None = None,
         layouts: str | list[str] | None = None,
+        secret_names: str | list[str] = "",
     ):
         """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies;
         ``schemas`` is a directory (or a list of them) where schemas are found by name; ``layouts`` is a
-        directory (or a list of them) where record layouts given by name are found."""
+        directory (or a list of them) where record layouts given by name are found; ``secret_names``
+        (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked."""
         schema_dirs = [schemas] if isinstance(schemas, str) else list(schemas or ())
         quiet_driver_loggers()
         self.ctx = SeamContext(
@@ -196,6 +198,7 @@ class Seamline(DynamicCore):
             schemas=SchemaRegistry(schema_dirs, timeout=timeout.total_seconds()),
             layout_directories=layout_directories(layouts),
         )
+        self.ctx.masker.add_names(secret_names)
         self.services = ServiceKeywords(self.ctx)
         self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services)
         keyword_classes = (

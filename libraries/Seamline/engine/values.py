@@ -147,8 +147,9 @@ def _as_json(value: Any) -> Any:
     return value
 
 
-def cut(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters (no limit when 0 or less), saying how much was left out."""
-    if limit <= 0 or len(text) <= limit:
+def cut(text: str, limit: int, beyond: int = 0) -> str:
+    """`text` cut to `limit` characters (no limit when 0 or less), saying how much was left out; `beyond`
+    counts characters already left out after `text`, when it is the start of a longer text."""
+    if limit <= 0 or (len(text) <= limit and not beyond):
         return text
-    return f"{text[:limit]}… [{len(text) - limit} more characters]"
+    return f"{text[:limit]}… [{max(len(text) - limit, 0) + beyond} more characters]"

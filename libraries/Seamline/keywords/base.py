@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from html import escape
 from typing import Any, NoReturn
@@ -12,7 +11,6 @@ from robot.errors import RobotError
 
 from ..engine.context import SeamContext
 from ..engine.errors import SeamError
-from ..engine.values import cut
 
 
 class SeamFailure(Failure, RobotError):
@@ -73,18 +71,13 @@ class SeamKeywords:
         # HTML built by Seamline escapes its values after masking; a second pass catches the rest.
         return self.masker.text(message)
 
-    def cut(self, text: str, limit: int | None = None) -> str:
-        """Text cut to the body log limit, saying how much was left out."""
-        return cut(text, self.ctx.body_log_limit if limit is None else limit)
+    def cut(self, text: Any, limit: int | None = None) -> str:
+        """Text masked and cut to the body log limit, saying how much was left out (cut first, then masked)."""
+        return self.masker.preview(text, self.ctx.body_log_limit if limit is None else limit)
 
     def format_data(self, data: Any, limit: int | None = None) -> str:
-        """JSON-like data masked, pretty-printed and cut for a log or failure message."""
-        masked = self.masker.data(data)
-        try:
-            text = json.dumps(masked, indent=2, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            text = str(masked)
-        return self.cut(text, limit)
+        """JSON-like data masked, pretty-printed and cut for a log or failure message (cut first, then masked)."""
+        return self.masker.data_preview(data, self.ctx.body_log_limit if limit is None else limit)
 
     def html_table(self, rows: list[dict[str, Any]], limit: int = 20, title: str = "") -> str:
         """A small HTML table of rows (masked), the first `limit` of them."""
