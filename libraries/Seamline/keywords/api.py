@@ -229,7 +229,7 @@ class ApiKeywords(SeamKeywords):
         json_path: str,
         expected: Any,
         timeout: timedelta | None = None,
-        interval: timedelta = timedelta(milliseconds=200),
+        interval: timedelta | str = "200ms",
         fail_on: str | list | None = None,
         json: Any = None,
         params: dict[str, Any] | list | str | None = None,

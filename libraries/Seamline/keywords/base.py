@@ -8,6 +8,7 @@ from typing import Any, NoReturn
 
 from robot.api import Failure, logger
 from robot.errors import RobotError
+from robot.utils import timestr_to_secs
 
 from ..engine.context import SeamContext
 from ..engine.errors import SeamError
@@ -41,11 +42,22 @@ class SeamKeywords:
     def timeline(self):
         return self.ctx.timeline
 
-    def seconds(self, timeout: timedelta | float | None, name: str = "timeout") -> float:
-        """A keyword's timeout in seconds, the library default when none is given; zero or less fails."""
+    def seconds(self, timeout: timedelta | float | str | None, name: str = "timeout") -> float:
+        """A keyword's timeout in seconds, the library default when none is given; zero or less fails.
+
+        Text is a Robot time string: a documented default such as ``interval="200ms"`` arrives unconverted.
+        """
         if timeout is None:
             return self.ctx.timeout
-        seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
+        if isinstance(timeout, timedelta):
+            seconds = timeout.total_seconds()
+        elif isinstance(timeout, str):
+            try:
+                seconds = timestr_to_secs(timeout)
+            except ValueError:
+                raise SeamError(self.SEAM, f"{name} '{timeout}' is not a Robot time (10s, 1 min 30 s, 250ms)") from None
+        else:
+            seconds = float(timeout)
         if seconds <= 0:
             raise SeamError(self.SEAM, f"{name} must be more than 0 seconds, got {seconds:g}s")
         return seconds
