@@ -7,10 +7,9 @@ from typing import Any
 
 from robotlibcore import DynamicCore
 
-from .engine.context import SeamContext
+from .engine.context import SeamContext, directories
 from .engine.driver_logs import quiet_driver_loggers
 from .engine.errors import SeamError
-from .engine.records.layouts import layout_directories
 from .engine.schema.registry import SchemaRegistry
 from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure
@@ -190,13 +189,12 @@ class Seamline(DynamicCore):
         ``schemas`` is a directory (or a list of them) where schemas are found by name; ``layouts`` is a
         directory (or a list of them) where record layouts given by name are found; ``secret_names``
         (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked."""
-        schema_dirs = [schemas] if isinstance(schemas, str) else list(schemas or ())
         quiet_driver_loggers()
         self.ctx = SeamContext(
             timeout=timeout.total_seconds(),
             body_log_limit=body_log_limit,
-            schemas=SchemaRegistry(schema_dirs, timeout=timeout.total_seconds()),
-            layout_directories=layout_directories(layouts),
+            schemas=SchemaRegistry(directories(schemas), timeout=timeout.total_seconds()),
+            layout_directories=directories(layouts),
         )
         self.ctx.masker.add_names(secret_names)
         self.services = ServiceKeywords(self.ctx)

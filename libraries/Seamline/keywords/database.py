@@ -346,7 +346,7 @@ class DatabaseKeywords(SeamKeywords):
 
     def _changes(self, snapshot: TableSnapshot, ignore: str | list[str]) -> TableChanges:
         if not isinstance(snapshot, TableSnapshot):
-            given = self.cut(repr(self.masker.data(snapshot)), 80)
+            given = self.cut(repr(snapshot), 80)
             raise SeamError(
                 "SQL", f"expected a snapshot from `Take Table Snapshot`, got {type(snapshot).__name__} {given}"
             )
