@@ -7,10 +7,9 @@ from typing import Any
 
 from robotlibcore import DynamicCore
 
-from .engine.context import SeamContext
+from .engine.context import SeamContext, directories
 from .engine.driver_logs import quiet_driver_loggers
 from .engine.errors import SeamError
-from .engine.records.layouts import layout_directories
 from .engine.schema.registry import SchemaRegistry
 from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure
@@ -31,20 +30,78 @@ class Seamline(DynamicCore):
     messages, legacy SSH/SFTP batch interfaces and the processes behind them.
 
     One library, ``Library    Seamline``, in keyword-driven suites whose output is Robot
-    Framework's own ``log.html``.
+    Framework's own ``log.html``. Keywords are tagged by the seam they cross (``HTTP``, ``SQL``,
+    ``Messages``, ``SSH``, ``Records``, ``Contracts``, ``Services``, ``Timeline``): pick a tag in
+    the list of keywords to see one seam's keywords together.
+
+    %TOC%
+
+    = Comparing values =
+
+    Every keyword that compares a value a test wrote with a value a system returned (a JSON field,
+    a column, a record field, a message field) uses one rule, whatever the seam:
+
+    - numbers compare by decimal value: ``12.5``, ``Decimal('12.50')`` and ``"12.50"`` are equal
+      when one side is a number; two texts compare as text (``"007"`` is not ``"7"``);
+    - booleans match their Robot and JSON spellings (``True``, ``true``, ``TRUE``) and ``1`` or ``0``,
+      so ``paid=true`` finds the ``1`` SQLite or MariaDB return for TRUE;
+    - null (``None``) matches ``${None}``, ``None`` and ``null``;
+    - timestamps (datetimes or ISO 8601 text) compare as instants, a value without a time zone
+      taken as UTC: ``2026-11-24T10:00:00Z`` equals ``2026-11-24T11:00:00+01:00``; values less than
+      a millisecond apart are equal (APIs often cut microseconds); dates compare as dates;
+    - JSON text equals the dictionary or list it encodes; dictionaries and lists compare item by
+      item with this same rule;
+    - anything else compares as text.
+
+    | `Response Field Should Be` | ${response} | $.total | 12.50 |
+    | `Row Should Exist` | orders | total=12.5 | paid=true |
 
     = Connections =
 
-    Keywords that open a connection (an HTTP session, a database, an SSH client, a broker)
-    take an ``alias``; the last one opened is the current one, and keywords that use a
-    connection take ``alias=`` to pick another. Connections close when the library ends.
+    Each seam opens, uses and closes connections with the same four keywords:
+
+    | =Seam= | =Open= | =Close= | =Make current= | =Close all= |
+    | HTTP | `Connect To Api` | `Disconnect From Api` | `Switch Api` | `Disconnect From All Apis` |
+    | SQL | `Connect To Sql` | `Disconnect From Sql` | `Switch Sql` | `Disconnect From All Sql` |
+    | Messages | `Connect To Broker` | `Disconnect From Broker` | `Switch Broker` | `Disconnect From All Brokers` |
+    | SSH | `Connect To Ssh` | `Disconnect From Ssh` | `Switch Ssh` | `Disconnect From All Ssh` |
+
+    Opening takes an ``alias`` (``default`` when not given) and makes the new connection the current
+    one; every keyword that uses a connection takes ``alias=`` to pick another. Aliases are matched
+    like Robot Framework's own connection cache: case, spaces and underscores are ignored, so
+    ``Orders API`` and ``orders_api`` name the same connection. Opening an alias that is already
+    open replaces (and closes) that connection. Closing an alias that is not open fails, naming the
+    open ones: a misspelt alias would otherwise leave the real connection open. Every connection
+    still open closes when the library ends.
+
+    | `Connect To Api` | ${ORDERS_URL} | alias=Orders API |
+    | `Call Api` | GET | /orders | alias=orders_api |
 
     = Timeouts =
 
     Every network operation and every wait has a timeout. Keywords take ``timeout=`` in Robot
-    Framework time format (``10s``, ``1 min 30 s``, ``250ms``); the library default is set at
-    import: ``Library    Seamline    timeout=15s``. No keyword waits forever, and no suite needs
-    ``Sleep``: use the ``Wait Until ...`` keywords.
+    Framework time format (``10s``, ``1 min 30 s``, ``250ms``); every ``timeout`` argument
+    defaults to ``None``, which means the library's default, set at import:
+
+    | Library | Seamline | timeout=15s |
+
+    A timeout of zero or less is refused. A wait's timeout bounds the whole wait, each attempt
+    included. No keyword waits forever, and no suite needs ``Sleep``: use the ``Wait Until ...``
+    keywords. `Stop Service` keeps its own ``grace`` (5 seconds unless given): it bounds a
+    shutdown, not a wait for the system under test.
+
+    = Failures =
+
+    A failing keyword says, in one message, what crossed which seam and what was expected, with
+    what was seen (a response body, the closest rows, the messages that did arrive), masked and
+    cut. The message starts with the seam of the keyword (``HTTP:``, ``SQL:``, ``Messages:``,
+    ``SSH:``, ``Records:``, ``Contracts:``, ``Services:``, ``Timeline:``), one prefix per seam.
+    Expected failures never show a Python traceback.
+
+    Every assertion keyword takes ``msg=``: given, it replaces the failure message, as ``msg=``
+    of BuiltIn's ``Should Be Equal`` does.
+
+    | `Row Should Exist` | orders | id=${id} | status=RESERVED | msg=order ${id} was not reserved |
 
     = Secrets =
 
@@ -53,15 +110,31 @@ class Seamline(DynamicCore):
     where the driver needs them. Everything Seamline logs, at every level including TRACE,
     passes a masker that hides those values (and their URL-quoted and basic-auth forms),
     credential headers (Authorization, Cookie, X-Api-Key...), credential fields in JSON
-    (password, token, secret, api_key...) and passwords in URLs.
+    (password, token, secret, api_key...) and passwords in URLs. A system with credentials under
+    other names adds them at import:
+
+    | Library | Seamline | secret_names=X-Custom-Auth,session_ref |
+
+    Session credentials of an HTTP API are sent only to that API's own scheme, host and port
+    (``trusted_hosts=`` of `Connect To Api` names others allowed to receive them).
+
+    = Contracts =
+
+    `Validate Json` lists every violation of a JSON Schema, not the first. A schema is a file path,
+    a name loaded with `Load Schemas` or found in the directories given at import
+    (``Library    Seamline    schemas=${CURDIR}/schemas``), a schema shipped with Seamline (the
+    default message envelope), or given inline. `Response Should Match Openapi` checks a response
+    against an OpenAPI document; `Compare Schemas` and `Schema Change Should Be Compatible` tell a
+    breaking contract change from a compatible one.
 
     = The timeline =
 
     Every keyword that crosses a boundary (an HTTP call, an SQL statement, an SSH command, an
     SFTP transfer, a message) records a span: system, operation, target, start, duration,
     bytes, outcome and correlation id. `Log Timeline` draws the current test's spans as a
-    waterfall in the log; `Get Hop Latency` summarises them. The spans of every test, and the
-    resource usage of services, are written to ``seamline-metrics.json`` in the output directory.
+    waterfall in the log; `Get Hop Latency` summarises them; `Timeline Should Contain` checks
+    that a test crossed a seam. The spans of every test, and the resource usage of services, are
+    written to ``seamline-metrics.json`` in the output directory.
 
     = Databases =
 
@@ -69,8 +142,7 @@ class Seamline(DynamicCore):
     ``mysql://user@host:port/db`` (MariaDB) and talks to the DB-API driver directly, in autocommit:
     a read is one round trip. Parameters are always bound, never interpolated: ``?`` with
     positional values or ``:name`` with named ones, whatever the database. Rows come back as
-    dictionaries of plain Python values. Comparisons (`Row Should Match`) are type-aware:
-    ``12.5``, ``Decimal('12.50')`` and ``"12.50"`` are equal; timestamps compare as instants.
+    dictionaries of plain Python values, compared by the rule of `Comparing values`.
 
     = Messages =
 
@@ -79,23 +151,27 @@ class Seamline(DynamicCore):
     (`Start Capturing Messages`) counts only messages that arrive after it starts, and lasts
     until the end of the test, or of the suite when started in a setup; AMQP captures use a
     private auto-deleted queue. ``**match`` arguments of `Wait For Message` are
-    ``JSONPath=value`` pairs over the envelope, compared as strings.
+    ``JSONPath=value`` pairs over the envelope, compared by the rule of `Comparing values`.
 
     = Legacy systems =
 
-    `Open Ssh Connection` verifies the server's host key against ``known_hosts`` (or a pinned
+    `Connect To Ssh` verifies the server's host key against ``known_hosts`` (or a pinned
     ``host_key_fingerprint``); an unknown key fails with its fingerprint unless
     ``trust_unknown_host=True``, a changed key always fails. `Run Remote Command` really ends a
     command at its timeout. Uploads write a temporary name and rename, so a reader never sees half
     a file. Batch files are read and written with YAML layouts (fixed-width or CSV; latin-1, UTF-8
-    or EBCDIC cp037/cp500; header, detail and trailer records), from ``resources/layouts`` or
-    `Set Layout Directory`.
+    or EBCDIC cp037/cp500; header, detail and trailer records), found by an explicit path, in the
+    directories given at import or by `Set Layout Directory`, then among the layouts shipped with
+    the library:
+
+    | Library | Seamline | layouts=${CURDIR}/layouts |
 
     = Services =
 
     `Start Service` runs a local process and waits until it is ready (an HTTP answer, an open
     TCP port or a log line), failing with the process's last output when it dies or never
-    becomes ready. Suites use it to start the system under test.
+    becomes ready. Suites use it to start the system under test; a service lives until the test
+    or suite that started it ends, or until `Stop Service`.
     """
 
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
@@ -107,18 +183,20 @@ class Seamline(DynamicCore):
         body_log_limit: int = 2000,
         schemas: str | list[str] | None = None,
         layouts: str | list[str] | None = None,
+        secret_names: str | list[str] = "",
     ):
         """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies;
         ``schemas`` is a directory (or a list of them) where schemas are found by name; ``layouts`` is a
-        directory (or a list of them) where record layouts given by name are found."""
-        schema_dirs = [schemas] if isinstance(schemas, str) else list(schemas or ())
+        directory (or a list of them) where record layouts given by name are found; ``secret_names``
+        (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked."""
         quiet_driver_loggers()
         self.ctx = SeamContext(
             timeout=timeout.total_seconds(),
             body_log_limit=body_log_limit,
-            schemas=SchemaRegistry(schema_dirs, timeout=timeout.total_seconds()),
-            layout_directories=layout_directories(layouts),
+            schemas=SchemaRegistry(directories(schemas), timeout=timeout.total_seconds()),
+            layout_directories=directories(layouts),
         )
+        self.ctx.masker.add_names(secret_names)
         self.services = ServiceKeywords(self.ctx)
         self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services)
         keyword_classes = (

@@ -6,7 +6,7 @@ Library           Collections
 Library           Seamline
 
 Suite Setup       Create People Table
-Suite Teardown    Disconnect From Sql    default
+Suite Teardown    Disconnect From All Sql
 
 
 *** Variables ***
@@ -22,6 +22,17 @@ Query Rows Returns Dictionaries With Bound Parameters
 
 Query Rows Binds A Quote As A Value, Not As SQL
     ${rows} =    Query Rows    SELECT * FROM people WHERE name = ?    x' OR '1'='1
+    Should Be Empty    ${rows}
+
+Query Rows Takes The Driver's Placeholders Too
+    ${rows} =    Query Rows    SELECT id FROM people WHERE status = %s AND name LIKE 'A%%'    NEW
+    Should Be Equal    ${rows}    ${{[{'id': 1}]}}
+    VAR    &{named}    name=Bo    status=NEW
+    ${rows} =    Query Rows    SELECT id FROM people WHERE name = %(name)s AND status = %(status)s    ${named}
+    Should Be Equal    ${rows}    ${{[{'id': 2}]}}
+    ${rows} =    Query Rows    SELECT id FROM people WHERE name = :name AND status = :status    ${named}
+    Should Be Equal    ${rows}    ${{[{'id': 2}]}}
+    ${rows} =    Query Rows    SELECT * FROM people WHERE name = %s    x' OR '1'='1
     Should Be Empty    ${rows}
 
 Execute Sql Returns The Changed Row Count
@@ -48,11 +59,33 @@ Unknown Alias Names The Opener Keyword
     ...    SQL: no 'reports' connection (open: default); open one with `Connect To Sql`
     ...    Query Rows    SELECT 1    alias=reports
 
-Switch Sql Connection Fails For An Unknown Alias
+Switch Sql Fails For An Unknown Alias
     Run Keyword And Expect Error
     ...    SQL: no 'reprots' connection (open: default); open one with `Connect To Sql`
-    ...    Switch Sql Connection    reprots
+    ...    Switch Sql    reprots
     Query Rows    SELECT 1
+
+Switch Sql Matches Aliases Like Robot's Connection Cache
+    Connect To Sql    ${DB_URL}    alias=Report Db
+    Switch Sql    default
+    ${rows} =    Query Rows    SELECT 1 AS one    alias=report_db
+    Should Be Equal    ${rows}    ${{[{'one': 1}]}}
+    Switch Sql    REPORT DB
+    Disconnect From Sql
+    Run Keyword And Expect Error
+    ...    SQL: no 'reportdb' connection (open: default); open one with `Connect To Sql`
+    ...    Query Rows    SELECT 1    alias=reportdb
+    [Teardown]    Switch Sql    default
+
+Disconnect From All Sql Closes Every Connection
+    Connect To Sql    ${DB_URL}    alias=first
+    Connect To Sql    ${DB_URL}    alias=second
+    Disconnect From All Sql
+    Run Keyword And Expect Error
+    ...    SQL: no 'first' connection (open: none); open one with `Connect To Sql`
+    ...    Query Rows    SELECT 1    alias=first
+    Disconnect From All Sql
+    [Teardown]    Connect To Sql    ${DB_URL}    timeout=5s
 
 Disconnect From Sql Fails For An Unknown Alias And Keeps The Connection
     Run Keyword And Expect Error
@@ -72,6 +105,38 @@ Row Should Exist Fails Showing The Closest Rows
     ...    separator=\n
     Run Keyword And Expect Error    EQUALS:${expected}    Row Should Exist    people    name=Ada    status=PAID
 
+Assertions Take Msg
+    Run Keyword And Expect Error    EQUALS:no Zed    Row Should Exist    people    name=Zed    msg=no Zed
+    Run Keyword And Expect Error    EQUALS:Cy paid    Row Should Not Exist    people    status=PAID    msg=Cy paid
+    Run Keyword And Expect Error    EQUALS:not there in time
+    ...    Wait Until Row Exists    people    timeout=200ms    name=Zed    msg=not there in time
+    Run Keyword And Expect Error
+    ...    EQUALS:terminal
+    ...    Wait Until Row Exists
+    ...    people
+    ...    timeout=5s
+    ...    fail_on=status=PAID
+    ...    name=Cy
+    ...    status=NEW
+    ...    msg=terminal
+    ${row} =    Row Should Exist    people    id=${1}
+    Run Keyword And Expect Error    EQUALS:not Ann    Row Should Match    ${row}    {"name": "Ann"}    msg=not Ann
+    ${before} =    Take Table Snapshot    people
+    Execute Sql    UPDATE people SET amount = ? WHERE id = ?    99    ${1}
+    Run Keyword And Expect Error    EQUALS:people changed
+    ...    Table Should Be Unchanged Since    ${before}    msg=people changed
+    [Teardown]    Execute Sql    UPDATE people SET amount = ? WHERE id = ?    12.50    ${1}
+
+Row Should Exist Compares Values By Meaning
+    ${row} =    Row Should Exist    people    id=1    created_at=2024-05-01T12:00:00.123456+02:00
+    Should Be Equal    ${row}[name]    Ada
+    VAR    ${expected}
+    ...    SQL: expected no row of people with id=1 and created_at=2024-05-01T10:00:00.123456Z, found:
+    ...    ${SPACE*2}id=1, name=Ada, status=NEW, amount=12.5, created_at=2024-05-01 10:00:00.123456, note=*
+    ...    separator=\n
+    Run Keyword And Expect Error    ${expected}
+    ...    Row Should Not Exist    people    id=1    created_at=2024-05-01T10:00:00.123456Z
+
 Row Should Exist With No Near Row Says So
     Run Keyword And Expect Error
     ...    SQL: no row of people has name=Zed, nor any row with one of these values
@@ -80,7 +145,7 @@ Row Should Exist With No Near Row Says So
 An Unknown Column Fails At Once, Also When Waiting
     VAR    ${failed}    EQUALS:SQL: statement failed on ${DB_URL}: no such column: colour
     Run Keyword And Expect Error
-    ...    ${failed}\nStatement: SELECT * FROM `people` WHERE `colour` = ? LIMIT 2\nParameters: ['red']
+    ...    ${failed}\nStatement: SELECT * FROM `people` WHERE `colour` = ? LIMIT 100\nParameters: ['red']
     ...    Row Should Exist
     ...    people
     ...    colour=red
@@ -161,7 +226,7 @@ Table Changes Since Needs A Snapshot
 
 Table Changes Since Reads The Snapshot's Own Connection
     Connect To Sql    ${DB_URL}    alias=snapshots
-    Switch Sql Connection    default
+    Switch Sql    default
     ${before} =    Take Table Snapshot    people    alias=snapshots
     Disconnect From Sql    snapshots
     Run Keyword And Expect Error
@@ -233,6 +298,17 @@ A Missing Database File Directory Fails Clearly
     ...    SQL: cannot connect to sqlite:////nonexistent-dir/x.db: unable to open database file
     ...    Connect To Sql    sqlite:////nonexistent-dir/x.db    alias=missing
 
+A Url With Options Fails Clearly
+    Run Keyword And Expect Error
+    ...    SQL: sqlite URLs take no options: sqlite:///${DB_FILE}?mode=ro
+    ...    Connect To Sql    sqlite:///${DB_FILE}?mode=ro    alias=ro
+
+Snapshots Compare Values By Meaning
+    ${before} =    Take Table Snapshot    people
+    Execute Sql    UPDATE people SET amount = ? WHERE id = ?    12.50    ${1}
+    Table Should Be Unchanged Since    ${before}
+    [Teardown]    Reset People
+
 An Unsupported Url Fails Clearly
     Run Keyword And Expect Error
     ...    SQL: unsupported database URL 'oracle://scott:***@db/orcl': expected sqlite:///path, postgresql://user@host:port/db or mysql://user@host:port/db
@@ -277,4 +353,4 @@ Close Extra Connections
     FOR    ${alias}    IN    @{aliases}
         Disconnect From Sql    ${alias}
     END
-    Switch Sql Connection    default
+    Switch Sql    default

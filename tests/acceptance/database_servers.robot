@@ -26,6 +26,31 @@ A Database That Is Down Fails Clearly
     ...    mysql://root:not-the-pw@127.0.0.1:${port}/test
     ...    alias=down
     ...    timeout=2s
+PostgreSQL Url Options Reach libpq
+    [Template]    NONE
+    ${postgres} =    Require Server    postgres
+    Connect To Sql    ${postgres}?application_name=seamline_acceptance&sslmode=disable    alias=options
+    ${rows} =    Query Rows    SELECT current_setting('application_name') AS app
+    Should Be Equal    ${rows}[0][app]    seamline_acceptance
+    [Teardown]    Disconnect From All Sql
+MariaDB Url Options Reach PyMySQL
+    [Template]    NONE
+    ${mariadb} =    Require Server    mariadb
+    Connect To Sql    ${mariadb}?charset=latin1    alias=options
+    ${rows} =    Query Rows    SELECT @@character_set_client AS cs
+    Should Be Equal    ${rows}[0][cs]    latin1
+    [Teardown]    Disconnect From All Sql
+An Unknown Url Option Is Refused Listing The Supported Ones
+    [Template]    NONE
+    ${mariadb} =    Require Server    mariadb
+    VAR    ${supported}
+    ...    bind_address, charset, collation, connect_timeout, init_command, local_infile, max_allowed_packet,
+    ...    program_name, read_timeout, sql_mode, ssl_ca, ssl_cert, ssl_disabled, ssl_key, ssl_verify_cert,
+    ...    ssl_verify_identity, unix_socket, write_timeout
+    ...    separator=${SPACE}
+    Run Keyword And Expect Error
+    ...    EQUALS:SQL: unknown option bogus_option in ${mariadb}?bogus_option=1; the mysql driver takes: ${supported}
+    ...    Connect To Sql    ${mariadb}?bogus_option=1    alias=bogus
 An Unknown PostgreSQL User Fails Clearly
     [Template]    NONE
     ${url} =    Require Server    postgres

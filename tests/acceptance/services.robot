@@ -1,15 +1,15 @@
 *** Settings ***
-Documentation       Service control and the timeline keywords: each passing, and failing with its exact message.
+Documentation    Service control and the timeline keywords: each passing, and failing with its exact message.
 
-Library             Collections
-Library             Seamline
+Library          Collections
+Library          Seamline
 
-Test Teardown       Stop All Services
+Test Teardown    Stop All Services
 
 
 *** Variables ***
-${HTTP_SERVER}      python -m http.server 0 --bind 127.0.0.1
-${SERVING}          log:Serving HTTP on \\S+ port (\\d+)
+${HTTP_SERVER}    python -m http.server 0 --bind 127.0.0.1
+${SERVING}        log:Serving HTTP on \\S+ port (\\d+)
 
 
 *** Test Cases ***
@@ -20,17 +20,17 @@ Start Service Waits For A Log Line And Returns Its Group
 
 Start Service Fails With The Output Of A Process That Exits Early
     Run Keyword And Expect Error
-    ...    service early: exited with code 3 before it was ready (127.0.0.1:9). Last output:\nno config
+    ...    Services: 'early' exited with code 3 before it was ready (127.0.0.1:9). Last output:\nno config
     ...    Start Service    early    python -c "print('no config'); raise SystemExit(3)"    ready=tcp://127.0.0.1:9
 
 Start Service Fails When Never Ready
     Run Keyword And Expect Error
-    ...    service slow: not ready (log line /ready/) within 0.5s; stopped it. Last output:\n(no output)
+    ...    Services: 'slow' not ready (log line /ready/) within 0.5s; stopped it. Last output:\n(no output)
     ...    Start Service    slow    python -c "import time; time.sleep(30)"    ready=log:ready    timeout=0.5s
 
 Start Service Rejects A Bad Readiness
     Run Keyword And Expect Error
-    ...    service: ready 'ftp://x' must start with http://, https://, tcp:// or log:
+    ...    Services: ready 'ftp://x' must start with http://, https://, tcp:// or log:
     ...    Start Service    bad    ${HTTP_SERVER}    ready=ftp://x
 
 Stop Service Returns The Exit Code
@@ -39,7 +39,7 @@ Stop Service Returns The Exit Code
     Should Be Equal As Integers    ${code}    -15
 
 Stop Service Fails For An Unknown Service
-    Run Keyword And Expect Error    service ghost: no such service started (started: none)    Stop Service    ghost
+    Run Keyword And Expect Error    Services: no service 'ghost' started (started: none)    Stop Service    ghost
 
 Get Service Resource Usage Measures The Process
     Start Service    web    ${HTTP_SERVER}    ready=${SERVING}
@@ -50,7 +50,7 @@ Get Service Resource Usage Measures The Process
 Get Service Resource Usage Fails For A Stopped Service
     Start Service    web    ${HTTP_SERVER}    ready=${SERVING}
     Stop Service    web
-    Run Keyword And Expect Error    service web: no such service started (started: none)
+    Run Keyword And Expect Error    Services: no service 'web' started (started: none)
     ...    Get Service Resource Usage    web
 
 Service Log Should Contain Text And Regex
@@ -61,8 +61,29 @@ Service Log Should Contain Text And Regex
 
 Service Log Should Contain Fails Showing The Output
     Start Service    web    ${HTTP_SERVER}    ready=${SERVING}
-    Run Keyword And Expect Error    service web: output has no line containing 'listening on 9999'. Last output:\nServing HTTP*
-    ...    Service Log Should Contain    web    listening on 9999
+    Run Keyword And Expect Error
+    ...    Services: output of 'web' has no line containing 'listening on 9999'. Last output:\nServing HTTP*
+    ...    Service Log Should Contain
+    ...    web
+    ...    listening on 9999
+
+Service Log Should Contain Fails With The Message Given As Msg
+    Start Service    web    ${HTTP_SERVER}    ready=${SERVING}
+    Run Keyword And Expect Error    EQUALS:the web server never said it listens on 9999
+    ...    Service Log Should Contain    web    listening on 9999    msg=the web server never said it listens on 9999
+
+Stop Service Takes A Grace Time
+    Start Service
+    ...    stubborn
+    ...    python -c "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up'); time.sleep(60)"
+    ...    ready=log:up
+    ${code} =    Stop Service    stubborn    grace=0.2s
+    Should Be Equal As Integers    ${code}    -9
+
+Stop Service Refuses A Negative Grace
+    Start Service    web    ${HTTP_SERVER}    ready=${SERVING}
+    Run Keyword And Expect Error    EQUALS:Services: grace must be 0 seconds or more, got -1s
+    ...    Stop Service    web    grace=-1s
 
 Timeline Keywords Work On The Current Test
     ${spans} =    Get Timeline
@@ -70,7 +91,7 @@ Timeline Keywords Work On The Current Test
     ${latency} =    Get Hop Latency
     Should Be Equal As Integers    ${latency}[count]    0
     Log Timeline    empty
-    Run Keyword And Expect Error    timeline: no span 'http GET'. Spans recorded:\n${SPACE * 2}(none)
+    Run Keyword And Expect Error    Timeline: no span 'http GET'. Spans recorded:\n${SPACE * 2}(none)
     ...    Timeline Should Contain    http    GET
 
 A Service Started In A Test Is Stopped When The Test Ends
@@ -78,7 +99,7 @@ A Service Started In A Test Is Stopped When The Test Ends
     Service Log Should Contain    scoped    Serving HTTP
 
 The Service Of The Previous Test Is Gone
-    Run Keyword And Expect Error    service scoped: no such service started (started: none)
+    Run Keyword And Expect Error    Services: no service 'scoped' started (started: none)
     ...    Service Log Should Contain    scoped    Serving HTTP
 
 Every Crossing Of The Test Is On Its Timeline
@@ -94,8 +115,13 @@ Timeline Should Contain Finds A Crossing Or Lists Those Recorded
     Call A Local Server Twice
     ${span} =    Timeline Should Contain    http    GET    /missing
     Should Not Be Empty    ${span.correlation_id}
-    Run Keyword And Expect Error    timeline: no span 'http POST'. Spans recorded:\n*GET http://127.0.0.1:*/ (ok)*
+    Run Keyword And Expect Error    Timeline: no span 'http POST'. Spans recorded:\n*GET http://127.0.0.1:*/ (ok)*
     ...    Timeline Should Contain    http    POST
+    Run Keyword And Expect Error    EQUALS:no POST was sent
+    ...    Timeline Should Contain    http    POST    msg=no POST was sent
+    Timeline Should Contain    http    GET    target=/missing
+    Run Keyword And Expect Error    Timeline: no span 'http GET /elsewhere'. Spans recorded:*
+    ...    Timeline Should Contain    http    GET    target=/elsewhere
 
 
 *** Keywords ***

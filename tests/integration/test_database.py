@@ -223,3 +223,83 @@ def test_delete_rows_on_teardown_runs_when_the_robot_test_fails(tmp_path):
     assert "the test fails on purpose" in run.stdout
     assert db.query("SELECT * FROM items") == []
     db.close()
+
+
+def test_every_placeholder_style_binds_on_every_database(url, table):
+    db = open_database(url, timeout=5)
+    db.execute(f"INSERT INTO {table} VALUES (%s, %s, %s, %s)", [1, "50% off", "1.00", "NEW"])
+    db.execute(
+        f"INSERT INTO {table} VALUES (%(id)s, %(name)s, %(amount)s, %(status)s)",
+        {"id": 2, "name": "b", "amount": 2, "status": "NEW"},
+    )
+    db.execute(f"INSERT INTO {table} VALUES (:id, :name, 3, 'NEW')", {"id": 3, "name": "x'); DROP TABLE t; --"})
+    # %% is the format drivers' literal percent, on SQLite too; % stays plain text next to ?.
+    assert db.query(f"SELECT id FROM {table} WHERE name LIKE '50%%' AND status = %s", ["NEW"]) == [{"id": 1}]
+    assert db.query(f"SELECT id FROM {table} WHERE name LIKE '50%' AND status = ?", ["NEW"]) == [{"id": 1}]
+    assert db.query(f"SELECT id FROM {table} WHERE name = %(name)s", {"name": "b"}) == [{"id": 2}]
+    # An injection attempt stays a value: stored as written, matching nothing else.
+    assert db.query(f"SELECT count(*) AS n FROM {table} WHERE name = %s", ["x' OR '1'='1"]) == [{"n": 0}]
+    assert db.query(f"SELECT name FROM {table} WHERE id = %s", [3]) == [{"name": "x'); DROP TABLE t; --"}]
+    db.close()
+
+
+def test_postgres_url_options_reach_libpq(postgres_url):
+    name = f"seam_{uuid.uuid4().hex[:8]}"
+    options = f"application_name={name}&connect_timeout=3&sslmode=disable&options=-c%20lock_timeout%3D1234"
+    db = open_database(f"{postgres_url}?{options}", timeout=5)
+    assert db.query("SELECT current_setting('application_name') AS app") == [{"app": name}]
+    assert db.query("SHOW lock_timeout") == [{"lock_timeout": "1234ms"}]
+    assert db.query("SHOW statement_timeout") == [{"statement_timeout": "5s"}]  # the URL's options add to it
+    db.close()
+
+
+def test_postgres_unknown_url_option_is_refused_listing_libpq_options(postgres_url):
+    with pytest.raises(SeamError, match=r"^SQL: unknown option bogus_option in .*; the postgresql driver takes: "):
+        open_database(f"{postgres_url}?bogus_option=1")
+
+
+def test_mariadb_url_options_reach_pymysql(mariadb_url):
+    db = open_database(f"{mariadb_url}?charset=latin1&read_timeout=3", timeout=5)
+    assert db.query("SELECT @@character_set_client AS cs") == [{"cs": "latin1"}]
+    db.close()
+
+
+def test_mariadb_unknown_database_fails_clearly(mariadb_url):
+    missing = mariadb_url.rsplit("/", 1)[0] + "/no_such_db_seamline"
+    with pytest.raises(SeamError) as raised:
+        open_database(missing, timeout=3)
+    assert str(raised.value) == f"SQL: cannot connect to {missing}: (1049) Unknown database 'no_such_db_seamline'"
+
+
+@pytest.mark.parametrize(
+    ("sql", "params"),
+    [
+        ("SELECT * FROM {table} WHERE id = ? AND name = ?", [1]),  # too few parameters
+        ("SELECT * FROM {table} WHERE id = ?", [1, 2]),  # too many
+        ("SELECT * FROM {table} WHERE id = :id", {"other": 1}),  # a name that is not there
+    ],
+)
+def test_every_driver_error_is_one_readable_failure_and_the_connection_stays_usable(url, table, sql, params):
+    db = open_database(url, timeout=5)
+    statement = sql.format(table=table)
+    with pytest.raises(SeamError) as raised:
+        db.query(statement, params)
+    first, *rest = str(raised.value).splitlines()
+    assert first.startswith(f"SQL: statement failed on {db.display_url}: ")
+    assert rest[0] == f"Statement: {statement}"
+    assert db.query(f"SELECT count(*) AS n FROM {table}") == [{"n": 0}]
+    db.close()
+
+
+def test_row_keywords_compare_by_the_one_rule_whatever_the_server_says(url, table):
+    keywords = DatabaseKeywords(SeamContext())
+    keywords.connect_to_sql(url)
+    keywords.execute_sql(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", 1, "Ada", "12.50", "NEW")
+    # MariaDB's collation finds 'ADA' equal to 'Ada'; the comparison rule of every seam does not.
+    with pytest.raises(
+        SeamError, match=rf"^SQL: no row of {table} has name=ADA, nor any row with one of these values$"
+    ):
+        keywords.row_should_exist(table, name="ADA")
+    keywords.row_should_not_exist(table, name="ADA")
+    assert keywords.row_should_exist(table, id="1", amount="12.5")["name"] == "Ada"
+    keywords.ctx.close()

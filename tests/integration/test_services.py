@@ -6,6 +6,7 @@ import time
 
 import psutil
 import pytest
+from hostile import SilentServer
 
 from Seamline.engine.errors import SeamError
 from Seamline.engine.services.process import Readiness, ServiceManager
@@ -71,7 +72,7 @@ def test_a_process_that_exits_early_fails_at_once_with_its_output(manager):
             "broken", [sys.executable, "-c", "print('config missing'); raise SystemExit(3)"], "tcp://127.0.0.1:1", 20
         )
     message = str(error.value)
-    assert message.startswith("service broken: exited with code 3 before it was ready (127.0.0.1:1)")
+    assert message.startswith("Services: 'broken' exited with code 3 before it was ready (127.0.0.1:1)")
     assert "config missing" in message
     assert time.monotonic() - started < 20  # it did not wait for the timeout
 
@@ -84,7 +85,7 @@ def test_a_process_that_never_becomes_ready_is_stopped_at_the_timeout(manager):
             "log:never printed",
             timeout=0.5,
         )
-    assert "service sleeper: not ready (log line /never printed/) within 0.5s; stopped it" in str(error.value)
+    assert "Services: 'sleeper' not ready (log line /never printed/) within 0.5s; stopped it" in str(error.value)
     assert "starting" in str(error.value)
     assert not manager.services["sleeper"].running
 
@@ -120,7 +121,9 @@ def test_resource_usage_of_a_running_service(manager):
 
 
 def test_a_command_that_does_not_exist(manager):
-    with pytest.raises(SeamError, match="service nope: cannot start 'no-such-binary-xyz': No such file or directory"):
+    with pytest.raises(
+        SeamError, match="Services: 'nope': cannot start 'no-such-binary-xyz': No such file or directory"
+    ):
         manager.start("nope", "no-such-binary-xyz", "tcp://127.0.0.1:1", 5)
 
 
@@ -135,3 +138,20 @@ def test_a_command_that_does_not_exist(manager):
 def test_bad_readiness_specs(spec, message):
     with pytest.raises(SeamError, match=message.replace("(", r"\(")):
         Readiness.parse(spec)
+
+
+def test_the_output_in_a_failure_is_cut(manager):
+    code = "print('x' * 10000); raise SystemExit(1)"
+    with pytest.raises(SeamError) as error:
+        manager.start("loud", [sys.executable, "-c", code], "log:never", timeout=15)
+    assert str(error.value).endswith("x" * 20 + "… [8000 more characters]")
+    assert len(str(error.value)) < 2200
+
+
+def test_readiness_against_a_peer_that_never_answers_ends_at_the_timeout(manager):
+    # Each HTTP probe gets only the time the wait has left, so a silent peer cannot stretch the wait.
+    with SilentServer() as silent:
+        started = time.monotonic()
+        with pytest.raises(SeamError, match=r"'quiet' not ready \(http://127\.0\.0\.1:\d+/\) within 1\.2s"):
+            manager.start("quiet", [sys.executable, "-c", "import time; time.sleep(60)"], f"{silent.url}/", 1.2)
+        assert time.monotonic() - started < 1.2 + 0.5

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,12 @@ from .schema.registry import SchemaRegistry
 from .timeline import Span, Timeline
 
 log = logging.getLogger(__name__)
+
+
+def directories(given: str | Sequence[str] | None) -> tuple[Path, ...]:
+    """An import argument naming one directory or several (``schemas=``, ``layouts=``), in search order."""
+    names = [given] if isinstance(given, str) else list(given or ())
+    return tuple(Path(name).expanduser() for name in names if name)
 
 
 @dataclass

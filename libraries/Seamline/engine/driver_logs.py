@@ -36,3 +36,6 @@ def quiet_driver_loggers() -> None:
             driver.addHandler(_AsDebug())
         # The demoted copy reaches the root handlers through _AsDebug; propagating would log it twice.
         driver.propagate = False
+    # pika logs every failed connection attempt at ERROR with a traceback; Seamline reports each one as a
+    # single readable failure, so pika's account would put a traceback in a DEBUG log for an expected failure.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)

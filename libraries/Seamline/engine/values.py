@@ -7,7 +7,9 @@ disagree on (SQLite returns 12.5 for a NUMERIC(12,2), PostgreSQL Decimal('12.50'
 
 - numbers (int, float, Decimal, and numeric text against a number) by decimal value:
   12.5 == Decimal("12.50") == "12.50" (but two texts compare as text: "007" is not "7");
-- booleans with their Robot and JSON spellings (True, true, TRUE) and with 1/0;
+- booleans with their Robot and JSON spellings (True, true, TRUE) and with 1/0; the words true and
+  false also against 1/0 (SQLite and MariaDB return 1 for TRUE) and against each other in any case
+  (a CSV field "true" is the test's True);
 - null (None) with its Robot and JSON spellings "None" and "null";
 - timestamps (datetime or ISO 8601 text) as instants, a value without a zone taken as UTC,
   equal when less than a millisecond apart (APIs often cut microseconds); dates as dates;
@@ -31,6 +33,7 @@ _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
+_BOOLEAN_WORDS = frozenset({"true", "false"})
 
 
 def values_equal(actual: Any, expected: Any) -> bool:
@@ -42,7 +45,7 @@ def values_equal(actual: Any, expected: Any) -> bool:
         actual = actual.decode("utf-8", "replace")
     if isinstance(expected, bytes):
         expected = expected.decode("utf-8", "replace")
-    if isinstance(actual, bool) or isinstance(expected, bool):
+    if _compare_as_booleans(actual, expected):
         left_bool, right_bool = _as_bool(actual), _as_bool(expected)
         return left_bool is not None and left_bool == right_bool
     if not (isinstance(actual, str) and isinstance(expected, str)):  # two texts: "007" is not "7"
@@ -69,6 +72,17 @@ def _structures_equal(actual: Any, expected: Any) -> bool:
     if isinstance(actual, (list, tuple)) and isinstance(expected, (list, tuple)):
         return len(actual) == len(expected) and all(values_equal(a, e) for a, e in zip(actual, expected, strict=True))
     return False
+
+
+def _compare_as_booleans(actual: Any, expected: Any) -> bool:
+    """One side is a bool; or a true/false word against another such word or a number (not other text)."""
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return True
+    words = [isinstance(value, str) and value.strip().lower() in _BOOLEAN_WORDS for value in (actual, expected)]
+    if not any(words):
+        return False
+    other = expected if words[0] else actual
+    return all(words) or not isinstance(other, str)
 
 
 def _as_bool(value: Any) -> bool | None:
@@ -133,8 +147,9 @@ def _as_json(value: Any) -> Any:
     return value
 
 
-def cut(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters (no limit when 0 or less), saying how much was left out."""
-    if limit <= 0 or len(text) <= limit:
+def cut(text: str, limit: int, beyond: int = 0) -> str:
+    """`text` cut to `limit` characters (no limit when 0 or less), saying how much was left out; `beyond`
+    counts characters already left out after `text`, when it is the start of a longer text."""
+    if limit <= 0 or (len(text) <= limit and not beyond):
         return text
-    return f"{text[:limit]}… [{len(text) - limit} more characters]"
+    return f"{text[:limit]}… [{max(len(text) - limit, 0) + beyond} more characters]"

@@ -229,7 +229,7 @@ class ApiKeywords(SeamKeywords):
         json_path: str,
         expected: Any,
         timeout: timedelta | None = None,
-        interval: timedelta = timedelta(milliseconds=200),
+        interval: timedelta | str = "200ms",
         fail_on: str | list | None = None,
         json: Any = None,
         params: dict[str, Any] | list | str | None = None,
@@ -432,8 +432,7 @@ class ApiKeywords(SeamKeywords):
         return f"got {response.status_code} {response.reason}: {self._text(response)}"
 
     def _text(self, response: requests.Response) -> str:
-        body = self.masker.text(response.text)
-        return self.cut(body, FAILURE_BODY_LIMIT) if body else "<empty body>"
+        return self.cut(response.text, FAILURE_BODY_LIMIT) if response.text else "<empty body>"
 
     def _last_seen(self, error: WaitTimedOut, json_path: str) -> str:
         failure = error.error.detail if isinstance(error.error, SeamError) else error.error

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from html import escape
 from typing import Any, NoReturn
 
 from robot.api import Failure, logger
 from robot.errors import RobotError
+from robot.utils import timestr_to_secs
 
 from ..engine.context import SeamContext
 from ..engine.errors import SeamError
-from ..engine.values import cut
 
 
 class SeamFailure(Failure, RobotError):
@@ -43,11 +42,22 @@ class SeamKeywords:
     def timeline(self):
         return self.ctx.timeline
 
-    def seconds(self, timeout: timedelta | float | None, name: str = "timeout") -> float:
-        """A keyword's timeout in seconds, the library default when none is given; zero or less fails."""
+    def seconds(self, timeout: timedelta | float | str | None, name: str = "timeout") -> float:
+        """A keyword's timeout in seconds, the library default when none is given; zero or less fails.
+
+        Text is a Robot time string: a documented default such as ``interval="200ms"`` arrives unconverted.
+        """
         if timeout is None:
             return self.ctx.timeout
-        seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
+        if isinstance(timeout, timedelta):
+            seconds = timeout.total_seconds()
+        elif isinstance(timeout, str):
+            try:
+                seconds = timestr_to_secs(timeout)
+            except ValueError:
+                raise SeamError(self.SEAM, f"{name} '{timeout}' is not a Robot time (10s, 1 min 30 s, 250ms)") from None
+        else:
+            seconds = float(timeout)
         if seconds <= 0:
             raise SeamError(self.SEAM, f"{name} must be more than 0 seconds, got {seconds:g}s")
         return seconds
@@ -73,18 +83,13 @@ class SeamKeywords:
         # HTML built by Seamline escapes its values after masking; a second pass catches the rest.
         return self.masker.text(message)
 
-    def cut(self, text: str, limit: int | None = None) -> str:
-        """Text cut to the body log limit, saying how much was left out."""
-        return cut(text, self.ctx.body_log_limit if limit is None else limit)
+    def cut(self, text: Any, limit: int | None = None) -> str:
+        """Text masked and cut to the body log limit, saying how much was left out (cut first, then masked)."""
+        return self.masker.preview(text, self.ctx.body_log_limit if limit is None else limit)
 
     def format_data(self, data: Any, limit: int | None = None) -> str:
-        """JSON-like data masked, pretty-printed and cut for a log or failure message."""
-        masked = self.masker.data(data)
-        try:
-            text = json.dumps(masked, indent=2, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            text = str(masked)
-        return self.cut(text, limit)
+        """JSON-like data masked, pretty-printed and cut for a log or failure message (cut first, then masked)."""
+        return self.masker.data_preview(data, self.ctx.body_log_limit if limit is None else limit)
 
     def html_table(self, rows: list[dict[str, Any]], limit: int = 20, title: str = "") -> str:
         """A small HTML table of rows (masked), the first `limit` of them."""

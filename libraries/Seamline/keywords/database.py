@@ -1,51 +1,50 @@
-"""SQL databases: queries, rows, waits, snapshots and cleanup (issue 5).
+"""SQL databases: queries, rows, waits, snapshots and cleanup.
 
 These keywords do not wrap robotframework-databaselibrary: what it would contribute here (connecting
-through a DB-API module) is a few lines per driver in `engine.sql`, while its query path commits after
-every read, logs a table per result and costs about twice a bare driver call per keyword (see
+through a DB-API module) is a few lines per driver in `engine.database.sql`, while its query path commits
+after every read, logs a table per result and costs about twice a bare driver call per keyword (see
 benchmarks/bench_database.py); its connection parameters are also where custom strings leak passwords.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
-from ..engine.database.rows import compare_row, row_matches
-from ..engine.database.sql import Database, open_database, quote_identifier
+from ..engine.database.rows import compare_row, expected_object
+from ..engine.database.sql import Database, Params, open_database
 from ..engine.database.tables import (
+    SHOWN_ROWS,
+    MissingRow,
+    RowWaitStopped,
+    RowWaitTimedOut,
     TableChanges,
     TableSnapshot,
     changes_since,
-    closest_rows,
     column_names,
     criteria_text,
     delete_rows,
-    differing_columns,
-    fail_on_text,
-    parse_fail_on,
-    row_text,
-    select_rows,
+    delete_statement,
+    find_rows,
+    missing_row,
     take_snapshot,
-    where_clause,
+    unexpected_rows,
+    wait_for_row,
 )
 from ..engine.errors import SeamError
-from ..engine.waiting import WaitStopped, WaitTimedOut, poll
 from .base import SeamKeywords
 
 T = TypeVar("T")
-SHOWN_ROWS = 5
 STATEMENT_LOG_LIMIT = 300
 
 
 class DatabaseKeywords(SeamKeywords):
-    """SQL databases: queries, rows, waits, snapshots and cleanup (issue 5)."""
+    """SQL databases: queries, rows, waits, snapshots and cleanup."""
 
     SEAM = "SQL"
 
@@ -66,13 +65,27 @@ class DatabaseKeywords(SeamKeywords):
         ``url`` is ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``,
         ``postgresql://user@host:port/db`` or ``mysql://user@host:port/db`` (MariaDB; ``mariadb://``
         works too). ``password`` (best a ``Secret``) wins over a password in the URL; either is
-        masked everywhere in the log. ``timeout`` bounds connecting and every statement
-        (PostgreSQL ``statement_timeout``, MariaDB ``max_statement_time``, SQLite busy timeout).
+        masked everywhere in the log.
+
+        The URL's query string holds driver options: any libpq option on PostgreSQL
+        (``?sslmode=require&application_name=suite&connect_timeout=5``), PyMySQL's ``charset``,
+        ``collation``, ``init_command``, ``sql_mode``, ``ssl_*``, ``connect_timeout``, ``read_timeout``,
+        ``write_timeout``... on MariaDB. An option the driver does not take fails, listing those it does.
+        PostgreSQL and MariaDB need their driver: ``pip install 'robotframework-seamline[postgres]'``
+        or ``[mysql]``.
+
+        ``timeout`` (the library's default when not given) bounds connecting and every statement,
+        whatever the database does: the server ends a statement that runs too long (PostgreSQL
+        ``statement_timeout``, MariaDB ``max_statement_time``: the connection stays usable); a server
+        that stops answering (a frozen network link) is given half a second more, then the statement
+        fails and its connection is discarded (the next statement opens a new one). PostgreSQL's
+        driver waits at least 2 seconds for a connection. On SQLite it is the busy timeout for locks
+        and the longest a statement may run.
 
         Connections run in autocommit mode: every statement is committed at once, a read costs one
         round trip.
 
-        | `Connect To Sql` | postgresql://app@127.0.0.1:5432/orders | password=${DB_PASSWORD} | timeout=5s |
+        | `Connect To Sql` | postgresql://app@db:5432/orders?sslmode=require | password=${DB_PASSWORD} | timeout=5s |
         """
         plain_url = self.masker.reveal_url(url)
         plain_password = self.masker.reveal(password)
@@ -94,119 +107,121 @@ class DatabaseKeywords(SeamKeywords):
         self.databases.close(alias)
 
     @keyword
-    def switch_sql_connection(self, alias: str) -> None:
-        """Makes the SQL connection ``alias`` the current one.
+    def disconnect_from_all_sql(self) -> None:
+        """Closes every SQL connection (none open is fine); a suite teardown's keyword.
 
-        | `Switch Sql Connection` | reporting |
+        | `Disconnect From All Sql` |
+        """
+        self.databases.close_all()
+
+    @keyword
+    def switch_sql(self, alias: str) -> None:
+        """Makes the SQL connection ``alias`` the current one (aliases match ignoring case, spaces and ``_``).
+
+        | `Switch Sql` | reporting |
         """
         self.databases.switch(alias)
 
     @keyword
     def query_rows(self, sql: str, *params: Any, alias: str | None = None) -> list[dict[str, Any]]:
-        """Runs ``sql`` with ``params`` bound to its ``?`` placeholders; returns the rows as dictionaries.
+        """Runs ``sql`` with ``params`` bound to its placeholders; returns the rows as dictionaries.
+
+        Placeholders are those you already write, on every database: ``?`` or ``%s`` with the values
+        as arguments, ``:name`` or ``%(name)s`` with one dictionary argument. In a statement with
+        ``%s`` placeholders ``%%`` is a literal percent, as psycopg and PyMySQL have it; with ``?``,
+        ``%`` is plain text. Parameters are always bound by the driver, never pasted into the SQL
+        text; a ``Secret`` parameter is unwrapped for the driver and masked in the log.
 
         Values are plain Python values whatever the database (int, Decimal, str, datetime, None...).
-        Parameters are always bound by the driver, never pasted into the SQL text; a ``Secret``
-        parameter is unwrapped for the driver and masked in the log. The log shows the statement (the
-        keyword's argument) and, at TRACE, the rows: no HTML table per query.
+        The log shows the statement (the keyword's argument) and, at TRACE, the rows: no HTML table
+        per query.
 
         | @{rows} = | `Query Rows` | SELECT id, status FROM orders WHERE customer = ? AND status = ? | ${name} | NEW |
+        | @{rows} = | `Query Rows` | SELECT id FROM orders WHERE customer = %(name)s | ${{ {'name': $name} }} |
         """
         database = self._database(alias)
+        bound = self._bound(params)
         # The hot path logs nothing of its own: the log shows the statement as the keyword's argument and
         # the rows as its return value (TRACE); masking a message per query would cost more than the query.
-        return self._timed(database, "query", sql, lambda: database.query(sql, tuple(map(self.masker.reveal, params))))
+        return self._timed(database, "query", sql, lambda: database.query(sql, bound))
 
     @keyword
     def execute_sql(self, sql: str, *params: Any, alias: str | None = None) -> int:
-        """Runs a statement (committed at once) with ``params`` bound to its ``?``; returns the rows it changed.
+        """Runs a statement (committed at once) with ``params`` bound to its placeholders; returns the rows it changed.
+
+        Placeholders as in `Query Rows`: ``?`` / ``%s`` with values, ``:name`` / ``%(name)s`` with a dictionary.
 
         | ${count} = | `Execute Sql` | UPDATE stock SET available = ? WHERE sku = ? | 100 | SKU-APPLE |
         """
         database = self._database(alias)
-        count = self._timed(
-            database, "execute", sql, lambda: database.execute(sql, tuple(map(self.masker.reveal, params)))
-        )
+        bound = self._bound(params)
+        count = self._timed(database, "execute", sql, lambda: database.execute(sql, bound))
         self.info(f"{count} row{'' if count == 1 else 's'} changed by: {self._statement(sql)}")
         return count
 
     @keyword
-    def row_should_exist(self, table: str, alias: str | None = None, **criteria: Any) -> dict[str, Any]:
+    def row_should_exist(
+        self, table: str, alias: str | None = None, msg: str | None = None, **criteria: Any
+    ) -> dict[str, Any]:
         """Fails unless ``table`` has a row with every ``column=value`` given; returns that row.
 
-        A value ``${None}`` means NULL. The failure shows the rows that come closest.
+        A value ``${None}`` means NULL. Values compare by meaning, as everywhere in Seamline
+        (``12.50`` and ``12.5`` are equal; case counts, also on MariaDB). The failure shows the rows
+        that come closest; ``msg`` replaces its message.
 
         | ${row} = | `Row Should Exist` | orders | id=${order}[id] | status=NEW |
         """
         database = self._database(alias)
-        rows = self._timed(database, "select", table, lambda: select_rows(database, table, criteria, limit=2))
-        if not rows:
-            raise SeamError("SQL", self._missing_row_message(database, table, criteria))
-        self.info(f"Row of {table} with {criteria_text(criteria)}: {self.format_data(rows[0], 500)}")
-        return rows[0]
+        search = self._timed(database, "select", table, lambda: find_rows(database, table, criteria, limit=1))
+        if not search.matches:
+            self._fail_missing(table, missing_row(database, table, criteria, candidates=search.candidates), msg)
+        row = search.matches[0]
+        self.info(f"Row of {table} with {criteria_text(criteria)}: {self.format_data(row, 500)}")
+        return row
 
     @keyword
-    def row_should_not_exist(self, table: str, alias: str | None = None, **criteria: Any) -> None:
-        """Fails if ``table`` has a row with every ``column=value`` given.
+    def row_should_not_exist(
+        self, table: str, alias: str | None = None, msg: str | None = None, **criteria: Any
+    ) -> None:
+        """Fails if ``table`` has a row with every ``column=value`` given (``msg`` replaces the message).
 
         | `Row Should Not Exist` | orders | customer=${customer} | status=NEW |
         """
         database = self._database(alias)
-        rows = self._timed(
-            database, "select", table, lambda: select_rows(database, table, criteria, limit=SHOWN_ROWS + 1)
+        search = self._timed(
+            database, "select", table, lambda: find_rows(database, table, criteria, limit=SHOWN_ROWS + 1)
         )
-        if rows:
-            shown = "\n".join(f"  {row_text(row)}" for row in rows[:SHOWN_ROWS])
-            more = " (first shown)" if len(rows) > SHOWN_ROWS else ""
-            raise SeamError("SQL", f"expected no row of {table} with {criteria_text(criteria)}, found{more}:\n{shown}")
+        if search.matches:
+            self.fail(unexpected_rows(table, criteria, search.matches), msg)
 
     @keyword
     def wait_until_row_exists(
         self,
         table: str,
-        timeout: timedelta = timedelta(seconds=10),
+        timeout: timedelta | None = None,
         fail_on: dict[str, Any] | str | None = None,
         alias: str | None = None,
+        msg: str | None = None,
         **criteria: Any,
     ) -> dict[str, Any]:
         """Polls ``table`` until it has a row with every ``column=value`` given; returns that row.
 
-        ``fail_on`` names a terminal state that stops the wait at once: ``status=REJECTED``
+        ``timeout`` (the library's default when not given) bounds the whole wait, each query
+        included. ``fail_on`` names a terminal state that stops the wait at once: ``status=REJECTED``
         (``status=REJECTED|CANCELLED`` for several values) or a dictionary of columns that must all
-        match. It applies to rows that match the other criteria.
+        match. It applies to rows that match the other criteria. ``msg`` replaces the failure message.
 
         | ${row} = | `Wait Until Row Exists` | orders | id=${id} | status=RESERVED | fail_on=status=REJECTED |
         """
         database = self._database(alias)
-        terminal = parse_fail_on(fail_on)
-        terminal_columns = {column for state in terminal for column in state}
-        identity = {column: value for column, value in criteria.items() if column not in terminal_columns}
         seconds = self.seconds(timeout)
-
-        def probe() -> list[dict[str, Any]]:
-            return select_rows(database, table, identity, limit=100)
-
-        def found(rows: list[dict[str, Any]]) -> bool:
-            return any(row_matches(row, criteria) for row in rows)
-
-        def stopped(rows: list[dict[str, Any]]) -> bool:
-            return any(row_matches(row, state) for row in rows for state in terminal)
-
-        with self.timeline.span("sql", "wait", f"{table} @ {database.display_url}") as span:
+        with self.timeline.span("sql", "wait", f"{table} @ {database.display_url}"):
             try:
-                rows = poll(probe, found, timeout=seconds, fail_on=stopped if terminal else None)
-            except WaitStopped as stop:
-                row = next(row for row in stop.last for state in terminal if row_matches(row, state))
-                raise SeamError(
-                    "SQL",
-                    f"row of {table} reached a terminal state ({fail_on_text(terminal)}) after "
-                    f"{stop.elapsed:.1f}s while waiting for {criteria_text(criteria)}: {row_text(row)}",
-                ) from None
-            except WaitTimedOut:
-                message = self._missing_row_message(database, table, criteria, f"within {seconds:g}s ")
-                raise SeamError("SQL", message) from None
-            span.attributes["rows"] = len(rows)
-        row = next(row for row in rows if row_matches(row, criteria))
+                row = wait_for_row(database, table, criteria, fail_on, seconds)
+            except RowWaitStopped as stop:
+                self.fail(stop.message, msg)
+            except RowWaitTimedOut as timed_out:
+                self._fail_missing(table, timed_out.missing, msg)
         self.info(f"Row of {table} with {criteria_text(criteria)}: {self.format_data(row, 500)}")
         return row
 
@@ -240,6 +255,7 @@ class DatabaseKeywords(SeamKeywords):
         Each updated entry has ``key``, ``changed`` (the sorted names of the changed columns),
         ``changes`` (``{column: {before, after}}``) and ``row`` (as it is now). ``summary`` is text.
         Changes in the ``ignore`` columns (``published_at`` or ``published_at,updated_at``) do not count.
+        Values compare by meaning (``12.5`` and ``12.50`` are the same amount).
 
         | ${changes} = | `Table Changes Since` | ${before} | ignore=published_at |
         | Length Should Be | ${changes}[inserted] | 1 |
@@ -257,29 +273,28 @@ class DatabaseKeywords(SeamKeywords):
         return changes.to_dict()
 
     @keyword
-    def table_should_be_unchanged_since(self, snapshot: TableSnapshot, ignore: str | list[str] = "") -> None:
+    def table_should_be_unchanged_since(
+        self, snapshot: TableSnapshot, ignore: str | list[str] = "", msg: str | None = None
+    ) -> None:
         """Fails if any row of the snapshot's table was inserted, updated or deleted since.
 
-        Changes in the ``ignore`` columns do not count (see `Table Changes Since`).
+        Changes in the ``ignore`` columns do not count (see `Table Changes Since`); ``msg`` replaces
+        the failure message.
 
         | `Table Should Be Unchanged Since` | ${before} |
         """
         changes = self._changes(snapshot, ignore)
-        if changes.unchanged:
-            self.info(f"{snapshot.table} is unchanged ({len(snapshot.rows)} rows).")
-            return
-        lines = [f"  inserted: {row_text(row)}" for row in changes.inserted[:SHOWN_ROWS]]
-        lines += [
-            f"  updated: {row_text(update.key)}: "
-            + ", ".join(f"{column} {old!s} -> {new!s}" for column, (old, new) in update.changes.items())
-            for update in changes.updated[:SHOWN_ROWS]
-        ]
-        lines += [f"  deleted: {row_text(row)}" for row in changes.deleted[:SHOWN_ROWS]]
-        raise SeamError("SQL", f"expected {snapshot.table} unchanged, but {changes.summary()}:\n" + "\n".join(lines))
+        if not changes.unchanged:
+            self.fail(f"expected {snapshot.table} unchanged, but {changes.describe()}", msg)
+        self.info(f"{snapshot.table} is unchanged ({len(snapshot.rows)} rows).")
 
     @keyword
     def row_should_match(
-        self, row: dict[str, Any], expected: dict[str, Any] | str, mapping: dict[str, str] | None = None
+        self,
+        row: dict[str, Any],
+        expected: dict[str, Any] | str,
+        mapping: dict[str, str] | None = None,
+        msg: str | None = None,
     ) -> None:
         """Fails unless the database ``row`` agrees with ``expected`` (a JSON object from an API, or its text).
 
@@ -287,46 +302,30 @@ class DatabaseKeywords(SeamKeywords):
         ``mapping`` maps other fields (names or JSONPaths like ``payment.amount``) to columns, and a
         field mapped to an empty name is skipped. Comparison is type-aware: ``12.5``,
         ``Decimal('12.50')`` and ``"12.50"`` are equal; so are ``1`` and ``true``, and timestamps
-        that are the same instant (a value without a time zone is UTC).
+        that are the same instant (a value without a time zone is UTC). ``msg`` replaces the failure message.
 
         | `Row Should Match` | ${row} | ${response.json()} | mapping={'order_id': 'id', 'links': ''} |
         """
-        expected_object = json.loads(expected) if isinstance(expected, str) else expected
-        if not isinstance(expected_object, dict):
-            raise SeamError(
-                "SQL", f"expected a JSON object to compare the row with, got {type(expected_object).__name__}"
-            )
-        comparison = compare_row(row, expected_object, mapping)
+        comparison = compare_row(row, expected_object(expected), mapping)
         if comparison.not_compared:
             self.info(f"Not compared (no such column): {', '.join(comparison.not_compared)}")
         if not comparison.ok:
-            lines = [
-                f"  {m.field}: row has {m.actual!r}"
-                + (f" (column {m.column})" if m.column != m.field else "")
-                + f", expected {m.expected!r}"
-                for m in comparison.mismatches
-            ]
-            count = len(comparison.mismatches)
-            raise SeamError(
-                "SQL",
-                f"row differs from the expected object in {count} field{'s' * (count != 1)}:\n" + "\n".join(lines),
-            )
+            self.fail(comparison.describe(), msg)
         self.info(f"Row matches on {', '.join(comparison.matched)}.")
 
     @keyword
     def delete_rows_on_teardown(self, table: str, alias: str | None = None, **criteria: Any) -> None:
         """Deletes the rows of ``table`` with every ``column=value`` given when the test (or suite) ends, pass or fail.
 
-        At least one criterion is required; nothing is deleted now.
+        At least one criterion is required; nothing is deleted now. The delete is bounded by the
+        connection's timeout like any statement, so a database that stopped answering cannot hold
+        up the end of the test.
 
         | `Delete Rows On Teardown` | orders | customer=${customer} |
         """
         database = self._database(alias)
         connection = alias or self.databases.current_alias
-        quote_identifier(table, database.dialect)
-        where_clause(criteria, database.dialect)  # fail now, not at teardown, on a bad name
-        if not criteria:
-            raise SeamError("SQL", f"refusing to delete every row of {table}: give at least one column=value")
+        delete_statement(table, criteria, database.dialect)  # fail now, not at teardown, on a bad name
 
         def cleanup() -> None:
             target = self._database(connection)
@@ -339,9 +338,15 @@ class DatabaseKeywords(SeamKeywords):
     def _database(self, alias: str | None) -> Database:
         return self.databases.get(alias)
 
+    def _bound(self, params: tuple[Any, ...]) -> Params:
+        """The keyword's parameters for the driver: one dictionary for named placeholders, else the values."""
+        if len(params) == 1 and isinstance(params[0], Mapping):
+            return {name: self.masker.reveal(value) for name, value in params[0].items()}
+        return tuple(map(self.masker.reveal, params))
+
     def _changes(self, snapshot: TableSnapshot, ignore: str | list[str]) -> TableChanges:
         if not isinstance(snapshot, TableSnapshot):
-            given = self.cut(repr(self.masker.data(snapshot)), 80)
+            given = self.cut(repr(snapshot), 80)
             raise SeamError(
                 "SQL", f"expected a snapshot from `Take Table Snapshot`, got {type(snapshot).__name__} {given}"
             )
@@ -372,11 +377,7 @@ class DatabaseKeywords(SeamKeywords):
     def _statement(self, sql: str) -> str:
         return self.cut(" ".join(sql.split()), STATEMENT_LOG_LIMIT)
 
-    def _missing_row_message(self, database: Database, table: str, criteria: dict[str, Any], within: str = "") -> str:
-        wanted = f"{within}no row of {table} has {criteria_text(criteria)}"
-        closest = closest_rows(database, table, criteria, SHOWN_ROWS)
-        if not closest:
-            return f"{wanted}, nor any row with one of these values"
-        self.info(self.html_table(closest, title=f"closest rows of {table}"), html=True)
-        lines = [f"  {row_text(row)}  (differs: {', '.join(differing_columns(row, criteria))})" for row in closest]
-        return f"{wanted}. Closest rows:\n" + "\n".join(lines)
+    def _fail_missing(self, table: str, missing: MissingRow, msg: str | None) -> NoReturn:
+        if missing.closest:
+            self.info(self.html_table(missing.closest, title=f"closest rows of {table}"), html=True)
+        self.fail(missing.message, msg)

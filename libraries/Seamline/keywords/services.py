@@ -7,10 +7,16 @@ from datetime import timedelta
 from typing import Any
 
 from robot.api.deco import keyword
+from robot.utils import timestr_to_secs
 
 from ..engine.errors import SeamError
 from ..engine.services.process import ResourceUsage, Service, ServiceManager
 from .base import SeamKeywords
+
+# How long a stopping service may take to exit after SIGTERM before it is killed: a fixed default, not the
+# library timeout, because it bounds a shutdown rather than a wait for the system under test.
+GRACE = "5s"
+EXPECTED_LIMIT = 200
 
 
 class ServiceKeywords(SeamKeywords):
@@ -28,7 +34,7 @@ class ServiceKeywords(SeamKeywords):
         name: str,
         command: str | list[str],
         ready: str,
-        timeout: timedelta = timedelta(seconds=30),
+        timeout: timedelta | None = None,
         env: dict[str, Any] | None = None,
         cwd: str | None = None,
     ) -> Service:
@@ -42,7 +48,8 @@ class ServiceKeywords(SeamKeywords):
         ``env`` adds environment variables; values may be ``Secret``s (revealed to the process only).
         A leading ``python`` in ``command`` means the Python that runs Robot Framework.
         Fails, with the last lines of the service's output, when the process exits before it is
-        ready or is not ready within ``timeout`` (the process is then stopped).
+        ready or is not ready within ``timeout`` (the library's default timeout when not given; the
+        process is then stopped).
 
         The service lives until the test or suite that started it ends (a suite setup: the whole
         suite), or until `Stop Service`.
@@ -60,21 +67,22 @@ class ServiceKeywords(SeamKeywords):
         return service
 
     @keyword
-    def stop_service(self, name: str, grace: timedelta = timedelta(seconds=5)) -> int | None:
-        """Stops service ``name``: SIGTERM to its process group, SIGKILL after ``grace``.
+    def stop_service(self, name: str, grace: timedelta | str = GRACE) -> int | None:
+        """Stops service ``name``: SIGTERM to its process group, SIGKILL after ``grace`` (5 seconds by default).
 
         Records the service's resource usage for the run's metrics first. Returns its exit code.
 
         | `Stop Service` | api |
+        | `Stop Service` | slow-to-exit | grace=20s |
         """
         self._record_usage(name)
-        code = self.services.stop(name, self.seconds(grace))
+        code = self.services.stop(name, self._grace(grace))
         self.info(f"Service '{name}' stopped (exit code {code}).")
         return code
 
     @keyword
-    def stop_all_services(self, grace: timedelta = timedelta(seconds=5)) -> None:
-        """Stops every service this library started, newest first.
+    def stop_all_services(self, grace: timedelta | str = GRACE) -> None:
+        """Stops every service this library started, newest first; ``grace`` as in `Stop Service`.
 
         | [Teardown] | `Stop All Services` |
         """
@@ -93,7 +101,7 @@ class ServiceKeywords(SeamKeywords):
         """
         usage = self._record_usage(name)
         if usage is None:
-            raise SeamError(f"service {name}", "is not running")
+            raise SeamError(self.SEAM, f"'{name}' is not running")
         self.info(
             f"Service '{name}': {usage.cpu_seconds:.2f} s CPU, peak RSS {usage.peak_rss_mb} MB, "
             f"{usage.open_connections} open connections, {usage.processes} processes."
@@ -101,28 +109,38 @@ class ServiceKeywords(SeamKeywords):
         return usage
 
     @keyword
-    def service_log_should_contain(self, name: str, expected: str, regex: bool = False) -> str:
+    def service_log_should_contain(self, name: str, expected: str, regex: bool = False, msg: str | None = None) -> str:
         """Fails unless the output of service ``name`` contains ``expected``; returns the matching line.
 
-        With ``regex=True`` ``expected`` is a regular expression searched in each line.
+        With ``regex=True`` ``expected`` is a regular expression searched in each line. The failure
+        shows the last lines of output; ``msg`` replaces that message.
 
         | `Service Log Should Contain` | orders | order created |
-        | `Service Log Should Contain` | orders | status=(NEW|RESERVED) | regex=True |
+        | `Service Log Should Contain` | orders | status=(NEW|RESERVED) | regex=True | msg=no order status |
         """
         service = self.services.get(name)
         pattern = expected if regex else re.escape(expected)
         try:
             match = service.find(pattern)
         except re.error as error:
-            raise SeamError(f"service {name}", f"'{expected}' is not a valid regular expression: {error}") from None
+            raise SeamError(self.SEAM, f"'{expected}' is not a valid regular expression: {error}") from None
         if match is None:
             kind = "line matching" if regex else "line containing"
-            raise SeamError(f"service {name}", f"output has no {kind} '{expected}'. Last output:\n{service.tail()}")
+            wanted = self.cut(expected, EXPECTED_LIMIT)
+            self.fail(f"output of '{name}' has no {kind} '{wanted}'. Last output:\n{self.cut(service.tail())}", msg)
         return match.string
 
     def _stop_if_still_running(self, service: Service) -> None:
         if self.services.services.get(service.name) is service:
             self.stop_service(service.name)
+
+    @staticmethod
+    def _grace(grace: timedelta | str) -> float:
+        # Robot converts a given grace to timedelta; only the documented default arrives as text.
+        seconds = timestr_to_secs(grace) if isinstance(grace, str) else grace.total_seconds()
+        if seconds < 0:
+            raise SeamError(ServiceKeywords.SEAM, f"grace must be 0 seconds or more, got {seconds:g}s")
+        return seconds
 
     def _record_usage(self, name: str) -> ResourceUsage | None:
         service = self.services.get(name)

@@ -272,7 +272,7 @@ class SshKeywords(SeamKeywords):
         self,
         path_or_pattern: str,
         timeout: timedelta | None = None,
-        interval: timedelta = timedelta(milliseconds=200),
+        interval: timedelta | str = "200ms",
         alias: str | None = None,
         msg: str | None = None,
     ) -> str:

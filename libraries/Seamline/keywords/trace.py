@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from robot.api.deco import keyword
 
-from ..engine.errors import SeamError
 from ..engine.timeline import Span, latency_summary
 from ..engine.trace.waterfall import render_waterfall
 from .base import SeamKeywords
@@ -46,17 +45,22 @@ class TraceKeywords(SeamKeywords):
         return summary
 
     @keyword
-    def timeline_should_contain(self, system: str, operation: str | None = None, target: str | None = None) -> Span:
+    def timeline_should_contain(
+        self, system: str, operation: str | None = None, target: str | None = None, msg: str | None = None
+    ) -> Span:
         """Fails unless the current test crossed ``system`` (and ``operation``, ``target`` when given).
 
-        Returns the first matching span.
+        ``system`` and ``operation`` are names (``http`` ``GET``, ``sql`` ``select``, ``sftp`` ``put``)
+        matched exactly; ``target`` is found anywhere in the span's target (a URL, a table, a path).
+        Returns the first matching span. The failure lists the spans recorded; ``msg`` replaces it.
 
         | `Timeline Should Contain` | http | GET | /api/orders |
+        | ${span} = | `Timeline Should Contain` | sql | select | orders | msg=the order was never read back |
         """
         spans = self.timeline.select(system, operation)
         matching = [span for span in spans if target is None or target in span.target]
         if not matching:
             seen = "\n".join(f"  {s.system} {s.operation} {s.target} ({s.outcome})" for s in self.timeline.spans)
             wanted = " ".join(part for part in (system, operation, target) if part)
-            raise SeamError("timeline", f"no span '{wanted}'. Spans recorded:\n{seen or '  (none)'}")
+            self.fail(f"no span '{wanted}'. Spans recorded:\n{self.cut(seen) or '  (none)'}", msg)
         return matching[0]

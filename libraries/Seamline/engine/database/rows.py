@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,7 @@ from ..errors import SeamError
 from ..jsonpath import find_one
 from ..values import values_equal
 
+SEAM = "SQL"
 _MISSING = object()
 
 
@@ -32,6 +34,31 @@ class RowComparison:
     def ok(self) -> bool:
         return not self.mismatches
 
+    def describe(self) -> str:
+        """The mismatches as a failure lists them, one field a line."""
+        lines = [
+            f"  {m.field}: row has {m.actual!r}"
+            + (f" (column {m.column})" if m.column != m.field else "")
+            + f", expected {m.expected!r}"
+            for m in self.mismatches
+        ]
+        count = len(self.mismatches)
+        return f"row differs from the expected object in {count} field{'s' * (count != 1)}:\n" + "\n".join(lines)
+
+
+def expected_object(expected: Any) -> dict[str, Any]:
+    """What a row is compared with: a dict, or the JSON text of one."""
+    if isinstance(expected, str):
+        try:
+            expected = json.loads(expected)
+        except ValueError as error:
+            raise SeamError(
+                SEAM, f"expected a JSON object to compare the row with, got invalid JSON: {error}"
+            ) from None
+    if not isinstance(expected, dict):
+        raise SeamError(SEAM, f"expected a JSON object to compare the row with, got {type(expected).__name__}")
+    return expected
+
 
 def compare_row(row: dict[str, Any], expected: dict[str, Any], mapping: dict[str, str] | None = None) -> RowComparison:
     """Compare `row` (a database row) with `expected` (e.g. an API's JSON object).
@@ -48,7 +75,7 @@ def compare_row(row: dict[str, Any], expected: dict[str, Any], mapping: dict[str
 
     def column_of(mapped: str) -> str:
         if mapped.lower() not in columns:
-            raise SeamError("SQL", f"mapping names column '{mapped}', but the row has only: {', '.join(row)}")
+            raise SeamError(SEAM, f"mapping names column '{mapped}', but the row has only: {', '.join(row)}")
         return columns[mapped.lower()]
 
     for name, value in expected.items():
@@ -64,11 +91,11 @@ def compare_row(row: dict[str, Any], expected: dict[str, Any], mapping: dict[str
             continue
         value = find_one(expected, path, default=_MISSING)
         if value is _MISSING:
-            raise SeamError("SQL", f"mapping names field '{path}', which the expected object does not have")
+            raise SeamError(SEAM, f"mapping names field '{path}', which the expected object does not have")
         pairs.append((path, column_of(mapped), value))
     if not pairs:
         raise SeamError(
-            "SQL",
+            SEAM,
             f"no field of the expected object ({', '.join(expected) or 'none'}) names a column of the row "
             f"({', '.join(row)}); give a mapping",
         )

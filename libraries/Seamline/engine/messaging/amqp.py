@@ -15,7 +15,6 @@ blocked pika loop wakes on end-of-file, the call fails, the connection is discar
 from __future__ import annotations
 
 import json
-import logging
 import socket
 import threading
 import time
@@ -44,9 +43,6 @@ from .broker import Broker, Capture, Message, parse_message
 from .envelope import SEAM, Envelope
 
 T = TypeVar("T")
-# pika logs every failed connection attempt at ERROR with a traceback; Seamline reports each one
-# as a single readable failure, so pika's own account would only repeat it as noise in log.html.
-logging.getLogger("pika").setLevel(logging.CRITICAL)
 # How long a dead-letter queue is read at most, in messages: a test looks at a handful.
 DEAD_LETTERS_READ = 1000
 # How often the watchdog looks at the clock: the precision of every AMQP deadline.

@@ -439,11 +439,3 @@ def _check_record(layout: Layout, record: RecordSpec) -> None:
             kind, name = check.sum_of
             if kind not in layout.records or name not in [f.name for f in layout.records[kind].fields]:
                 raise LayoutError(src, f"{where}: check sums unknown field '{kind}.{name}'")
-
-
-def layout_directories(given: str | Sequence[str] | None) -> tuple[Path, ...]:
-    """The `layouts` import argument (one directory or several) as the directories to search, in order."""
-    if not given:
-        return ()
-    names = [given] if isinstance(given, str) else list(given)
-    return tuple(Path(name).expanduser() for name in names)

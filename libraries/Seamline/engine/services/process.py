@@ -21,10 +21,17 @@ from pathlib import Path
 import psutil
 
 from ..errors import SeamError
+from ..values import cut
 from ..waiting import WaitTimedOut, poll
 
+SEAM = "Services"
 OUTPUT_LINES_KEPT = 5000
 TAIL_LINES = 20
+# A failure shows the last lines of output; one very long line must not flood the log.
+TAIL_LIMIT = 2000
+# A readiness probe gets at most PROBE_SECONDS, and never more than the wait has left (but at least MIN_...).
+PROBE_SECONDS = 1.0
+MIN_PROBE_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -41,15 +48,15 @@ class Readiness:
         if spec.startswith("tcp://"):
             host, _, port = spec[len("tcp://") :].rpartition(":")
             if not host or not port.isdigit():
-                raise SeamError("service", f"ready '{spec}' must look like tcp://host:port")
+                raise SeamError(SEAM, f"ready '{spec}' must look like tcp://host:port")
             return cls("tcp", spec[len("tcp://") :])
         if spec.startswith("log:"):
             try:
                 re.compile(spec[4:])
             except re.error as error:
-                raise SeamError("service", f"ready '{spec}' is not a valid regular expression: {error}") from None
+                raise SeamError(SEAM, f"ready '{spec}' is not a valid regular expression: {error}") from None
             return cls("log", spec[4:])
-        raise SeamError("service", f"ready '{spec}' must start with http://, https://, tcp:// or log:")
+        raise SeamError(SEAM, f"ready '{spec}' must start with http://, https://, tcp:// or log:")
 
     def __str__(self) -> str:
         return f"log line /{self.target}/" if self.kind == "log" else self.target
@@ -111,7 +118,7 @@ class Service:
 
     def tail(self, lines: int = TAIL_LINES) -> str:
         kept = list(self.output)[-lines:]
-        return "\n".join(kept) if kept else "(no output)"
+        return cut("\n".join(kept), TAIL_LIMIT) if kept else "(no output)"
 
     def find(self, pattern: str) -> re.Match[str] | None:
         regex = re.compile(pattern)
@@ -133,7 +140,7 @@ def resolve_command(command: str | Sequence[str]) -> list[str]:
     """Split a command line; a leading `python`/`python3` means the Python running Seamline."""
     parts = shlex.split(command) if isinstance(command, str) else [str(part) for part in command]
     if not parts:
-        raise SeamError("service", "command is empty")
+        raise SeamError(SEAM, "command is empty")
     if parts[0] in ("python", "python3"):
         parts[0] = sys.executable
     return parts
@@ -148,7 +155,7 @@ class ServiceManager:
     def get(self, name: str) -> Service:
         if name not in self.services:
             known = ", ".join(sorted(self.services)) or "none"
-            raise SeamError(f"service {name}", f"no such service started (started: {known})")
+            raise SeamError(SEAM, f"no service '{name}' started (started: {known})")
         return self.services[name]
 
     def start(
@@ -160,13 +167,12 @@ class ServiceManager:
         env: Mapping[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
     ) -> Service:
-        seam = f"service {name}"
         if name in self.services and self.services[name].running:
-            raise SeamError(seam, f"already running (pid {self.services[name].pid}); stop it first")
+            raise SeamError(SEAM, f"'{name}' is already running (pid {self.services[name].pid}); stop it first")
         readiness = Readiness.parse(ready)
         argv = resolve_command(command)
         if cwd is not None and not Path(cwd).is_dir():
-            raise SeamError(seam, f"working directory '{cwd}' does not exist")
+            raise SeamError(SEAM, f"'{name}': working directory '{cwd}' does not exist")
         full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **{k: str(v) for k, v in (env or {}).items()}}
         try:
             process = subprocess.Popen(
@@ -181,7 +187,7 @@ class ServiceManager:
                 start_new_session=True,
             )
         except OSError as error:
-            raise SeamError(seam, f"cannot start '{shlex.join(argv)}': {error.strerror or error}") from None
+            raise SeamError(SEAM, f"'{name}': cannot start '{shlex.join(argv)}': {error.strerror or error}") from None
         service = Service(name, argv, process, readiness)
         threading.Thread(target=service._read_output, name=f"seamline-{name}-output", daemon=True).start()
         self.services[name] = service
@@ -193,33 +199,34 @@ class ServiceManager:
         return service
 
     def _wait_ready(self, service: Service, timeout: float) -> None:
-        seam = f"service {service.name}"
         check = _READINESS_CHECKS[service.readiness.kind]
+        deadline = time.monotonic() + timeout
 
         def probe() -> bool:
             if not service.running:
                 service.process.wait()
                 time.sleep(0.05)  # let the reader thread take the last lines
                 raise SeamError(
-                    seam,
-                    f"exited with code {service.process.returncode} before it was ready "
+                    SEAM,
+                    f"'{service.name}' exited with code {service.process.returncode} before it was ready "
                     f"({service.readiness}). Last output:\n{service.tail()}",
                 )
-            return check(service)
+            # One probe never outlasts the wait: a peer that accepts and never answers gets the time left.
+            return check(service, max(MIN_PROBE_SECONDS, min(PROBE_SECONDS, deadline - time.monotonic())))
 
         try:
             poll(probe, bool, timeout=timeout, interval=0.05)
         except WaitTimedOut:
             raise SeamError(
-                seam,
-                f"not ready ({service.readiness}) within {timeout:g}s; stopped it. Last output:\n{service.tail()}",
+                SEAM,
+                f"'{service.name}' not ready ({service.readiness}) within {timeout:g}s; stopped it. "
+                f"Last output:\n{service.tail()}",
             ) from None
 
     def stop(self, name: str, grace: float = 5.0) -> int | None:
         """Stop a service (SIGTERM to its process group, SIGKILL after `grace`); return its exit code."""
-        service = self.services.pop(name, None)
-        if service is None:
-            raise SeamError(f"service {name}", "no such service started")
+        service = self.get(name)
+        del self.services[name]
         return self._terminate(service, grace)
 
     def stop_all(self, grace: float = 5.0) -> None:
@@ -247,7 +254,7 @@ class ServiceManager:
             root = psutil.Process(service.pid)
             tree = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
-            raise SeamError(f"service {name}", "is not running") from None
+            raise SeamError(SEAM, f"'{name}' is not running") from None
         cpu = peak = rss = connections = 0.0
         alive = 0
         for process in tree:
@@ -277,9 +284,9 @@ def _peak_rss(pid: int) -> int | None:
     return None
 
 
-def _http_ready(service: Service) -> bool:
+def _http_ready(service: Service, seconds: float) -> bool:
     try:
-        with urllib.request.urlopen(service.readiness.target, timeout=1.0) as response:
+        with urllib.request.urlopen(service.readiness.target, timeout=seconds) as response:
             return bool(response.status < 500)
     except urllib.error.HTTPError as error:
         return error.code < 500
@@ -287,20 +294,20 @@ def _http_ready(service: Service) -> bool:
         return False
 
 
-def _tcp_ready(service: Service) -> bool:
+def _tcp_ready(service: Service, seconds: float) -> bool:
     host, _, port = service.readiness.target.rpartition(":")
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=1.0):
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=seconds):
             return True
     except OSError:
         return False
 
 
-def _log_ready(service: Service) -> bool:
+def _log_ready(service: Service, seconds: float) -> bool:
     match = service.find(service.readiness.target)
     if match is None:
         with service._lines_seen:
-            service._lines_seen.wait(timeout=0.05)
+            service._lines_seen.wait(timeout=min(seconds, MIN_PROBE_SECONDS))
         return False
     service.ready_line = match.string
     service.ready_groups = match.groups()
