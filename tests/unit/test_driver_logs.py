@@ -55,3 +55,13 @@ def test_driver_records_are_dropped_when_the_log_is_above_debug(root_at):
     logging.getLogger("pika.connection").error("connection lost")
     logging.getLogger("another.library").info("kept")
     assert [r.getMessage() for r in root_at.records] == ["kept"]
+
+
+@pytest.mark.parametrize("root_at", [logging.DEBUG], indirect=True)
+def test_driver_tracebacks_are_left_out(root_at):
+    try:
+        raise ConnectionRefusedError("refused")
+    except ConnectionRefusedError:
+        logging.getLogger("pika.adapters").exception("Connection attempt failed")
+    (record,) = root_at.records
+    assert (record.getMessage(), record.levelname, record.exc_info) == ("Connection attempt failed", "DEBUG", None)

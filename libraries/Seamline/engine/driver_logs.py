@@ -22,9 +22,12 @@ class _AsDebug(logging.Handler):
         root = logging.getLogger()
         if not root.isEnabledFor(logging.DEBUG):
             return
-        if record.levelno > logging.DEBUG:
+        if record.levelno > logging.DEBUG or record.exc_info:
             record = copy.copy(record)
             record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+            # pika logs each failed connection attempt with a traceback; Seamline reports it as one readable
+            # failure, so the driver's traceback would only put one in the log for an expected failure.
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
         root.handle(record)
 
 
@@ -36,6 +39,3 @@ def quiet_driver_loggers() -> None:
             driver.addHandler(_AsDebug())
         # The demoted copy reaches the root handlers through _AsDebug; propagating would log it twice.
         driver.propagate = False
-    # pika logs every failed connection attempt at ERROR with a traceback; Seamline reports each one as a
-    # single readable failure, so pika's account would put a traceback in a DEBUG log for an expected failure.
-    logging.getLogger("pika").setLevel(logging.CRITICAL)
