@@ -12,6 +12,7 @@ ROBOT_OPTS ?=
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
+# '.[dev]' includes the [orderflow] extra (the platform the suites and tests run against) and every driver.
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'

@@ -24,7 +24,6 @@ A Page Of Orders Follows The Contract
 Cancelling An Order Follows The Contract
     ${order} =    Place Order For    contract-suite    1    SKU-APPLE
     ${response} =    Cancel Order    ${order}
-    Status Should Be    ${response}    200
     Response Should Follow The Contract    ${response}    order.v1
 
 Stock Answers Follow The Contract
@@ -50,7 +49,7 @@ The Proposed Order V2 Is Flagged As Breaking Before It Ships
     [Documentation]    v2 adds an optional ``channel`` (compatible) and renames ``customer`` to ``customer_id``
     ...    (breaking): today's orders would not match it.
     ${changes} =    Compare Schemas    order.v1    order.v2
-    Change Should Be Classified    ${changes}    $.channel    compatible
-    Change Should Be Classified    ${changes}    $.customer    breaking
+    Change Should Be Classified    ${changes}    channel    compatible
+    Change Should Be Classified    ${changes}    customer    breaking
     ${order} =    Place Order For    contract-suite    1    SKU-APPLE
     Order Should Not Match Schema    ${order}    order.v2    customer_id

@@ -25,5 +25,5 @@ An Invalid Order Is Refused By The Orders Service
 Cancelling A Rejected Order Is A Conflict
     ${order} =    Place Order For    limits-suite    1    SKU-RARE
     Order Should Become    ${order}    REJECTED
-    ${response} =    Cancel Order    ${order}
+    ${response} =    Try To Cancel Order    ${order}
     Request Should Be Refused    ${response}    409    ORDER_NOT_CANCELLABLE
