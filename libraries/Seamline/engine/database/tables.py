@@ -121,8 +121,9 @@ def wait_for_row(
     deadline = time.monotonic() + timeout
 
     def probe() -> list[dict[str, Any]]:
+        # The rows equal to the identity by the one rule (not only by the server's `=`), each look bounded.
         remaining = max(deadline - time.monotonic(), 0.001)
-        return select_rows(db, table, identity, limit=WAIT_ROWS, timeout=remaining)
+        return find_rows(db, table, identity, limit=WAIT_ROWS, timeout=remaining).matches
 
     def found(rows: list[dict[str, Any]]) -> bool:
         return any(row_matches(row, criteria) for row in rows)
@@ -178,7 +179,9 @@ class RowSearch:
     candidates: list[dict[str, Any]] | None = None
 
 
-def find_rows(db: Database, table: str, criteria: dict[str, Any], limit: int) -> RowSearch:
+def find_rows(
+    db: Database, table: str, criteria: dict[str, Any], limit: int, timeout: float | None = None
+) -> RowSearch:
     """Rows of `table` whose values equal every criterion by the one comparison rule (`values_equal`).
 
     The server narrows first (`WHERE column = ?`, all criteria), but its `=` differs from the rule both
@@ -186,11 +189,13 @@ def find_rows(db: Database, table: str, criteria: dict[str, Any], limit: int) ->
     rule and not by SQL. So its rows are checked by the rule, and when none holds, the rows meeting any
     criterion are (the ones a failure shows as the closest).
     """
-    narrowed = select_rows(db, table, criteria, limit=MATCH_ROWS)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    narrowed = select_rows(db, table, criteria, limit=MATCH_ROWS, timeout=timeout)
     matches = [row for row in narrowed if row_matches(row, criteria)]
     if matches or not criteria:
         return RowSearch(matches[:limit])
-    candidates = candidate_rows(db, table, criteria)
+    remaining = None if deadline is None else max(deadline - time.monotonic(), 0.001)
+    candidates = candidate_rows(db, table, criteria, timeout=remaining)
     return RowSearch([row for row in candidates if row_matches(row, criteria)][:limit], candidates)
 
 
