@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from robot.utils import timestr_to_secs
 from robotlibcore import DynamicCore
 
 from .engine.context import SeamContext, directories
@@ -30,7 +31,10 @@ class Seamline(DynamicCore):
     messages, legacy SSH/SFTP batch interfaces and the processes behind them.
 
     One library, ``Library    Seamline``, in keyword-driven suites whose output is Robot
-    Framework's own ``log.html``. Keywords are tagged by the seam they cross (``HTTP``, ``SQL``,
+    Framework's own ``log.html``. ``pip install robotframework-seamline`` needs no optional driver;
+    the PostgreSQL, MariaDB and RabbitMQ drivers load on first use, and a missing one fails naming
+    the extra to install (``pip install 'robotframework-seamline[postgres,mysql,amqp]'``).
+    Keywords are tagged by the seam they cross (``HTTP``, ``SQL``,
     ``Messages``, ``SSH``, ``Records``, ``Contracts``, ``Services``, ``Timeline``): pick a tag in
     the list of keywords to see one seam's keywords together.
 
@@ -85,6 +89,15 @@ class Seamline(DynamicCore):
 
     | Library | Seamline | timeout=15s |
 
+    A timeout is a wall-clock deadline, whatever the peer does (freezes, drips, never answers):
+
+    - HTTP: the whole call, connecting, sending and reading the body included;
+    - SQL: connecting and every statement; the server ends a slow statement, and when it stops
+      answering the statement fails half a second later, its connection discarded (the next one
+      reconnects). PostgreSQL's driver takes at least 2 seconds to give up connecting;
+    - Messages: every broker call, the cleanup of a capture at the end of a test included;
+    - SSH: the command, which then ends with every process it started (see `Legacy systems`).
+
     A timeout of zero or less is refused. A wait's timeout bounds the whole wait, each attempt
     included. No keyword waits forever, and no suite needs ``Sleep``: use the ``Wait Until ...``
     keywords. `Stop Service` keeps its own ``grace`` (5 seconds unless given): it bounds a
@@ -115,15 +128,28 @@ class Seamline(DynamicCore):
 
     | Library | Seamline | secret_names=X-Custom-Auth,session_ref |
 
+    Names match whole, case, ``-``, ``_`` and spaces ignored. A password stays secret whatever its
+    value: when it equals the user name, the user name is masked too; a password of letters only is
+    masked where it stands as a word, not inside longer words. Long bodies are cut before they are
+    masked, so a large response costs no more to log than a short one.
+
     Session credentials of an HTTP API are sent only to that API's own scheme, host and port
-    (``trusted_hosts=`` of `Connect To Api` names others allowed to receive them).
+    (``trusted_hosts=`` of `Connect To Api` names others allowed to receive them): a redirect or a
+    ``next`` link to another origin is followed without them, and the log says which were left out.
 
     = Contracts =
 
-    `Validate Json` lists every violation of a JSON Schema, not the first. A schema is a file path,
-    a name loaded with `Load Schemas` or found in the directories given at import
-    (``Library    Seamline    schemas=${CURDIR}/schemas``), a schema shipped with Seamline (the
-    default message envelope), or given inline. `Response Should Match Openapi` checks a response
+    `Validate Json` lists every violation of a JSON Schema, not the first. A schema is found in
+    this order: a file path, a name loaded with `Load Schemas`, a name in the directories given at
+    import (``Library    Seamline    schemas=${CURDIR}/schemas``), a schema shipped with Seamline
+    (the default message envelope); it can also be given inline, ``true`` and ``false`` included.
+    A schema's ``$schema`` picks its draft (04, 06, 07, 2019-09, 2020-12); ``draft=`` covers schemas
+    without one (2020-12 by default). Remote references (``$ref`` to http(s) URLs) are fetched
+    within the library timeout.
+    Formats (``date-time``, ``email``...) are asserted, since a tester checking a contract expects a
+    malformed timestamp to fail; ``formats=False`` keeps them annotations as 2020-12 does. A response
+    or bytes is parsed as JSON; a Robot string is validated as a string unless ``parse=True``.
+    `Response Should Match Openapi` checks a response
     against an OpenAPI document; `Compare Schemas` and `Schema Change Should Be Compatible` tell a
     breaking contract change from a compatible one.
 
@@ -140,8 +166,12 @@ class Seamline(DynamicCore):
 
     `Connect To Sql` takes ``sqlite:///path``, ``postgresql://user@host:port/db`` or
     ``mysql://user@host:port/db`` (MariaDB) and talks to the DB-API driver directly, in autocommit:
-    a read is one round trip. Parameters are always bound, never interpolated: ``?`` with
-    positional values or ``:name`` with named ones, whatever the database. Rows come back as
+    a read is one round trip. Options in the URL's query go to the driver (libpq's keywords such as
+    ``sslmode``; PyMySQL's such as ``charset``); an unknown one fails listing the supported ones.
+    Parameters are always bound, never interpolated, in the style people already write, whatever
+    the database: ``?`` or ``%s`` with positional values, ``:name`` or ``%(name)s`` with one
+    dictionary of named values (``%%`` is a percent sign in a statement written with ``%s``).
+    Rows come back as
     dictionaries of plain Python values, compared by the rule of `Comparing values`.
 
     = Messages =
@@ -150,19 +180,33 @@ class Seamline(DynamicCore):
     ``outbox+<sql url>#table`` (a transactional-outbox table read through SQL). A capture
     (`Start Capturing Messages`) counts only messages that arrive after it starts, and lasts
     until the end of the test, or of the suite when started in a setup; AMQP captures use a
-    private auto-deleted queue. ``**match`` arguments of `Wait For Message` are
-    ``JSONPath=value`` pairs over the envelope, compared by the rule of `Comparing values`.
+    private auto-deleted queue; an exchange that does not exist yet is declared when the capture
+    starts (topic and durable unless ``exchange_type=``/``durable=`` say otherwise). ``**match``
+    arguments of `Wait For Message` are ``JSONPath=value`` pairs over the envelope, compared by the
+    rule of `Comparing values`.
+
+    The envelope is the system's own: `Connect To Broker` names the fields that carry the id, type,
+    version, time, correlation id and payload (``id_field=messageId    type_field=eventType``...), and
+    `Message Should Match Envelope` checks a message against a JSON Schema (``envelope=``), by
+    default the one shipped with Seamline. Dead letters are read from a named source: an AMQP queue
+    (``amqp:<queue>``) or an SQL table (``sql:<table>`` or ``<sql url>#<table>``).
 
     = Legacy systems =
 
     `Connect To Ssh` verifies the server's host key against ``known_hosts`` (or a pinned
     ``host_key_fingerprint``); an unknown key fails with its fingerprint unless
     ``trust_unknown_host=True``, a changed key always fails. `Run Remote Command` really ends a
-    command at its timeout. Uploads write a temporary name and rename, so a reader never sees half
+    command at its timeout, with every process it started: on a server with a POSIX shell
+    (OpenSSH, not Windows) the command runs with a marker in its environment (``SEAMLINE_RUN_ID``)
+    that its children inherit, even through ``setsid`` or ``nohup``, and at the timeout every
+    process carrying it is stopped (at most 3 seconds more); ``posix_shell=False`` sends commands
+    exactly as written and only signals the command's process group. Uploads write a temporary
+    name and rename, so a reader never sees half
     a file. Batch files are read and written with YAML layouts (fixed-width or CSV; latin-1, UTF-8
-    or EBCDIC cp037/cp500; header, detail and trailer records), found by an explicit path, in the
-    directories given at import or by `Set Layout Directory`, then among the layouts shipped with
-    the library:
+    or EBCDIC cp037/cp500; header, detail and trailer records), found by an explicit path, then in
+    the directory of `Set Layout Directory`, then in the directories given at import (no layout
+    ships with the library: a layout is the system's own contract). A missing layout fails naming
+    every directory searched:
 
     | Library | Seamline | layouts=${CURDIR}/layouts |
 
@@ -172,6 +216,11 @@ class Seamline(DynamicCore):
     TCP port or a log line), failing with the process's last output when it dies or never
     becomes ready. Suites use it to start the system under test; a service lives until the test
     or suite that started it ends, or until `Stop Service`.
+
+    = Driver logs =
+
+    The drivers' own log records (paramiko, pika, urllib3) reach the log at DEBUG only, without
+    tracebacks: Seamline reports what crossed a seam, and fails with its own message.
     """
 
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
@@ -179,7 +228,7 @@ class Seamline(DynamicCore):
 
     def __init__(
         self,
-        timeout: timedelta = timedelta(seconds=10),
+        timeout: timedelta | str = "10s",
         body_log_limit: int = 2000,
         schemas: str | list[str] | None = None,
         layouts: str | list[str] | None = None,
@@ -190,10 +239,12 @@ class Seamline(DynamicCore):
         directory (or a list of them) where record layouts given by name are found; ``secret_names``
         (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked."""
         quiet_driver_loggers()
+        # Robot converts a given timeout to timedelta; only the documented default arrives as text.
+        seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else timestr_to_secs(timeout)
         self.ctx = SeamContext(
-            timeout=timeout.total_seconds(),
+            timeout=seconds,
             body_log_limit=body_log_limit,
-            schemas=SchemaRegistry(directories(schemas), timeout=timeout.total_seconds()),
+            schemas=SchemaRegistry(directories(schemas), timeout=seconds),
             layout_directories=directories(layouts),
         )
         self.ctx.masker.add_names(secret_names)
