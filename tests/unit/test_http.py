@@ -12,7 +12,7 @@ import pytest
 import requests
 from urllib3.exceptions import ProtocolError
 
-from Seamline.engine.api.deadline import WATCHDOG, Deadline, bounded
+from Seamline.engine.api.deadline import CallDeadline, bounded
 from Seamline.engine.api.origin import CredentialGuard, origin_of
 from Seamline.engine.api.session import (
     ApiSession,
@@ -25,6 +25,7 @@ from Seamline.engine.api.session import (
     server_timing,
     upload,
 )
+from Seamline.engine.deadlines import WATCHDOG
 from Seamline.engine.errors import SeamError
 from Seamline.engine.masking import Masker
 
@@ -236,12 +237,12 @@ def test_a_deadline_shuts_the_socket_of_its_call_down_and_no_other():
         def __init__(self):
             self.sock = socket.socket()
 
-    expired, kept = Deadline(0.05), Deadline(30)
+    expired, kept = CallDeadline(0.05), CallDeadline(30)
     expired.connection, kept.connection = Connection(), Connection()
     for deadline in (expired, kept):
         deadline.connection.sock.connect(LISTENER.getsockname())
     with bounded(kept):
-        WATCHDOG.arm(expired)
+        expired.arm(expired.seconds)
         assert _eventually(lambda: expired.expired)
         assert expired.connection.sock.recv(1) == b""  # shut down: reads end at once
         assert not kept.expired

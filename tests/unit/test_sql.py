@@ -1,11 +1,9 @@
-"""engine.database without a server: URLs and driver options, identifiers, placeholders, drivers, the watchdog."""
+"""engine.database without a server: URLs and driver options, identifiers, placeholders, drivers."""
 
 from __future__ import annotations
 
 import importlib
-import math
 import sqlite3
-import time
 
 import pytest
 
@@ -13,7 +11,6 @@ from Seamline.engine.database.drivers import driver_message
 from Seamline.engine.database.placeholders import translate_placeholders
 from Seamline.engine.database.sql import open_database, quote_identifier
 from Seamline.engine.database.urls import MYSQL_OPTIONS, mysql_options, parse_url
-from Seamline.engine.database.watchdog import Watched
 from Seamline.engine.errors import SeamError
 
 
@@ -227,22 +224,6 @@ def test_a_missing_driver_fails_in_one_line_naming_the_extra(monkeypatch, dialec
 def test_a_driver_message_never_shows_the_password():
     assert driver_message(RuntimeError("auth failed for pw-123 at host"), "pw-123") == "auth failed for *** at host"
     assert driver_message(KeyError("id")) == "parameters do not fit the placeholders (KeyError: 'id')"
-
-
-def test_the_watchdog_ends_an_armed_statement_past_its_deadline_only():
-    ended = []
-    statement = Watched(lambda: ended.append(True))
-    statement.arm(time.monotonic() + 60)
-    statement.check(time.monotonic())
-    assert ended == [] and not statement.expired
-    statement.disarm()
-    statement.check(math.inf)  # a statement that finished is never ended afterwards
-    assert ended == []
-    statement.arm(time.monotonic() - 1)
-    statement.check(time.monotonic())
-    assert ended == [True] and statement.expired
-    statement.check(math.inf)  # ended once
-    assert ended == [True]
 
 
 @pytest.mark.parametrize("value", [object(), 2**70])

@@ -1,19 +1,14 @@
 """A wall-clock deadline for a whole HTTP call: connect, send, every read and the whole body.
 
 requests bounds each socket operation, not the call: a server that sends a byte a second never trips a
-read timeout. One watchdog thread per process holds the deadlines of the calls in flight and, when one
-passes, shuts the call's socket down, so whatever the call is blocked in (waiting for headers, reading
-the body, sending) returns at once. The connection classes below tell the watchdog which socket a call
-uses. Arming and disarming is a lock and a set operation: the fast path stays fast (no thread per call).
+read timeout. The call's `Deadline` (engine/deadlines: the one timing-out rule) shuts its socket down
+when it passes, so whatever the call is blocked in (waiting for headers, reading the body, sending)
+returns at once. The connection classes below tell the deadline which socket a call uses.
 """
 
 from __future__ import annotations
 
-import contextlib
-import math
-import socket
 import threading
-import time
 from typing import Any
 
 from requests.adapters import HTTPAdapter
@@ -21,66 +16,24 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager, ProxyManager
 
+from ..deadlines import Deadline, shut_down
 
-class Deadline:
-    """One call's deadline; `expired` once the watchdog ended the call."""
 
-    __slots__ = ("at", "connection", "expired", "seconds")
+class CallDeadline(Deadline):
+    """One HTTP call's deadline; the connection classes below say which socket it ends."""
+
+    __slots__ = ("connection",)
 
     def __init__(self, seconds: float):
+        super().__init__(self._shut_connection)
         self.seconds = seconds
-        self.at = time.monotonic() + seconds
         self.connection: HTTPConnection | None = None
-        self.expired = False
+
+    def _shut_connection(self) -> None:
+        # Still connecting (no socket yet): the connect timeout, never above the deadline, ends that.
+        shut_down(getattr(self.connection, "sock", None))
 
 
-class _Watchdog:
-    """Ends calls whose deadline passed by shutting their socket down (both ways: reads see the end)."""
-
-    def __init__(self) -> None:
-        self._condition = threading.Condition(threading.Lock())
-        self._armed: set[Deadline] = set()
-        self._wake_at = math.inf
-        self._thread: threading.Thread | None = None
-
-    def arm(self, deadline: Deadline) -> None:
-        with self._condition:
-            self._armed.add(deadline)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="seamline-http-deadlines", daemon=True)
-                self._thread.start()
-            if deadline.at < self._wake_at:  # else the watchdog wakes early enough already: no context switch
-                self._wake_at = deadline.at
-                self._condition.notify()
-
-    def disarm(self, deadline: Deadline) -> None:
-        """After this returns the watchdog no longer touches the call's connection."""
-        with self._condition:
-            self._armed.discard(deadline)
-
-    def _run(self) -> None:
-        with self._condition:
-            while True:
-                now = time.monotonic()
-                for deadline in [armed for armed in self._armed if armed.at <= now]:
-                    self._armed.discard(deadline)
-                    deadline.expired = True
-                    _shut_down(deadline.connection)
-                self._wake_at = min((armed.at for armed in self._armed), default=math.inf)
-                self._condition.wait(None if self._wake_at == math.inf else self._wake_at - now)
-
-
-def _shut_down(connection: HTTPConnection | None) -> None:
-    sock = getattr(connection, "sock", None)
-    if sock is None:  # still connecting: the connect timeout (never above the deadline) ends that
-        return
-    # socket.socket's own shutdown, also for TLS sockets: SSLSocket.shutdown would drop its SSL object under
-    # the reading thread's feet. An OSError means it is closed already: nothing left to end.
-    with contextlib.suppress(OSError):
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
-WATCHDOG = _Watchdog()
 _calls = threading.local()
 
 
@@ -89,16 +42,16 @@ class bounded:
 
     __slots__ = ("deadline",)
 
-    def __init__(self, deadline: Deadline):
+    def __init__(self, deadline: CallDeadline):
         self.deadline = deadline
 
-    def __enter__(self) -> Deadline:
+    def __enter__(self) -> CallDeadline:
         _calls.deadline = self.deadline
-        WATCHDOG.arm(self.deadline)
+        self.deadline.arm(self.deadline.seconds)
         return self.deadline
 
     def __exit__(self, *exc: Any) -> None:
-        WATCHDOG.disarm(self.deadline)
+        self.deadline.disarm()
         _calls.deadline = None
 
 

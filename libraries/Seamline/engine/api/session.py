@@ -23,7 +23,7 @@ from urllib3.exceptions import ProtocolError, ReadTimeoutError
 from ..errors import SeamError
 from ..masking import Masker, is_secret, is_secret_name
 from ..values import cut
-from .deadline import Deadline, DeadlineAdapter, bounded
+from .deadline import CallDeadline, DeadlineAdapter, bounded
 from .origin import CredentialGuard
 
 CORRELATION_HEADER = "X-Correlation-Id"
@@ -235,7 +235,7 @@ class ApiSession:
         url = self.url_for(path)
         call_headers = self._headers_for(method, url, headers)
         seconds = self.timeout if timeout is None else timeout
-        deadline = Deadline(seconds)
+        deadline = CallDeadline(seconds)
         response = None
         try:
             with bounded(deadline), upload(files, self.masker) if files else _NO_FILES as parts:
@@ -275,7 +275,7 @@ class ApiSession:
             call_headers["traceparent"] = new_trace_ids()[1]
         return call_headers
 
-    def _failure(self, error: Exception, response: requests.Response | None, deadline: Deadline) -> str:
+    def _failure(self, error: Exception, response: requests.Response | None, deadline: CallDeadline) -> str:
         connecting = isinstance(error, requests.exceptions.ConnectTimeout)
         if not connecting and (deadline.expired or _timed_out(error)):
             return f"failed: {self._late(response, deadline)}"
@@ -283,7 +283,7 @@ class ApiSession:
             return f"failed: {describe(error, min(self.connect_timeout, deadline.seconds))}"
         return f"could not be sent: {error}"
 
-    def _late(self, response: requests.Response | None, deadline: Deadline) -> str:
+    def _late(self, response: requests.Response | None, deadline: CallDeadline) -> str:
         """What the call got before its deadline passed."""
         if response is None:
             return f"no response within {_seconds(deadline.seconds)} (timeout)"

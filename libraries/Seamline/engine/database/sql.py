@@ -11,7 +11,7 @@ always bound by the driver. A statement without parameters goes to the driver as
 Every connection runs in autocommit mode (a read costs one round trip, no COMMIT after it) and has
 a timeout for connecting and for each statement: on the server (PostgreSQL `statement_timeout`,
 MariaDB `max_statement_time`), in the driver (libpq's `connect_timeout`; PyMySQL's connect, read and
-write timeouts) and on the client (`watchdog`: a statement the server cannot end, through a frozen
+write timeouts) and on the client (engine/deadlines: a statement the server cannot end, through a frozen
 link, ends a moment later). SQLite has a busy timeout for locks and a progress handler for long
 statements. A statement that fails leaves the connection usable; one that broke or ran out of time
 is discarded, and the next statement opens a new connection.
@@ -30,9 +30,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from ..deadlines import Deadline, shut_down
 from ..errors import SeamError
 from ..values import cut
-from . import watchdog
 from .drivers import SEAM, connect_error, driver_message, is_timeout, load_driver, statement_errors
 from .placeholders import translate_placeholders
 from .urls import DatabaseUrl, mysql_options, parse_url, refuse_unknown
@@ -72,7 +72,7 @@ class Database:
         self._driver = load_driver(url.dialect)
         self._errors = statement_errors(self._driver)
         self._network = url.dialect != "sqlite"
-        self._statement = watchdog.watched(self._end_statement) if self._network else None
+        self._statement = Deadline(self._end_statement) if self._network else None
         self._connection = self._connect()
 
     @property
@@ -118,7 +118,7 @@ class Database:
         seconds = self.timeout if timeout is None else min(timeout, self.timeout)
         self._deadline = time.monotonic() + seconds
         if statement is not None:
-            statement.arm(self._deadline + CLIENT_GRACE)
+            statement.arm(seconds + CLIENT_GRACE)
         try:
             return self._execute(driver_sql, driver_params, read)
         except self._errors as error:
@@ -145,9 +145,9 @@ class Database:
         if connection is None:
             return
         if self.dialect == "postgresql":
-            watchdog.shut_down(connection.fileno())
+            shut_down(connection.fileno())
         elif connection._sock is not None:  # PyMySQL keeps its socket to itself: no public way to reach it
-            watchdog.shut_down(connection._sock.fileno())
+            shut_down(connection._sock.fileno())
 
     def _connect(self) -> Any:
         url = self.url

@@ -8,7 +8,7 @@ capture's queue buffers messages at the broker until `fetch` drains it with
 pika's blocking calls wait for the broker's answer without a time limit, and on a partition (the peer
 neither answers nor closes) nothing ends them: not the socket timeout (connect only), not heartbeats
 (checked every negotiated timeout + 5 s, and they would drop a connection idle between keywords).
-So every call runs under a `Watchdog` that, at the connection's deadline, shuts the socket down: the
+So every call runs under a `Deadline` (engine/deadlines) that, at the connection's deadline, shuts the socket down: the
 blocked pika loop wakes on end-of-file, the call fails, the connection is discarded.
 """
 
@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -37,6 +35,7 @@ from pika.exceptions import (
     UnroutableError,
 )
 
+from ..deadlines import Deadline, shut_down
 from ..errors import SeamError
 from ..timeline import Timeline
 from .broker import Broker, Capture, Message, parse_message
@@ -45,42 +44,6 @@ from .envelope import SEAM, Envelope
 T = TypeVar("T")
 # How long a dead-letter queue is read at most, in messages: a test looks at a handful.
 DEAD_LETTERS_READ = 1000
-# How often the watchdog looks at the clock: the precision of every AMQP deadline.
-WATCHDOG_TICK = 0.05
-
-
-class Watchdog:
-    """Ends the blocking pika call in progress when it overruns its deadline, by shutting the socket down.
-
-    Arming and disarming are two attribute writes (the hot path of every wait); a daemon thread looks
-    at the deadline every `WATCHDOG_TICK` seconds and touches only the OS socket, never pika.
-    """
-
-    def __init__(self, name: str, expire: Callable[[], None]):
-        self._expire = expire
-        self._deadline: float | None = None
-        self.fired = False
-        self._stopped = threading.Event()
-        threading.Thread(target=self._watch, name=f"seamline-watchdog {name}", daemon=True).start()
-
-    @contextmanager
-    def guard(self, seconds: float) -> Iterator[None]:
-        self._deadline = time.monotonic() + seconds
-        try:
-            yield
-        finally:
-            self._deadline = None
-
-    def stop(self) -> None:
-        self._stopped.set()
-
-    def _watch(self) -> None:
-        while not self._stopped.wait(WATCHDOG_TICK):
-            deadline = self._deadline
-            if deadline is not None and time.monotonic() > deadline and not self.fired:
-                self.fired = True
-                self._expire()
-                return
 
 
 class AmqpBroker(Broker):
@@ -116,7 +79,7 @@ class AmqpBroker(Broker):
         parameters.heartbeat = 0
         self.user = parameters.credentials.username
         self.connection = self._connect(parameters)
-        self.watchdog = Watchdog(self.target, self._abandon)
+        self.deadline = Deadline(self._abandon)
         self._publisher: BlockingChannel | None = None
 
     def _connect(self, parameters: pika.URLParameters) -> pika.BlockingConnection:
@@ -139,8 +102,7 @@ class AmqpBroker(Broker):
         """The watchdog's move: end the connection under pika's feet (it sees end-of-file and gives up)."""
         sock = getattr(getattr(getattr(self.connection, "_impl", None), "_transport", None), "_sock", None)
         if isinstance(sock, socket.socket):
-            with suppress(OSError):  # already gone: pika sees that as well
-                sock.shutdown(socket.SHUT_RDWR)
+            shut_down(sock)
 
     def call(self, what: str, action: Callable[[], T], seconds: float | None = None) -> T:
         """Run one blocking pika `action` within `seconds` (the connection's timeout by default).
@@ -148,16 +110,16 @@ class AmqpBroker(Broker):
         A deadline that passes discards the connection: the failure says so and names `what` was done.
         Broker refusals (channel errors) are left to the caller, who knows what they mean.
         """
-        if self.watchdog.fired or not self.connection.is_open:
+        if self.deadline.expired or not self.connection.is_open:
             raise SeamError(SEAM, f"{what} on {self.target}: the connection is closed; connect again")
         budget = self.timeout if seconds is None else seconds
         try:
-            with self.watchdog.guard(budget):
+            with self.deadline.bounding(budget):
                 return action()
         except AMQPChannelError:
             raise
         except AMQPError as error:
-            if self.watchdog.fired:
+            if self.deadline.expired:
                 raise SeamError(
                     SEAM,
                     f"{what} on {self.target}: no answer within {budget:g}s (the broker or the network stopped "
@@ -243,11 +205,8 @@ class AmqpBroker(Broker):
         return messages
 
     def _disconnect(self) -> None:
-        try:
-            if self.connection.is_open and not self.watchdog.fired:
-                self.call("disconnecting", self.connection.close)
-        finally:
-            self.watchdog.stop()
+        if self.connection.is_open and not self.deadline.expired:
+            self.call("disconnecting", self.connection.close)
 
 
 class AmqpCapture(Capture):
@@ -312,7 +271,7 @@ class AmqpCapture(Capture):
             ) from None
 
     def close(self) -> None:
-        if not self.channel.is_open or self.broker.watchdog.fired:
+        if not self.channel.is_open or self.broker.deadline.expired:
             return
         what = f"deleting capture queue '{self.queue}'"
         try:
