@@ -13,6 +13,7 @@ from robot.api.deco import keyword
 from robot.api.types import Secret
 from robot.running.context import EXECUTION_CONTEXTS
 
+from ..engine.api.paging import Pages
 from ..engine.api.session import (
     CORRELATION_HEADER,
     ApiSession,
@@ -323,34 +324,18 @@ class ApiKeywords(SeamKeywords):
         query = dict(params or {})
         if limit is not None:
             query["limit"] = limit
-        collected: list[Any] = []
-        location, seen_cursors = path, set()
-        for page in range(1, max_pages + 1):
-            response = self._send(session, "GET", location, None, None, query, None, None)
+        pages = Pages(path, items, next, cursor_param, max_pages, query)
+        request: tuple[str, dict[str, Any]] | None = (path, query)
+        while request is not None:
+            response = self._send(session, "GET", request[0], None, None, request[1], None, None)
             if not response.ok:
-                raise SeamError("HTTP", f"page {page} of {self._describe(response)} failed: {self._seen(response)}")
-            body = self._data(response)
-            page_items = self._find(body, items)
-            if not isinstance(page_items, list):
-                shown = "nothing" if page_items is _MISSING else repr(page_items)
                 raise SeamError(
-                    "HTTP", f"page {page} of GET {path}: '{items}' is {shown}, not a list: {self._cut(body)}"
+                    "HTTP", f"page {pages.page + 1} of {self._describe(response)} failed: {self._seen(response)}"
                 )
-            collected.extend(page_items)
-            cursor = self._find(body, next)
-            if cursor in (_MISSING, None, "", []):
-                self.info(f"GET {path}: {len(collected)} items in {page} pages.")
-                return collected
-            if str(cursor) in seen_cursors:
-                raise SeamError("HTTP", f"page {page} of GET {path}: '{next}' repeats {cursor!r}; paging would loop")
-            seen_cursors.add(str(cursor))
-            if str(cursor).startswith(("http://", "https://", "/")):
-                location, query = str(cursor), {}
-            else:
-                query[cursor_param] = cursor
-        raise SeamError(
-            "HTTP", f"GET {path} has more than {max_pages} pages (max_pages); {len(collected)} items so far"
-        )
+            body = self._data(response)
+            request = pages.next_request(body, self._cut(body))
+        self.info(f"GET {path}: {len(pages.items)} items in {pages.page} pages.")
+        return pages.items
 
     # Helpers
     def _send(
