@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from robot.utils import timestr_to_secs
 from robotlibcore import DynamicCore
 
 from .engine.context import SeamContext, directories
@@ -13,7 +12,7 @@ from .engine.driver_logs import quiet_driver_loggers
 from .engine.errors import SeamError
 from .engine.schema.registry import SchemaRegistry
 from .keywords.api import ApiKeywords
-from .keywords.base import SeamFailure
+from .keywords.base import SeamFailure, seconds_of
 from .keywords.database import DatabaseKeywords
 from .keywords.messaging import MessagingKeywords
 from .keywords.records import RecordKeywords
@@ -239,8 +238,7 @@ class Seamline(DynamicCore):
         directory (or a list of them) where record layouts given by name are found; ``secret_names``
         (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked."""
         quiet_driver_loggers()
-        # Robot converts a given timeout to timedelta; only the documented default arrives as text.
-        seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else timestr_to_secs(timeout)
+        seconds = seconds_of(timeout)  # Robot converts a given timeout; the documented default is text
         self.ctx = SeamContext(
             timeout=seconds,
             body_log_limit=body_log_limit,

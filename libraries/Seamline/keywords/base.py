@@ -14,6 +14,19 @@ from ..engine.context import SeamContext
 from ..engine.errors import SeamError
 
 
+def seconds_of(value: timedelta | float | str) -> float:
+    """A time in seconds: a timedelta, a number, or a Robot time string (ValueError for other text).
+
+    Robot converts a time a test gives to timedelta; a documented default written as text
+    (``interval="200ms"``, so libdoc shows it as a Robot time) arrives as it is.
+    """
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, str):
+        return timestr_to_secs(value)
+    return float(value)
+
+
 class SeamFailure(Failure, RobotError):
     """An expected failure: Robot shows its message and, being a RobotError, no Python traceback."""
 
@@ -43,24 +56,20 @@ class SeamKeywords:
         return self.ctx.timeline
 
     def seconds(self, timeout: timedelta | float | str | None, name: str = "timeout") -> float:
-        """A keyword's timeout in seconds, the library default when none is given; zero or less fails.
-
-        Text is a Robot time string: a documented default such as ``interval="200ms"`` arrives unconverted.
-        """
+        """A keyword's timeout in seconds, the library default when none is given; zero or less fails."""
         if timeout is None:
             return self.ctx.timeout
-        if isinstance(timeout, timedelta):
-            seconds = timeout.total_seconds()
-        elif isinstance(timeout, str):
-            try:
-                seconds = timestr_to_secs(timeout)
-            except ValueError:
-                raise SeamError(self.SEAM, f"{name} '{timeout}' is not a Robot time (10s, 1 min 30 s, 250ms)") from None
-        else:
-            seconds = float(timeout)
+        seconds = self.duration(timeout, name)
         if seconds <= 0:
             raise SeamError(self.SEAM, f"{name} must be more than 0 seconds, got {seconds:g}s")
         return seconds
+
+    def duration(self, value: timedelta | float | str, name: str) -> float:
+        """A time argument in seconds (see `seconds_of`); text that is no Robot time fails under the seam."""
+        try:
+            return seconds_of(value)
+        except ValueError:
+            raise SeamError(self.SEAM, f"{name} '{value}' is not a Robot time (10s, 1 min 30 s, 250ms)") from None
 
     def fail(self, message: str, msg: str | None = None) -> NoReturn:
         """Fail an assertion: `message` under the class's seam, or the user's own `msg` (as BuiltIn's msg=)."""

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from robot.api.deco import keyword
-from robot.utils import timestr_to_secs
 
 from ..engine.errors import SeamError
 from ..engine.services.process import ResourceUsage, Service, ServiceManager
@@ -134,12 +133,10 @@ class ServiceKeywords(SeamKeywords):
         if self.services.services.get(service.name) is service:
             self.stop_service(service.name)
 
-    @staticmethod
-    def _grace(grace: timedelta | str) -> float:
-        # Robot converts a given grace to timedelta; only the documented default arrives as text.
-        seconds = timestr_to_secs(grace) if isinstance(grace, str) else grace.total_seconds()
+    def _grace(self, grace: timedelta | str) -> float:
+        seconds = self.duration(grace, "grace")
         if seconds < 0:
-            raise SeamError(ServiceKeywords.SEAM, f"grace must be 0 seconds or more, got {seconds:g}s")
+            raise SeamError(self.SEAM, f"grace must be 0 seconds or more, got {seconds:g}s")
         return seconds
 
     def _record_usage(self, name: str) -> ResourceUsage | None:
