@@ -11,6 +11,7 @@ from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext import parse
 
 from .errors import SeamError
+from .values import cut
 
 _MISSING = object()
 # `status`, `payload.order_id`: plain key walks, far cheaper than a JSONPath match on a hot path.
@@ -67,5 +68,4 @@ def has_path(data: Any, path: str) -> bool:
 
 
 def _preview(data: Any, limit: int = 300) -> str:
-    text = repr(data)
-    return text if len(text) <= limit else text[:limit] + "…"
+    return cut(repr(data), limit)
