@@ -39,6 +39,9 @@ def tcp_reachable(host: str, port: int, timeout: float = 1.0) -> bool:
 
 def absence_reason(name: str) -> str | None:
     """None when the server can be used, else why not."""
+    if name == "chromium":
+        found = shutil.which("chromium") or shutil.which("chromium-browser")
+        return None if found else "Chromium is not installed (Debian: apt-get install chromium)"
     if name == "sshd":
         if not (shutil.which("sshd") or os.path.exists("/usr/sbin/sshd")):
             return "OpenSSH sshd is not installed (Debian: apt-get install openssh-server)"

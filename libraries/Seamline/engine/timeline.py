@@ -25,6 +25,15 @@ class Span:
     outcome: str = "ok"
     correlation_id: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    # W3C trace context (hex ids): a client span Seamline sent carries the ids of the traceparent it sent;
+    # spans received from the system (OTLP, Jaeger) carry their own, and nest under their parent.
+    trace_id: str | None = None
+    span_id: str | None = None
+    parent_id: str | None = None
+    # Who did the work: "test" for what the test itself sent, else the service that exported the span.
+    service: str = "test"
+    # OpenTelemetry's span kind, lower case: client, server, internal, producer, consumer.
+    kind: str = "client"
 
     @property
     def end(self) -> float:

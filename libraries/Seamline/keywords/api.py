@@ -21,6 +21,7 @@ from ..engine.api.session import (
     json_body,
     response_json,
     server_timing,
+    trace_ids_of,
 )
 from ..engine.errors import SeamError
 from ..engine.jsonpath import find_one
@@ -359,6 +360,7 @@ class ApiKeywords(SeamKeywords):
             )
             request = response.request
             span.correlation_id = request.headers.get(CORRELATION_HEADER)
+            span.trace_id, span.span_id = trace_ids_of(request.headers.get("traceparent"))
             span.bytes_sent = _body_length(request.body)
             span.bytes_received = len(response.content)
             span.attributes["status"] = response.status_code

@@ -118,6 +118,14 @@ def new_trace_ids() -> tuple[str, str]:
     return trace_id, f"00-{trace_id}-{os.urandom(8).hex()}-01"
 
 
+def trace_ids_of(traceparent: str | None) -> tuple[str | None, str | None]:
+    """The trace id and span id of a W3C ``traceparent`` (``00-<trace>-<span>-<flags>``); Nones if malformed."""
+    parts = (traceparent or "").split("-")
+    if len(parts) == 4 and len(parts[1]) == 32 and len(parts[2]) == 16:
+        return parts[1], parts[2]
+    return None, None
+
+
 def server_timing(header: str | None) -> dict[str, float]:
     """`Server-Timing: gateway;dur=1.2, orders;dur=0.8` as {name: milliseconds} (entries without dur are 0)."""
     if not header:
