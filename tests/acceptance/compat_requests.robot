@@ -1,22 +1,22 @@
 *** Settings ***
-Documentation       RequestsLibrary's keywords written as its documentation writes them, with Seamline imported
-...                 beside it: every request is an http span of the timeline and carries trace context.
-...                 Run with ``--variable SEAMLINE:BuiltIn`` the same tests pass without Seamline (the span
-...                 checks are then left out): importing Seamline changes nothing RequestsLibrary does.
+Documentation     RequestsLibrary's keywords written as its documentation writes them, with Seamline imported
+...               beside it: every request is an http span of the timeline and carries trace context.
+...               Run with ``--variable SEAMLINE:BuiltIn`` the same tests pass without Seamline (the span
+...               checks are then left out): importing Seamline changes nothing RequestsLibrary does.
 
-Library             RequestsLibrary
-Library             Collections
-Library             Httpbin
-Library             ${SEAMLINE}
+Library           RequestsLibrary
+Library           Collections
+Library           Httpbin
+Library           ${SEAMLINE}
 
-Suite Setup         Start Httpbin Session
-Suite Teardown      Run Keywords    Delete All Sessions    AND    Stop Httpbin
+Suite Setup       Start Httpbin Session
+Suite Teardown    Run Keywords    Delete All Sessions    AND    Stop Httpbin
 
-Test Tags           api    compat
+Test Tags         api    compat
 
 
 *** Variables ***
-${SEAMLINE}     Seamline
+${SEAMLINE}    Seamline
 
 
 *** Test Cases ***
