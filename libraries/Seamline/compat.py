@@ -13,7 +13,7 @@ that library will use before the keyword uses it:
 - DatabaseLibrary: the DB-API connection of each of its aliases is replaced by a `TracedConnection`, whose
   cursors record every statement as an ``sql`` span.
 
-Two private attributes are read, both pinned for the supported versions by tests/unit/test_compat.py:
+Two private attributes are read, both pinned for the supported versions by tests/unit/test_compat_hooks.py:
 RequestsLibrary's session cache (``_cache``, a Robot ``ConnectionCache``, 0.9.x) and DatabaseLibrary's
 connections by alias (``connection_store._connections``, 2.x). Masking needs nothing here: the main listener
 masks every message of the run, theirs included. Nothing imports either library.

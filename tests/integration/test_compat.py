@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from canary import ACCEPTANCE_LIBRARIES, ROOT, CanaryRun, assert_nowhere, run_canary
-from servers import absence_reason, required
 
 SUITE = Path(__file__).parent / "canary" / "compat_canary.robot"
 SECRETS = {
@@ -23,12 +22,6 @@ SECRETS = {
     "CANARY_DB_PASSWORD": "canary-db-pw-61c9aa",
 }
 ACCEPTANCE = ROOT / "tests" / "acceptance"
-
-
-def _postgres_or_skip() -> None:
-    reason = absence_reason("postgres")
-    if reason is not None and not required("postgres"):
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module", params=["INFO", "TRACE"])
@@ -44,8 +37,7 @@ def test_their_secrets_are_masked_in_every_output(canary_run: CanaryRun) -> None
     assert_nowhere(canary_run)
 
 
-def test_their_calls_are_spans_in_the_metrics_file(canary_run: CanaryRun) -> None:
-    _postgres_or_skip()
+def test_their_calls_are_spans_in_the_metrics_file(canary_run: CanaryRun, postgres_url: str) -> None:
     assert canary_run.metrics is not None
     run = canary_run
     tests = {test["test"].rsplit(".", 1)[-1]: test["spans"] for test in json.loads(run.metrics)["tests"]}
