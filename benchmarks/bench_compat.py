@@ -17,12 +17,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
-from bench_api import CLOCK_LIBRARY, SERVER, run_suite, suite_text
+from bench_api import measure, suite_text
 from common import print_table, write_results
 
 CALL = "    GET On Session    s    /orders/1"
@@ -43,27 +39,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        url = f"http://127.0.0.1:{server.stdout.readline().strip()}"
-        with tempfile.TemporaryDirectory(prefix="seamline-bench-compat-") as tmp:
-            work = Path(tmp)
-            (work / "BenchClock.py").write_text(CLOCK_LIBRARY)
-            files = {}
-            for index, (tool, imports) in enumerate(SUITES.items()):
-                files[tool] = work / f"suite_{index}.robot"
-                files[tool].write_text(suite_text(imports, SETUP, CALL, args.calls))
-            seconds: dict[str, list[float]] = {tool: [] for tool in SUITES}
-            cpu: dict[str, list[float]] = {tool: [] for tool in SUITES}
-            for _ in range(args.rounds):
-                for tool, path in files.items():
-                    elapsed, cpu_seconds, _size = run_suite(path, url, work / "output.xml")
-                    seconds[tool].append(elapsed)
-                    cpu[tool].append(cpu_seconds)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    texts = {tool: suite_text(imports, SETUP, CALL, args.calls) for tool, imports in SUITES.items()}
+    seconds, cpu, _sizes = measure(texts, args.rounds, {}, "seamline-bench-compat-")
     # Best of the rounds for wall time (the machine is shared); the median of Robot's own CPU time beside it.
     per_op = {tool: min(values) / args.calls * 1000 for tool, values in seconds.items()}
     cpu_op = {tool: statistics.median(values) / args.calls * 1000 for tool, values in cpu.items()}
