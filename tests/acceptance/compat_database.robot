@@ -60,6 +60,7 @@ Execute Sql String Is A Span With The Rows It Changed
         Should Be Equal    ${spans[0].attributes}[rows]    ${1}
         Should Be Equal    ${spans[1].operation}    query
         Should Be Equal    ${spans[1].attributes}[rows]    ${1}
+        Log Timeline    Execute Sql String, then Check Query Result
     END
 
 A Failing Statement Is A Failed Span And DatabaseLibrary Still Fails

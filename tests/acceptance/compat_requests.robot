@@ -80,6 +80,7 @@ Every Hop Of A Redirect Is A Span
         Should Be Equal    ${statuses}    ${{ [302, 200] }}
         Should Contain    ${spans[0].target}    /redirect-to?url=/get
         Should Be Equal    ${spans[1].target}    ${HTTPBIN}/get
+        Log Timeline    Redirected GET On Session
     END
 
 A Session With Retries Keeps Its Retries
