@@ -28,6 +28,7 @@ from .engine.api.instrument import trace_session
 from .engine.api.spans import record_response
 from .engine.context import SeamContext
 from .engine.database.instrument import TracedConnection
+from .keywords.base import SeamFailure
 
 INSTRUMENTABLE = ("RequestsLibrary", "DatabaseLibrary")
 # RequestsLibrary's keywords that send without a session of its own (RequestsKeywords).
@@ -45,7 +46,7 @@ def instrumented_libraries(instrument: bool | str | Sequence[str]) -> tuple[str,
     for name in (str(name).strip() for name in names):
         known = next((library for library in INSTRUMENTABLE if library.lower() == name.lower()), None)
         if known is None and name:
-            raise ValueError(
+            raise SeamFailure(
                 f"instrument: Seamline instruments {' and '.join(INSTRUMENTABLE)}, not '{name}' "
                 "(True for both, False for none)"
             )

@@ -19,6 +19,7 @@ from Seamline.engine.context import SeamContext
 from Seamline.engine.database.instrument import TracedConnection
 from Seamline.engine.masking import Masker
 from Seamline.engine.timeline import Timeline
+from Seamline.keywords.base import SeamFailure
 
 
 class CannedAdapter(BaseAdapter):
@@ -140,7 +141,7 @@ def test_instrument_names_the_libraries(given, expected):
 
 
 def test_an_unknown_library_to_instrument_is_refused_naming_the_known_ones():
-    with pytest.raises(ValueError) as refused:
+    with pytest.raises(SeamFailure) as refused:
         instrumented_libraries("SeleniumLibrary")
     assert str(refused.value) == (
         "instrument: Seamline instruments RequestsLibrary and DatabaseLibrary, not 'SeleniumLibrary' "
@@ -232,3 +233,14 @@ def test_the_private_details_read_are_those_of_the_supported_versions():
     connection = database.connection_store._connections["mem"]
     assert isinstance(connection.client, sqlite3.Connection) and connection.module_name == "sqlite3"
     database.disconnect_from_all_databases()
+
+
+def test_instrument_false_registers_no_compat_listener_and_true_registers_one():
+    from Seamline import Seamline
+    from Seamline.listener import SeamListener
+
+    # robotlibcore keeps the library's listeners as a list.
+    (alone,) = Seamline(instrument=False).ROBOT_LIBRARY_LISTENER
+    assert isinstance(alone, SeamListener)
+    main, compat = Seamline().ROBOT_LIBRARY_LISTENER
+    assert isinstance(main, SeamListener) and isinstance(compat, CompatListener) and compat.ctx is main.ctx
