@@ -232,9 +232,9 @@ class Seamline(DynamicCore):
       ``http`` span like those of `Call Api`: method, URL, status, duration, bytes, correlation and
       trace ids, ``Server-Timing``. A redirect is a span of its own. The sessionless keywords (``GET``,
       ``POST``...) are spans too, but send no trace headers: requests makes their session inside the call;
-    - every DatabaseLibrary statement (``Query``, ``Execute Sql String``, ``Row Count``, the ``Check...``
-      keywords) is an ``sql`` span: statement, rows, duration and alias; its target is the driver
-      module and alias (``sqlite3 default``);
+    - every DatabaseLibrary statement (``Query``, ``Execute Sql String``, ``Check Row Count``, ``Check If
+      Exists In Database``...) is an ``sql`` span: statement, rows read or changed, duration and alias;
+      its target is the driver module and the alias (``sqlite3 default``);
     - their spans are in `Log Timeline`, `Get Timeline` and ``seamline-metrics.json``;
     - their log messages pass Seamline's masker at every level (see `Secrets`): headers such as
       ``Authorization``, credential fields of bodies, passwords of connection strings.
