@@ -20,6 +20,7 @@ SECRETS = {
     "CANARY_PASSWORD": "canary-password-7fa2c1",
     "CANARY_KNOWN_SECRET": "canary-known-b83e0d",
     "CANARY_DB_PASSWORD": "canary-db-pw-61c9aa",
+    "CANARY_DB_SECRET": "canary-db-secret-0f5e27",
 }
 ACCEPTANCE = ROOT / "tests" / "acceptance"
 

@@ -1,20 +1,21 @@
 *** Settings ***
-Documentation       Secrets canary for Seamline beside RequestsLibrary and DatabaseLibrary: their own logging of
-...                 credential headers, bodies, connection strings and values Seamline knows as secrets is masked.
+Documentation     Secrets canary for Seamline beside RequestsLibrary and DatabaseLibrary: their own logging of
+...               credential headers, bodies, connection strings and values Seamline knows as secrets is masked.
 
-Library             Collections
-Library             RequestsLibrary
-Library             DatabaseLibrary
-Library             Httpbin
-Library             Servers
-Library             Seamline
+Library           Collections
+Library           RequestsLibrary
+Library           DatabaseLibrary
+Library           Httpbin
+Library           Servers
+Library           Seamline
 
-Suite Setup         Start Httpbin And Connect Seamline
-Suite Teardown      Run Keywords    Delete All Sessions    AND    Disconnect From All Apis    AND    Stop Httpbin
+Suite Setup       Start Httpbin And Connect Seamline
+Suite Teardown    Run Keywords    Delete All Sessions    AND    Disconnect From All Apis    AND    Stop Httpbin
 
 
 *** Variables ***
-${KNOWN: Secret}    %{CANARY_KNOWN_SECRET}
+${KNOWN: Secret}        %{CANARY_KNOWN_SECRET}
+${DB_SECRET: Secret}    %{CANARY_DB_SECRET}
 
 
 *** Test Cases ***
@@ -44,6 +45,8 @@ DatabaseLibrary Connection Passwords Are Masked
     Connect To Database Using Custom Connection String    psycopg    ${dsn}    alias=dsn
     Connect To Database    psycopg    dbname=test    user=postgres    password=%{CANARY_DB_PASSWORD}
     ...    host=127.0.0.1    alias=params
+    Connect To Database    psycopg    db_user=postgres    db_password=${DB_SECRET}    db_host=127.0.0.1
+    ...    dbname=test    alias=secret
     ${rows} =    Query    SELECT 1 AS one    alias=params
     Should Be Equal    ${rows}[0][0]    ${1}
     Timeline Should Contain    sql    query    psycopg params
