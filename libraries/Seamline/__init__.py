@@ -7,6 +7,7 @@ from typing import Any
 
 from robotlibcore import DynamicCore
 
+from .compat import CompatListener, instrumented_libraries
 from .engine.context import SeamContext, directories
 from .engine.driver_logs import quiet_driver_loggers
 from .engine.errors import SeamError
@@ -216,6 +217,35 @@ class Seamline(DynamicCore):
     becomes ready. Suites use it to start the system under test; a service lives until the test
     or suite that started it ends, or until `Stop Service`.
 
+    = Beside RequestsLibrary and DatabaseLibrary =
+
+    Suites written with RequestsLibrary (robotframework-requests 0.9) or DatabaseLibrary
+    (robotframework-databaselibrary 2.x) gain Seamline's timeline and masking by importing Seamline
+    next to them, their keywords unchanged:
+
+    | Library | RequestsLibrary |
+    | Library | DatabaseLibrary |
+    | Library | Seamline |
+
+    - every request of a RequestsLibrary session (``Create Session``, then ``GET On Session``...)
+      sends ``X-Correlation-Id`` and a W3C ``traceparent`` (unless the test gives its own) and is an
+      ``http`` span like those of `Call Api`: method, URL, status, duration, bytes, correlation and
+      trace ids, ``Server-Timing``. A redirect is a span of its own. The sessionless keywords (``GET``,
+      ``POST``...) are spans too, but send no trace headers: requests makes their session inside the call;
+    - every DatabaseLibrary statement (``Query``, ``Execute Sql String``, ``Check Row Count``, ``Check If
+      Exists In Database``...) is an ``sql`` span: statement, rows read or changed, duration and alias;
+      its target is the driver module and the alias (``sqlite3 default``);
+    - their spans are in `Log Timeline`, `Get Timeline` and ``seamline-metrics.json``;
+    - their log messages pass Seamline's masker at every level (see `Secrets`): headers such as
+      ``Authorization``, credential fields of bodies, passwords of connection strings.
+
+    Nothing changes in what their keywords do or return. Seamline never imports either library: only
+    one the suite imports is instrumented. ``instrument`` at import picks them: ``False`` for none, or
+    one name.
+
+    | Library | Seamline | instrument=False |
+    | Library | Seamline | instrument=RequestsLibrary |
+
     = Driver logs =
 
     The drivers' own log records (paramiko, pika, urllib3) reach the log at DEBUG only, without
@@ -232,11 +262,14 @@ class Seamline(DynamicCore):
         schemas: str | list[str] | None = None,
         layouts: str | list[str] | None = None,
         secret_names: str | list[str] = "",
+        instrument: bool | str | list[str] = True,
     ):
         """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies;
         ``schemas`` is a directory (or a list of them) where schemas are found by name; ``layouts`` is a
         directory (or a list of them) where record layouts given by name are found; ``secret_names``
-        (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked."""
+        (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked;
+        ``instrument`` names the libraries whose calls join the timeline (see `Beside RequestsLibrary and
+        DatabaseLibrary`): ``True`` for both, ``False`` for none, or ``RequestsLibrary`` or ``DatabaseLibrary``."""
         quiet_driver_loggers()
         seconds = seconds_of(timeout)  # Robot converts a given timeout; the documented default is text
         self.ctx = SeamContext(
@@ -247,7 +280,9 @@ class Seamline(DynamicCore):
         )
         self.ctx.masker.add_names(secret_names)
         self.services = ServiceKeywords(self.ctx)
-        self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services)
+        listener = SeamListener(self.ctx, self.services)
+        instrumented = instrumented_libraries(instrument)
+        self.ROBOT_LIBRARY_LISTENER = [listener, CompatListener(self.ctx, instrumented)] if instrumented else listener
         keyword_classes = (
             ApiKeywords,
             SchemaKeywords,
