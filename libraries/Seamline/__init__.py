@@ -10,6 +10,7 @@ from robotlibcore import DynamicCore
 from .engine.context import SeamContext, directories
 from .engine.driver_logs import quiet_driver_loggers
 from .engine.errors import SeamError
+from .engine.metrics import collector
 from .engine.schema.registry import SchemaRegistry
 from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure, seconds_of
@@ -21,6 +22,7 @@ from .keywords.services import ServiceKeywords
 from .keywords.ssh import SshKeywords
 from .keywords.trace import TraceKeywords
 from .listener import SeamListener
+from .metrics import Metrics
 
 __version__ = "0.1.0"
 
@@ -247,7 +249,8 @@ class Seamline(DynamicCore):
         )
         self.ctx.masker.add_names(secret_names)
         self.services = ServiceKeywords(self.ctx)
-        self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services)
+        collector.register(self.ctx)
+        self.ROBOT_LIBRARY_LISTENER = [SeamListener(self.ctx, self.services), Metrics(registered_by_library=True)]
         keyword_classes = (
             ApiKeywords,
             SchemaKeywords,
