@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import uuid
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -90,9 +91,10 @@ class Metrics:
             log_file = variables.get_variable_value("${LOG FILE}")
         except RobotNotRunningError:
             return
-        if caller:  # a pabot process: the parts of one run share pabot's run id
+        if caller:  # a pabot process: its parts share one key, pabot's own process (our parent) and directory
             self.pabot = True
-            self.metrics.run["run_key"] = caller
+            top = self.output_dir.parent.parent
+            self.metrics.run["run_key"] = f"pabot-{os.getppid()}-{zlib.crc32(str(top.resolve()).encode()):08x}"
         if log_file and log_file != "NONE":
             self.metrics.run["log"] = str(log_file)
 

@@ -44,8 +44,23 @@ def dashboard_data(history: History, output: Path) -> dict[str, Any]:
         if latest
         else [],
         "flakiest": history.flaky_tests(keys)[:10],
-        "resources": history.resources(latest["run_key"]) if latest else [],
+        "resources": per_service(history.resources(latest["run_key"])) if latest else [],
     }
+
+
+def per_service(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A run's per-test readings added up per service: CPU summed, memory and connections at their peak."""
+    services: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = services.setdefault(
+            row["service"],
+            {"service": row["service"], "tests": 0, "cpu_seconds": 0.0, "peak_rss_mb": 0.0, "connections": 0},
+        )
+        entry["tests"] += 1 if row["test"] else 0
+        entry["cpu_seconds"] = round(entry["cpu_seconds"] + (row["cpu_seconds"] or 0), 3)
+        entry["peak_rss_mb"] = max(entry["peak_rss_mb"], row["peak_rss_mb"] or 0)
+        entry["connections"] = max(entry["connections"], row["connections"] or 0)
+    return sorted(services.values(), key=lambda entry: -entry["cpu_seconds"])
 
 
 def _link(log_path: str | None, output: Path) -> str | None:
@@ -96,11 +111,12 @@ td.num, th.num {{ text-align: right; }} .empty {{ color: #888; font-style: itali
   <div class="value"></div><canvas></canvas></div>
 </div>
 <div class="grid">
- <div class="panel"><h2>Hop latency (p95, ms) per run</h2><canvas id="hops"></canvas></div>
+ <div class="panel"><h2>Hop latency (p95, ms) per run</h2><p class="empty" id="no-hops" hidden>no hop latency
+  recorded yet</p><canvas id="hops"></canvas></div>
  <div class="panel"><h2>Run time and failures</h2><canvas id="runs"></canvas></div>
  <div class="panel"><h2>Slowest tests (latest run)</h2><table id="slowest"></table></div>
  <div class="panel"><h2>Flakiest tests</h2><table id="flakiest"></table></div>
- <div class="panel"><h2>Resources per service (latest run)</h2><table id="resources"></table></div>
+ <div class="panel"><h2>Resources per service (latest run, over its tests)</h2><table id="resources"></table></div>
  <div class="panel"><h2>Runs</h2><table id="run-list"></table></div>
 </div>
 <script>const DATA = {data};</script>
@@ -122,6 +138,7 @@ function figure(id, key, unit, digits) {
 figure('first-run', 'first_run_pct', ' %', 1);
 figure('detect', 'mean_detect_s', ' s', 3);
 figure('inter', 'mean_inter_ms', ' ms', 2);
+if (!Object.keys(DATA.hops).length) document.getElementById('no-hops').hidden = false;
 const palette = ['#2b6cb0', '#c05621', '#2f855a', '#6b46c1', '#b83280', '#2c7a7b', '#975a16', '#4a5568'];
 new Chart(document.getElementById('hops'), {type: 'line', data: {labels, datasets: Object.entries(DATA.hops)
   .map(([hop, values], i) => ({label: hop, data: values, borderColor: palette[i % palette.length], spanGaps: true}))},
@@ -146,7 +163,7 @@ table('slowest', [['test', r => r.name], ['verdict', r => r.verdict], ['s', r =>
   DATA.slowest);
 table('flakiest', [['test', r => r.name], ['flaky runs', r => r.flaky_runs, 'num'], ['flips', r => r.flips, 'num'],
   ['same commit', r => r.same_commit ? 'yes' : '']], DATA.flakiest);
-table('resources', [['service', r => r.service], ['test', r => r.test],
+table('resources', [['service', r => r.service], ['tests', r => r.tests, 'num'],
   ['CPU s', r => fmt(r.cpu_seconds, '', 2), 'num'],
   ['peak RSS MB', r => fmt(r.peak_rss_mb, '', 1), 'num'], ['connections', r => r.connections, 'num']],
   DATA.resources);
