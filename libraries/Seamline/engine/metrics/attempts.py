@@ -30,6 +30,8 @@ class Attempt:
 class TestRecord:
     """Every attempt of one test, and what they add up to."""
 
+    __test__ = False  # not a pytest test class, whatever its name
+
     name: str  # the test's full name (suite path included), the same across attempts and runs
     tags: list[str] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)

@@ -10,6 +10,7 @@ import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from .attempts import FAIL, FLAKY, PASS, SKIP, TestRecord, quarantine_active
@@ -105,9 +106,7 @@ class RunMetrics:
             for record in self.tests.values()
         )
 
-    def _run_date(self) -> Any:
-        from datetime import date, datetime
-
+    def _run_date(self) -> date:
         started = self.run.get("started")
         return datetime.fromisoformat(started).date() if started else date.today()
 
