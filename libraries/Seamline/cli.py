@@ -2,12 +2,17 @@
 
     seamline report [OUTPUT_DIR] [--history results/history.db] [--dashboard FILE] [gates]
     seamline merge OUTPUT_DIR_OR_METRICS... --output DIR [--history ...]
+    seamline shard --index I --total N [--from results/history.db|output.xml ...] PATHS...
+    seamline watch [PATHS...] [--interval 5m] [-- ROBOT ARGS]
 
 `report` prints the run's figures, writes the dashboard from the history and exits 1 when a gate
 (`--fail-under first_run=95`, `--max-hop-p95 gateway>orders=50ms`, `--max-detect 2s`) breaks, saying which.
 `merge` combines the metrics of several runs of the same suites (pabot processes, CI shards, reruns of
 failed tests that rebot --merge joins) into one metrics.json: a test that failed and then passed on a
 rerun is FLAKY.
+`shard` prints the `--test` arguments of one shard (save them and run `robot --argumentfile FILE PATHS`),
+balanced by past durations when a history or output.xml is given. `watch` re-runs the tests tagged
+critical when a file changes, with an alert when one that passed fails (and when it recovers).
 """
 
 from __future__ import annotations
@@ -106,7 +111,29 @@ def merge_runs(args: argparse.Namespace) -> int:
     return 1 if merged.failed_run() else 0
 
 
+def shard(args: argparse.Namespace) -> int:
+    from .runs import shard_arguments
+
+    print(shard_arguments(args.paths, args.index, args.total, args.sources or [], args.name))
+    return 0
+
+
+def watch(args: argparse.Namespace, robot_args: list[str]) -> int:
+    from .runs import Watcher
+
+    interval = timestr_to_secs(args.interval) if args.interval else None
+    watcher = Watcher(args.paths, robot_args, args.outputdir, interval, args.history, out=_say)
+    return watcher.watch()
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    robot_args = argv[argv.index("--") + 1 :] if "--" in argv else []
+    argv = argv[: argv.index("--")] if "--" in argv else argv
     parser = argparse.ArgumentParser(
         prog="seamline", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
@@ -122,8 +149,21 @@ def main(argv: list[str] | None = None) -> int:
     merge_parser.add_argument("inputs", nargs="+", type=Path)
     merge_parser.add_argument("--output", type=Path, required=True)
     merge_parser.add_argument("--history", default="results/history.db", help="history file, SQL URL or NONE")
+    shard_parser = commands.add_parser("shard", help="the robot arguments of one shard of the suites")
+    shard_parser.add_argument("paths", nargs="+")
+    shard_parser.add_argument("--index", type=int, required=True, help="this shard, 1 to --total")
+    shard_parser.add_argument("--total", type=int, required=True)
+    shard_parser.add_argument("--from", dest="sources", action="append", help="history.db, SQL URL or output.xml")
+    shard_parser.add_argument("--name", help="the top suite's name, when robot runs with --name")
+    watch_parser = commands.add_parser("watch", help="re-run critical tests when files change")
+    watch_parser.add_argument("paths", nargs="*", default=["suites"])
+    watch_parser.add_argument("--interval", help="also re-run every INTERVAL (e.g. 5m)")
+    watch_parser.add_argument("--outputdir", type=Path, default=Path("results/watch"))
+    watch_parser.add_argument("--history", default="results/history.db", help="history file, SQL URL or NONE")
     args = parser.parse_args(argv)
-    return report(args) if args.command == "report" else merge_runs(args)
+    if args.command == "watch":
+        return watch(args, robot_args)
+    return {"report": report, "merge": merge_runs, "shard": shard}[args.command](args)
 
 
 if __name__ == "__main__":
