@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-import pytest
 from chromium import render
 
 from Seamline.engine.metrics.history import History
