@@ -11,6 +11,7 @@ from .compat import CompatListener, instrumented_libraries
 from .engine.context import SeamContext, directories
 from .engine.driver_logs import quiet_driver_loggers
 from .engine.errors import SeamError
+from .engine.metrics import collector
 from .engine.schema.registry import SchemaRegistry
 from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure, seconds_of
@@ -22,6 +23,7 @@ from .keywords.services import ServiceKeywords
 from .keywords.ssh import SshKeywords
 from .keywords.trace import TraceKeywords
 from .listener import SeamListener
+from .metrics import Metrics
 
 __version__ = "0.1.0"
 
@@ -162,6 +164,33 @@ class Seamline(DynamicCore):
     that a test crossed a seam. The spans of every test, and the resource usage of services, are
     written to ``seamline-metrics.json`` in the output directory.
 
+    = Run metrics =
+
+    A run's figures are written to ``metrics.json`` in the output directory by the metrics listener,
+    which the library registers for the suites that import it; ``robot --listener Seamline.Metrics``
+    covers every suite of the run and takes options
+    (``--listener Seamline.Metrics:retry=1:retry_on=timeout:history=results/history.db``):
+
+    - tests by verdict: PASS, FLAKY (failed, then passed on a retry), FAIL or SKIP; the first-run pass
+      rate counts a FLAKY test as a first-run failure;
+    - per hop latency (count, mean, p50, p95, p99, max) and the latency added between services, from
+      every test's timeline; detection times of reconciliation; suite and test durations; the commit;
+    - resources per test for each process of a service started with `Start Service` (CPU seconds, peak
+      and mean resident memory, open connections; children are named by their role, not summed), and
+      for services Seamline did not start, their Prometheus endpoint named in
+      ``${SEAMLINE_PROMETHEUS}`` (``name=url,...``).
+
+    Retries: ``retry=N`` or a test's ``retry:N`` tag runs a failed test again right after it; with
+    ``retry_on=`` only failures whose message matches are retried. Every attempt keeps its own status
+    and time: in Robot's log a retried attempt is a SKIP saying why, and ``seamline-xunit.xml`` marks
+    the test with Surefire's ``flakyFailure``. A ``quarantine:<date>`` tag (or a ``quarantine=`` file of
+    ``<date> <test full name>`` lines) keeps a failing test from failing the run until that date; it is
+    still counted and reported. ``history=`` appends the run to a SQLite file or SQL database, where a
+    test that passed and failed on one commit is flagged flaky. Under pabot, each process writes its
+    part and the parts merge into one ``metrics.json``; ``seamline merge`` joins reruns and shards.
+    ``seamline report`` prints the figures, writes ``dashboard.html`` and fails when a gate breaks
+    (``--fail-under first_run=95 --max-hop-p95 gateway>orders=50ms --max-detect 2s``).
+
     = Databases =
 
     `Connect To Sql` takes ``sqlite:///path``, ``postgresql://user@host:port/db`` or
@@ -280,9 +309,12 @@ class Seamline(DynamicCore):
         )
         self.ctx.masker.add_names(secret_names)
         self.services = ServiceKeywords(self.ctx)
-        listener = SeamListener(self.ctx, self.services)
+        collector.register(self.ctx)
+        listeners: list[Any] = [SeamListener(self.ctx, self.services), Metrics(registered_by_library=True)]
         instrumented = instrumented_libraries(instrument)
-        self.ROBOT_LIBRARY_LISTENER = [listener, CompatListener(self.ctx, instrumented)] if instrumented else listener
+        if instrumented:
+            listeners.append(CompatListener(self.ctx, instrumented))
+        self.ROBOT_LIBRARY_LISTENER = listeners
         keyword_classes = (
             ApiKeywords,
             SchemaKeywords,
