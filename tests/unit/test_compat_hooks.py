@@ -238,9 +238,10 @@ def test_the_private_details_read_are_those_of_the_supported_versions():
 def test_instrument_false_registers_no_compat_listener_and_true_registers_one():
     from Seamline import Seamline
     from Seamline.listener import SeamListener
+    from Seamline.metrics import Metrics
 
-    # robotlibcore keeps the library's listeners as a list.
-    (alone,) = Seamline(instrument=False).ROBOT_LIBRARY_LISTENER
-    assert isinstance(alone, SeamListener)
-    main, compat = Seamline().ROBOT_LIBRARY_LISTENER
+    # robotlibcore keeps the library's listeners as a list: its own, the metrics one, then compat's.
+    alone, metrics = Seamline(instrument=False).ROBOT_LIBRARY_LISTENER
+    assert isinstance(alone, SeamListener) and isinstance(metrics, Metrics)
+    main, _, compat = Seamline().ROBOT_LIBRARY_LISTENER
     assert isinstance(main, SeamListener) and isinstance(compat, CompatListener) and compat.ctx is main.ctx
