@@ -112,6 +112,7 @@ class Link:
                 return
             self.outcome = outcome
             self.ending.set()
+        self.proxy.wake()  # a pump holding data for a hang stops waiting
         legs = {Direction.DOWNSTREAM: self.client, Direction.UPSTREAM: self.upstream}
         for way, sock in legs.items():
             if sock is None:
@@ -238,6 +239,8 @@ class Link:
                 self.faults_met.add(fault.describe())
         for fault in http:
             self.faults_met.add(fault.describe())
+        if not http:  # when HTTP faults come back, the framer starts afresh at a request
+            self.framer = RequestFramer()
         return generation, tuple(effects), http
 
     def _count(self, way: Direction, size: int) -> None:
