@@ -32,6 +32,34 @@ READ_AHEAD = 4 * 1024 * 1024
 _RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 seconds: close() sends RST
 
 
+class _Pending:
+    """The pieces a shaping pump has yet to send, in order, and how many bytes they hold."""
+
+    def __init__(self) -> None:
+        self.pieces: collections.deque[Piece] = collections.deque()
+        self.bytes = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.pieces)
+
+    @property
+    def due(self) -> float:
+        return self.pieces[0][0]
+
+    def add(self, pieces: list[Piece], first: bool = False) -> None:
+        self.bytes += sum(len(item) for _due, item in pieces if isinstance(item, bytes))
+        if first:
+            self.pieces.extendleft(reversed(pieces))
+        else:
+            self.pieces.extend(pieces)
+
+    def pop(self) -> Piece:
+        piece = self.pieces.popleft()
+        if isinstance(piece[1], bytes):
+            self.bytes -= len(piece[1])
+        return piece
+
+
 def no_delay(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):  # not TCP (a test's socketpair): nothing to tune
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -142,7 +170,7 @@ class Link:
         generation = -1
         effects: tuple[Effect, ...] = ()
         http: tuple[HttpFault, ...] = ()
-        pending: collections.deque[Piece] = collections.deque()
+        pending = _Pending()
         poller = select.poll()
         poller.register(source, select.POLLIN)
         try:
@@ -164,7 +192,7 @@ class Link:
                     target.sendall(data)  # the fast path
                     self._count(way, len(data))
                     continue
-                pending.extend(self._shape(time.monotonic(), data, effects, http))
+                pending.add(self._shape(time.monotonic(), data, effects, http))
                 if not self._send_due(pending, target, way):
                     return
         except OSError as error:
@@ -172,16 +200,19 @@ class Link:
         finally:
             self._pump_done()
 
-    def _wait_for_data_or_due(self, pending: collections.deque[Piece], poller: select.poll) -> bool:
-        """Wait until the first pending piece is due (False) or, with room to read ahead, data arrives (True)."""
-        wait = pending[0][0] - time.monotonic()
+    def _wait_for_data_or_due(self, pending: _Pending, poller: select.poll) -> bool:
+        """Wait until the first pending piece is due (False) or, with room to read ahead, data arrives (True).
+
+        poll() counts whole milliseconds: it wakes up to a millisecond early, and the rest of the wait is an
+        Event's, exact to microseconds, so a latency fault is accurate to well under a millisecond.
+        """
+        wait = pending.due - time.monotonic()
         if wait <= 0:
             return False
-        queued = sum(len(item) for _due, item in pending if isinstance(item, bytes))
-        if queued >= READ_AHEAD:
+        if wait < 0.002 or pending.bytes >= READ_AHEAD:
             self.ending.wait(wait)
             return False
-        return bool(poller.poll(wait * 1000))
+        return bool(poller.poll(wait * 1000 - 1))
 
     def _shape(self, due: float, data: bytes, effects: tuple[Effect, ...], http: tuple[HttpFault, ...]) -> list[Piece]:
         pieces: list[Piece] = self.framer.feed(due, data, list(http)) if http else [(due, data)]
@@ -189,10 +220,10 @@ class Link:
             pieces = effect.shape(pieces)
         return pieces
 
-    def _send_due(self, pending: collections.deque[Piece], target: socket.socket, way: Direction) -> bool:
+    def _send_due(self, pending: _Pending, target: socket.socket, way: Direction) -> bool:
         """Send the pieces that are due, in order; False when the connection is to end."""
-        while pending and pending[0][0] <= time.monotonic():
-            _due, item = pending.popleft()
+        while pending and pending.due <= time.monotonic():
+            _due, item = pending.pop()
             if isinstance(item, bytes):
                 target.sendall(item)
                 self._count(way, len(item))
@@ -209,18 +240,18 @@ class Link:
                 return False
         return True
 
-    def _hold(self, hold: Hold, pending: collections.deque[Piece], way: Direction) -> bool:
+    def _hold(self, hold: Hold, pending: _Pending, way: Direction) -> bool:
         """Hang: forward nothing until the fault is removed, then let the held bytes through what is left."""
         if not self.proxy.wait_removed(hold.fault, self.ending):
             return False
         _generation, effects, _http = self._current_effects(way)  # held bytes were framed already
-        pending.extendleft(reversed(self._shape(time.monotonic(), hold.rest, effects, ())))
+        pending.add(self._shape(time.monotonic(), hold.rest, effects, ()), first=True)
         return True
 
-    def _drain(self, pending: collections.deque[Piece], target: socket.socket, way: Direction) -> None:
+    def _drain(self, pending: _Pending, target: socket.socket, way: Direction) -> None:
         """The source has finished: deliver what is pending, each at its time, unless the link ends."""
         while pending and not self.ending.is_set():
-            wait = pending[0][0] - time.monotonic()
+            wait = pending.due - time.monotonic()
             if wait > 0 and self.ending.wait(wait):
                 return
             if not self._send_due(pending, target, way):
