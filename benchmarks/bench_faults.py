@@ -15,6 +15,7 @@ Writes benchmarks/results/faults.json and prints a table. Runs alone: .venv/bin/
 from __future__ import annotations
 
 import json
+import os
 import selectors
 import socket
 import statistics
@@ -226,6 +227,7 @@ def _bench(http_port: int, bulk_port: int) -> int:
     throughput = {name: round(BULK / min(times) / 1e6) for name, times in bulk.items()}
     result = {
         "note": "measured on a shared 2-core machine with other work running: figures are noisy",
+        "load_average_at_end": [round(load, 1) for load in os.getloadavg()],
         "small_requests_us": rows,
         "toxiproxy_published_added_us": "270-370 per small request (its own benchmark; not installable here)",
         "new_connection_us": {**connect, "added": round(connect["Seamline proxy"] - connect["direct"], 1)},

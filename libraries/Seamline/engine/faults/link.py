@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ..deadlines import Deadline, shut_down
 from .http import HttpFault, RequestFramer
 from .kinds import Answer, Close, Effect, Fault, Hold, Piece
+from .splice import open_splicer
 from .units import Direction
 
 if TYPE_CHECKING:
@@ -173,31 +174,44 @@ class Link:
         pending = _Pending()
         poller = select.poll()
         poller.register(source, select.POLLIN)
+        splicer = open_splicer()
         try:
             while not self.ending.is_set():
                 if pending and not self._wait_for_data_or_due(pending, poller):
                     if not self._send_due(pending, target, way):
                         return
                     continue
-                data = source.recv(CHUNK)
+                data: bytes | None = None
+                if splicer is not None and not (effects or http or pending):
+                    size = splicer.take(source.fileno())  # the fast path: the bytes stay in the kernel
+                else:
+                    data = source.recv(CHUNK)
+                    size = len(data)
                 if self.ending.is_set():
                     return
                 if proxy.generation != generation:
                     generation, effects, http = self._current_effects(way)
-                if not data:
+                if not size:
                     self._drain(pending, target, way)
                     socket.socket.shutdown(target, socket.SHUT_WR)
                     return
                 if not effects and not http and not pending:
-                    target.sendall(data)  # the fast path
-                    self._count(way, len(data))
+                    if data is None and splicer is not None:
+                        splicer.give(target.fileno(), size)
+                    else:
+                        target.sendall(data or b"")
+                    self._count(way, size)
                     continue
-                pending.add(self._shape(time.monotonic(), data, effects, http))
+                if data is None and splicer is not None:  # a fault arrived while the pipe held a chunk
+                    data = splicer.read(size)
+                pending.add(self._shape(time.monotonic(), data or b"", effects, http))
                 if not self._send_due(pending, target, way):
                     return
         except OSError as error:
             self._failed(error, way)
         finally:
+            if splicer is not None:
+                splicer.close()
             self._pump_done()
 
     def _wait_for_data_or_due(self, pending: _Pending, poller: select.poll) -> bool:
