@@ -283,7 +283,7 @@ class Link:
                 effects.append(effect)
                 self.faults_met.add(fault.describe())
         for fault in http:
-            self.faults_met.add(fault.describe())
+            self.faults_met.add(fault.summary())
         if not http:  # when HTTP faults come back, the framer starts afresh at a request
             self.framer = RequestFramer()
         return generation, tuple(effects), http
