@@ -39,6 +39,7 @@ class FaultProxy:
     ):
         self.name = name
         self.upstream = upstream
+        self.upstream_info = self._resolve(upstream)
         self.connect_timeout = connect_timeout
         self.timeline = timeline
         self.generation = 0
@@ -67,6 +68,16 @@ class FaultProxy:
     def upstream_text(self) -> str:
         host, port = self.upstream
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+    def _resolve(self, address: tuple[str, int]) -> tuple[Any, ...]:
+        """The upstream's socket address, found once: each connection then costs no name lookup."""
+        try:
+            return socket.getaddrinfo(*address, type=socket.SOCK_STREAM)[0]
+        except OSError as error:
+            host, port = address
+            raise SeamError(
+                SEAM, f"proxy '{self.name}' cannot resolve upstream {host}:{port}: {error.strerror}"
+            ) from None
 
     # Listening.
     def _bind(self, address: tuple[str, int]) -> socket.socket:
@@ -287,5 +298,7 @@ class FaultProxy:
         for link in links:
             link.end("proxy stopped")
         ends_at = time.monotonic() + deadline
-        for thread in [*self._threads, *(thread for link in links for thread in link.threads)]:
+        for thread in self._threads:
             thread.join(max(0.0, ends_at - time.monotonic()))
+        for link in links:
+            link.finished.wait(max(0.0, ends_at - time.monotonic()))
