@@ -492,3 +492,13 @@ def test_a_failed_test_leaves_no_fault_behind_for_the_next(tmp_path: Path, http_
     log = (tmp_path / "out.xml").read_text(encoding="utf-8")
     assert "Faults on when the test failed: proxy 'web': latency 2s downstream; proxy 'web': cut" in log
     assert "Proxy 'web': latency 2s downstream was still on at the end; removed it." in log
+
+
+def test_restore_fails_when_the_address_was_taken_during_the_cut(proxy):
+    cut = proxy.add(Cut())
+    squatter = socket.create_server(proxy.address)
+    try:
+        with pytest.raises(SeamError, match=r"proxy 'echo' cannot listen on 127\.0\.0\.1:\d+: Address already in use"):
+            proxy.remove(cut)
+    finally:
+        squatter.close()

@@ -161,7 +161,7 @@ class FaultProxy:
             if deadline is not None:
                 deadline.disarm()
         if cut_over and not self.stopped:
-            self._listen_again()
+            self._listen_again(keyword=why is None)
         return True
 
     def _expire(self, fault: Fault, seconds: float) -> None:
@@ -220,13 +220,16 @@ class FaultProxy:
         shut_down(self._listener)  # wakes accept(): new connections are refused from now on
         self._listener.close()
 
-    def _listen_again(self) -> None:
+    def _listen_again(self, keyword: bool) -> None:
+        """Listen on the same address after a cut; a failure fails the keyword, or is an event off it."""
         with self._condition:
             if self.stopped:
                 return
             try:
                 self._listener = self._bind(self.address)
             except SeamError as error:
+                if keyword:
+                    raise
                 self._events.append(f"{error.detail} after the cut ended")
                 return
         self._accept_in_background()
