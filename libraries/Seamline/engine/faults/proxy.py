@@ -156,10 +156,9 @@ class FaultProxy:
             if why:
                 self._events.append(f"removed {fault.describe()} from proxy '{self.name}': {why}")
             cut_over = isinstance(fault, Cut) and not any(isinstance(other, Cut) for other in self._faults)
-        if why is None:  # not the watchdog calling: the deadline may still be armed
-            deadline = self._deadlines.pop(fault, None)
-            if deadline is not None:
-                deadline.disarm()
+        deadline = self._deadlines.pop(fault, None)
+        if deadline is not None and why is None:  # not the watchdog calling: the deadline may still be armed
+            deadline.disarm()
         if cut_over and not self.stopped:
             self._listen_again(keyword=why is None)
         return True
