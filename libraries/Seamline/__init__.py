@@ -169,9 +169,9 @@ class Seamline(DynamicCore):
     happened inside it. Every `Call Api` sends a W3C ``traceparent`` (a new trace, the call's span as
     its root), which an instrumented service continues. Seamline receives the spans in one of two ways:
 
-    | =Import= | =Spans come from= |
-    | ``Library    Seamline    traces=otlp`` | an OTLP/HTTP receiver Seamline runs on a free loopback port (``otlp:127.0.0.1:4318`` picks one) |
-    | ``Library    Seamline    traces=jaeger:http://jaeger:16686`` | a Jaeger query API, fetched by trace id |
+    | =Import argument= | =Spans come from= |
+    | ``traces=otlp`` | an OTLP/HTTP receiver on a free loopback port (``otlp:127.0.0.1:4318``: that port) |
+    | ``traces=jaeger:http://jaeger:16686`` | a Jaeger query API, by trace id |
 
     `Start Trace Receiver` starts the receiver without the import argument and returns its endpoint,
     to give to the systems as ``OTEL_EXPORTER_OTLP_ENDPOINT`` (they export to ``<endpoint>/v1/traces``,

@@ -3,7 +3,8 @@
 ``POST /v1/traces`` with an ``ExportTraceServiceRequest`` in protobuf (``application/x-protobuf``) or
 JSON (``application/json``, ids in hex as OTLP/JSON has them), gzip or not, answered at once with the
 OTLP response message (200). Decoding uses opentelemetry-proto (the ``traces`` extra), imported on first
-use. Memory is bounded: the store keeps `receiver.MAX_TRACES` traces and drops the oldest beyond it, and
+use; a span becomes a timeline span only when a test asks for its trace (most belong to no test). Memory is
+bounded: the store keeps `receiver.MAX_TRACES` traces and drops the oldest beyond it, and
 a request body (unpacked) is at most `MAX_BODY` bytes. Every request has a socket timeout, so a client
 that stops sending holds one thread for at most that long; `stop` returns within a second.
 """
@@ -14,7 +15,8 @@ import base64
 import json
 import threading
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from typing import Any
@@ -65,6 +67,11 @@ def unpack(body: bytes, encoding: str | None, limit: int = MAX_BODY) -> bytes:
 
 def decode(body: bytes, content_type: str = PROTOBUF) -> list[Span]:
     """The spans of an OTLP ``ExportTraceServiceRequest`` in protobuf or OTLP/JSON."""
+    return [make() for _trace_id, _span_id, make in entries_of(parse(body, content_type))]
+
+
+def parse(body: bytes, content_type: str = PROTOBUF) -> Any:
+    """The ``ExportTraceServiceRequest`` message of a body in protobuf or OTLP/JSON."""
     messages = _proto()
     request = messages.ExportTraceServiceRequest()
     media = content_type.split(";")[0].strip().lower()
@@ -81,7 +88,7 @@ def decode(body: bytes, content_type: str = PROTOBUF) -> list[Span]:
         raise
     except Exception as error:  # protobuf's DecodeError / ParseError, JSON's ValueError...
         raise BadPayload(f"body is not an OTLP trace export: {type(error).__name__}: {error}") from None
-    return list(spans_of_request(request))
+    return request
 
 
 def _ids_as_base64(data: Any) -> Any:
@@ -119,25 +126,31 @@ def attributes_of(pairs: Iterable[Any]) -> dict[str, Any]:
     return flatten({pair.key: any_value(pair.value) for pair in pairs})
 
 
-def spans_of_request(request: Any) -> Iterable[Span]:
+def entries_of(request: Any) -> Iterable[tuple[str, str, Callable[[], Span]]]:
+    """(trace id, span id, how to make the timeline span) for every span of an export request."""
     for resource_spans in request.resource_spans:
         resource = attributes_of(resource_spans.resource.attributes)
         service = str(resource.get("service.name") or "unknown_service")
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
-                failed = span.status.code == STATUS_ERROR
-                yield received_span(
-                    trace_id=span.trace_id.hex(),
-                    span_id=span.span_id.hex(),
-                    parent_id=span.parent_span_id.hex() or None,
-                    name=span.name,
-                    kind=KINDS.get(span.kind, "internal"),
-                    start=span.start_time_unix_nano / 1e9,
-                    duration=(span.end_time_unix_nano - span.start_time_unix_nano) / 1e9,
-                    attributes=attributes_of(span.attributes),
-                    service=service,
-                    error=(span.status.message or "ERROR") if failed else None,
-                )
+                yield span.trace_id.hex(), span.span_id.hex(), partial(timeline_span, span, service)
+
+
+def timeline_span(span: Any, service: str) -> Span:
+    """The timeline span of one OTLP span message exported by `service`."""
+    failed = span.status.code == STATUS_ERROR
+    return received_span(
+        trace_id=span.trace_id.hex(),
+        span_id=span.span_id.hex(),
+        parent_id=span.parent_span_id.hex() or None,
+        name=span.name,
+        kind=KINDS.get(span.kind, "internal"),
+        start=span.start_time_unix_nano / 1e9,
+        duration=(span.end_time_unix_nano - span.start_time_unix_nano) / 1e9,
+        attributes=attributes_of(span.attributes),
+        service=service,
+        error=(span.status.message or "ERROR") if failed else None,
+    )
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -159,11 +172,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         content_type = self.headers.get("Content-Type", PROTOBUF)
         try:
-            spans = decode(unpack(self.rfile.read(int(length)), self.headers.get("Content-Encoding")), content_type)
+            request = parse(unpack(self.rfile.read(int(length)), self.headers.get("Content-Encoding")), content_type)
+            entries = list(entries_of(request))
         except BadPayload as error:
             self._answer(400, "text/plain", str(error).encode())
             return
-        self.server.store.add(spans)
+        self.server.store.add_entries(entries)
         if content_type.startswith("application/json"):
             self._answer(200, "application/json", b"{}")
         else:

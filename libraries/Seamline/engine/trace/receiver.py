@@ -18,7 +18,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -111,6 +111,10 @@ class TraceIncomplete(SeamError):
     """`TraceJoin.wait` ran out of time: the message says what was missing and what did arrive."""
 
 
+# A received span, or how to make it: most spans a receiver gets belong to no test, so they are built on demand.
+Entry = Span | Callable[[], Span]
+
+
 class SpanStore:
     """Received spans by trace id, bounded: beyond `max_traces` the oldest trace is dropped."""
 
@@ -118,29 +122,38 @@ class SpanStore:
         self.max_traces = max_traces
         self.dropped_traces = 0
         self.received = 0
-        self._traces: OrderedDict[str, dict[str, Span]] = OrderedDict()
+        self._traces: OrderedDict[str, dict[str, Entry]] = OrderedDict()
         self._lock = threading.Lock()
 
     def add(self, spans: Iterable[Span]) -> int:
+        return self.add_entries((span.trace_id, span.span_id, span) for span in spans if span.trace_id and span.span_id)
+
+    def add_entries(self, entries: Iterable[tuple[str, str, Entry]]) -> int:
+        """Keep (trace id, span id, span or a function making it) entries; a span id seen again replaces."""
         count = 0
         with self._lock:
-            for span in spans:
-                if not span.trace_id or not span.span_id:
-                    continue
-                trace = self._traces.get(span.trace_id)
+            for trace_id, span_id, entry in entries:
+                trace = self._traces.get(trace_id)
                 if trace is None:
-                    trace = self._traces[span.trace_id] = {}
+                    trace = self._traces[trace_id] = {}
                     while len(self._traces) > self.max_traces:
                         self._traces.popitem(last=False)
                         self.dropped_traces += 1
-                trace[span.span_id] = span
+                trace[span_id] = entry
                 count += 1
             self.received += count
         return count
 
     def spans_of(self, trace_ids: Iterable[str]) -> list[Span]:
+        found = []
         with self._lock:
-            return [span for trace_id in trace_ids for span in self._traces.get(trace_id, {}).values()]
+            for trace_id in trace_ids:
+                trace = self._traces.get(trace_id, {})
+                for span_id, entry in trace.items():
+                    if not isinstance(entry, Span):
+                        entry = trace[span_id] = entry()
+                    found.append(entry)
+        return found
 
     def forget(self, trace_ids: Iterable[str]) -> None:
         with self._lock:
