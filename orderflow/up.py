@@ -13,6 +13,8 @@ rest and exits non-zero, showing that child's last output.
 Database: an SQLite file in the data dir by default; --db postgresql://... or mysql://...
 for a server; add --fresh-db to run in a new orderflow_<random> database dropped on exit.
 Transport: the SQL outbox by default; --broker amqp://... for RabbitMQ.
+Tracing: --otlp-endpoint URL makes every service export OpenTelemetry spans there (orderflow.telemetry);
+--delay orders=50ms,inventory=10ms holds each request of the named services that long (latency tests).
 The data dir (ledger files, SQLite) is a new temporary directory removed on exit, unless
 --data-dir names one. Example:
 
