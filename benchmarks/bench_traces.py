@@ -126,6 +126,7 @@ def span_costs() -> list[dict[str, object]]:
 
 class _Fixed:
     description = "spans decoded in the benchmark"
+    poll_interval = 0.05
 
     def __init__(self, spans: list[Span]):
         self.spans = spans

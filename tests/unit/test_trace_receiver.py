@@ -184,6 +184,7 @@ def test_a_trace_is_complete_when_every_parent_is_known_and_every_named_service_
 
 class FakeSource:
     description = "the fake source"
+    poll_interval = 0.05
 
     def __init__(self, *arrivals):
         self.arrivals = list(arrivals)

@@ -55,6 +55,8 @@ def spans_of_trace(trace: dict[str, Any]) -> list[Span]:
 class JaegerSource:
     """Spans by trace id from a Jaeger query service (``http://jaeger:16686``)."""
 
+    poll_interval = 0.25
+
     def __init__(self, url: str):
         self.url = url.rstrip("/")
         self.description = f"Jaeger at {self.url}"

@@ -206,6 +206,8 @@ class _Server(ThreadingHTTPServer):
 class OtlpReceiver:
     """The embedded OTLP/HTTP receiver: a trace source whose spans are in memory already."""
 
+    poll_interval = 0.05
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, store: SpanStore | None = None):
         _proto()  # fail at start, not at the first export, when the extra is missing
         self.store = store or SpanStore()

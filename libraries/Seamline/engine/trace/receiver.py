@@ -165,6 +165,8 @@ class TraceSource(Protocol):
     """Where received spans come from: the embedded OTLP receiver, or a tracing backend."""
 
     description: str
+    # How often a wait looks again: spans in memory are cheap to look at, a remote backend is not.
+    poll_interval: float
 
     def spans_of(self, trace_ids: Iterable[str], timeout: float) -> list[Span]:
         """The spans of these traces known now; a `timeout` > 0 lets a remote source fetch them first."""
@@ -266,7 +268,10 @@ class TraceJoin:
 
         try:
             result = poll(
-                look, lambda seen: not seen.problems and seen.quiet_for >= quiet, timeout=timeout, interval=0.05
+                look,
+                lambda seen: not seen.problems and seen.quiet_for >= quiet,
+                timeout=timeout,
+                interval=self.source.poll_interval,
             )
         except WaitTimedOut as timed_out:
             last: _Look | None = timed_out.last
