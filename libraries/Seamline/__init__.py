@@ -14,6 +14,8 @@ from .engine.driver_logs import quiet_driver_loggers
 from .engine.errors import SeamError
 from .engine.metrics import collector
 from .engine.schema.registry import SchemaRegistry
+from .engine.trace.receiver import TraceJoin
+from .engine.trace.sources import open_source
 from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure, seconds_of
 from .keywords.database import DatabaseKeywords
@@ -165,6 +167,52 @@ class Seamline(DynamicCore):
     waterfall in the log; `Get Hop Latency` summarises them; `Timeline Should Contain` checks
     that a test crossed a seam. The spans of every test, and the resource usage of services, are
     written to ``seamline-metrics.json`` in the output directory.
+
+    == Traces from inside the systems ==
+
+    A test's own spans show the calls it made; a system that exports OpenTelemetry spans shows what
+    happened inside it. Every `Call Api` sends a W3C ``traceparent`` (a new trace, the call's span as
+    its root), which an instrumented service continues. Seamline receives the spans in one of two ways:
+
+    | =Import argument= | =Spans come from= |
+    | ``traces=otlp`` | an OTLP/HTTP receiver on a free loopback port (``otlp:127.0.0.1:4318``: that port) |
+    | ``traces=jaeger:http://jaeger:16686`` | a Jaeger query API, by trace id |
+
+    `Start Trace Receiver` starts the receiver without the import argument and returns its endpoint,
+    to give to the systems as ``OTEL_EXPORTER_OTLP_ENDPOINT`` (they export to ``<endpoint>/v1/traces``,
+    protobuf or JSON, gzip or not). The receiver keeps the newest 5000 traces and drops the oldest beyond
+    that. Decoding needs ``pip install 'robotframework-seamline[traces]'``.
+
+    Spans join the test by trace id, under the call that caused them: each received span carries the
+    ``service.name`` that exported it, its ``kind`` (server, client, producer, consumer, internal), its
+    ``parent_id`` and its seam (``http``, ``sql`` from ``db.system``, ``amqp`` or ``messaging`` from
+    ``messaging.system``, ``sftp``/``ssh``, else ``internal``), with the OpenTelemetry attributes
+    (``peer.service`` names a peer that exports no spans of its own). Exporters send spans in batches,
+    after the work is done, so a test that checks them first calls `Wait For Trace`: it returns when the
+    test's traces are complete, that is when at least one span arrived, every span's parent is known
+    (a received span or one of the test's calls), every service named in ``services=`` sent a span, and
+    no new span arrived for ``quiet`` (300 ms unless given: longer than the exporters' batch delay). At
+    the end of every test, whatever has arrived joins it without waiting, so ``seamline-metrics.json``
+    and the waterfall hold it. With Jaeger, spans join when `Wait For Trace` fetches them.
+
+    | `Call Api` | POST | /api/orders | json=${order} |
+    | `Wait For Trace` | services=gateway,orders,inventory | timeout=5s |
+    | `Timeline Should Contain` | sql | insert | orders |
+
+    == Where the time goes ==
+
+    With the spans of a trace nested by parent, a journey's time splits three ways:
+
+    - a hop's duration: how long one span lasted (the gateway's server span, an SQL statement);
+    - its self time: its duration minus the part its children overlap, the time the service spent on
+      its own work (asynchronous children, such as a message consumed later, overlap nothing);
+    - the gap between a client span and the server span it caused: the client waited while the
+      server did not yet work, which is network and queueing, the latency inter-service
+      communication adds.
+
+    Where a system exports no traces, its ``Server-Timing`` header and the test's client span still
+    split a call's time into inside the service (``server_timing`` of the span's attributes) and
+    between (the rest of the client span).
 
     = Run metrics =
 
@@ -321,13 +369,16 @@ class Seamline(DynamicCore):
         layouts: str | list[str] | None = None,
         secret_names: str | list[str] = "",
         instrument: bool | str | list[str] = True,
+        traces: str | None = None,
     ):
         """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies;
         ``schemas`` is a directory (or a list of them) where schemas are found by name; ``layouts`` is a
         directory (or a list of them) where record layouts given by name are found; ``secret_names``
         (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked;
         ``instrument`` names the libraries whose calls join the timeline (see `Beside RequestsLibrary and
-        DatabaseLibrary`): ``True`` for both, ``False`` for none, or ``RequestsLibrary`` or ``DatabaseLibrary``."""
+        DatabaseLibrary`): ``True`` for both, ``False`` for none, or ``RequestsLibrary`` or ``DatabaseLibrary``;
+        ``traces`` receives the spans the systems under test export: ``otlp`` (an OTLP/HTTP receiver on a free loopback
+        port; `Start Trace Receiver` returns its endpoint), ``otlp:127.0.0.1:4318`` or ``jaeger:<query URL>``."""
         quiet_driver_loggers()
         seconds = seconds_of(timeout)  # Robot converts a given timeout; the documented default is text
         self.ctx = SeamContext(
@@ -337,6 +388,8 @@ class Seamline(DynamicCore):
             layout_directories=directories(layouts),
         )
         self.ctx.masker.add_names(secret_names)
+        if traces:
+            self.ctx.traces = TraceJoin(open_source(traces))
         self.services = ServiceKeywords(self.ctx)
         collector.register(self.ctx)
         self.faults = FaultKeywords(self.ctx)

@@ -37,6 +37,8 @@ class SeamListener:
         if self.faults is not None:
             self.faults.log_active_faults(result.passed)
         self._run_cleanups(f"test '{result.name}'")
+        if self.ctx.traces is not None:  # what has arrived joins the test, for the metrics file and waterfall
+            self.ctx.traces.finish(self.ctx.timeline)
         self.ctx.finished_spans.append((result.longname, self.ctx.timeline.clear()))
 
     def end_suite(self, data: Any, result: Any) -> None:
