@@ -32,7 +32,7 @@ class LedgerTarget:
     timeout: float = 10.0
 
     @classmethod
-    def parse(cls, url: str, password: str, fingerprint: str | None) -> LedgerTarget:
+    def parse(cls, url: str, password: str, fingerprint: str | None, timeout: float = 10.0) -> LedgerTarget:
         """From ``ssh://user[:password]@host:port``; `password` when the URL has none."""
         parts = urlsplit(url)
         if parts.scheme != "ssh" or not parts.hostname or not parts.port:
@@ -43,6 +43,7 @@ class LedgerTarget:
             user=unquote(parts.username or "settle"),
             password=unquote(parts.password) if parts.password else password,
             fingerprint=fingerprint or None,
+            timeout=timeout,
         )
 
     def client(self) -> LedgerClient:
