@@ -1,8 +1,8 @@
 """Settlement export: RESERVED orders go to the ledger in batches (runs inside `reports`).
 
-Every interval: collect RESERVED orders not yet in `settlements`, upload them as one batch
-(LedgerClient.export_batch), record them in `settlements`, then post the batch unless
-auto-post is off (tests then post it themselves).
+Every interval: record RESERVED orders not yet in `settlements` as one new batch, then upload
+it (LedgerClient.export_batch) and post it unless auto-post is off (tests then post it
+themselves). A batch that failed on the way is sent again under its own id: never twice posted.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import Engine, insert, select
 
 from orderflow.db import orders, settlements, utcnow
-from orderflow.ledger.client import LedgerClient, SettlementLine
+from orderflow.ledger.client import LedgerClient, SettlementLine, new_batch_id
 
 BATCH_LIMIT = 500
 log = logging.getLogger("orderflow.settlement")
@@ -58,13 +58,23 @@ class LedgerTarget:
 
 
 class SettlementExporter(threading.Thread):
+    """Every interval: record a new batch, then upload and post every batch not done yet.
+
+    A batch is recorded in `settlements` (its orders and its id) before anything reaches the
+    ledger, so a link that fails half-way costs nothing: the same batch, same id and same
+    orders, is uploaded again and posted again until the ledger has it; the ledger posts a
+    batch id once ("already posted" after that). Batches recorded but not acknowledged when
+    the exporter starts (it stopped half-way) are sent again the same way.
+    """
+
     def __init__(self, engine: Engine, ledger: LedgerTarget, interval: float, auto_post: bool) -> None:
         super().__init__(name="settlement-exporter", daemon=True)
         self.engine = engine
         self.ledger = ledger
         self.interval = interval
         self.auto_post = auto_post
-        self._unposted: list[str] = []
+        self._queue: list[tuple[str, bool]] = []  # (batch id, uploaded yet), oldest first
+        self._recovered = False
         self._stopping = threading.Event()
 
     def run(self) -> None:
@@ -79,34 +89,60 @@ class SettlementExporter(threading.Thread):
         self.join(15.0)
 
     def export_once(self) -> str | None:
-        """Export (and post) one batch of unexported RESERVED orders; return its batch id."""
+        """Record one batch of unexported RESERVED orders, send what is due; return the new batch id."""
+        if not self._recovered:
+            self._recover()
+        batch_id = self._record_batch()
+        if self._queue:
+            with self.ledger.client() as client:
+                while self._queue:
+                    queued, uploaded = self._queue[0]
+                    if not uploaded:
+                        client.export_batch(self._lines(queued), queued)
+                        self._queue[0] = (queued, True)
+                    if self.auto_post:
+                        client.post(queued)
+                    self._queue.pop(0)
+        return batch_id
+
+    def _record_batch(self) -> str | None:
         joined = orders.outerjoin(settlements, settlements.c.order_id == orders.c.id)
         query = (
-            select(orders)
+            select(orders.c.id)
             .select_from(joined)
             .where(orders.c.status == "RESERVED", settlements.c.order_id.is_(None))
             .order_by(orders.c.created_at, orders.c.id)
             .limit(BATCH_LIMIT)
         )
+        with self.engine.begin() as conn:
+            order_ids = conn.execute(query).scalars().all()
+            if not order_ids:
+                return None
+            batch_id, exported_at = new_batch_id(), utcnow()
+            rows = [{"order_id": oid, "batch_id": batch_id, "exported_at": exported_at} for oid in order_ids]
+            conn.execute(insert(settlements), rows)
+        self._queue.append((batch_id, False))
+        return batch_id
+
+    def _lines(self, batch_id: str) -> list[SettlementLine]:
+        query = (
+            select(orders, settlements.c.exported_at)
+            .join(settlements, settlements.c.order_id == orders.c.id)
+            .where(settlements.c.batch_id == batch_id)
+            .order_by(orders.c.created_at, orders.c.id)
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        if not rows and not self._unposted:
-            return None
-        settled_on = utcnow().date()
-        lines = [SettlementLine(row.id, row.customer, Decimal(row.amount), row.currency, settled_on) for row in rows]
-        with self.ledger.client() as client:
-            batch_id = None
-            if lines:
-                batch_id = client.export_batch(lines)
-                exported_at = utcnow()
-                with self.engine.begin() as conn:
-                    conn.execute(
-                        insert(settlements),
-                        [{"order_id": row.id, "batch_id": batch_id, "exported_at": exported_at} for row in rows],
-                    )
-                if self.auto_post:
-                    self._unposted.append(batch_id)
-            while self._unposted:
-                client.post(self._unposted[0])
-                self._unposted.pop(0)
-        return batch_id
+        return [
+            SettlementLine(row.id, row.customer, Decimal(row.amount), row.currency, row.exported_at.date())
+            for row in rows
+        ]
+
+    def _recover(self) -> None:
+        with self.engine.connect() as conn:
+            recorded = conn.execute(select(settlements.c.batch_id).distinct()).scalars().all()
+        if recorded:
+            with self.ledger.client() as client:
+                acknowledged = {ack["batch_id"] for ack in client.acks()}
+            self._queue += [(batch_id, False) for batch_id in sorted(recorded) if batch_id not in acknowledged]
+        self._recovered = True
