@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword as python_keywords
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from .engine.schema.registry import SchemaRegistry
 from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure, seconds_of
 from .keywords.database import DatabaseKeywords
+from .keywords.faults import FaultKeywords
 from .keywords.messaging import MessagingKeywords
 from .keywords.records import RecordKeywords
 from .keywords.schema import SchemaKeywords
@@ -34,7 +36,7 @@ class Seamline(DynamicCore):
     the PostgreSQL, MariaDB and RabbitMQ drivers load on first use, and a missing one fails naming
     the extra to install (``pip install 'robotframework-seamline[postgres,mysql,amqp]'``).
     Keywords are tagged by the seam they cross (``HTTP``, ``SQL``,
-    ``Messages``, ``SSH``, ``Records``, ``Contracts``, ``Services``, ``Timeline``): pick a tag in
+    ``Messages``, ``SSH``, ``Records``, ``Contracts``, ``Services``, ``Faults``, ``Timeline``): pick a tag in
     the list of keywords to see one seam's keywords together.
 
     %TOC%
@@ -107,7 +109,7 @@ class Seamline(DynamicCore):
     A failing keyword says, in one message, what crossed which seam and what was expected, with
     what was seen (a response body, the closest rows, the messages that did arrive), masked and
     cut. The message starts with the seam of the keyword (``HTTP:``, ``SQL:``, ``Messages:``,
-    ``SSH:``, ``Records:``, ``Contracts:``, ``Services:``, ``Timeline:``), one prefix per seam.
+    ``SSH:``, ``Records:``, ``Contracts:``, ``Services:``, ``Faults:``, ``Timeline:``), one prefix per seam.
     Expected failures never show a Python traceback.
 
     Every assertion keyword takes ``msg=``: given, it replaces the failure message, as ``msg=``
@@ -216,6 +218,33 @@ class Seamline(DynamicCore):
     becomes ready. Suites use it to start the system under test; a service lives until the test
     or suite that started it ends, or until `Stop Service`.
 
+    = Faults =
+
+    A fault proxy sits on one link between two parts of a system: `Start Fault Proxy` listens on a
+    local address and forwards every connection to the ``upstream`` address, and the test points the
+    client (a service's configured upstream) at the proxy. It runs inside the test process: nothing
+    to install, no root, no kernel module. Faults then shape what crosses the link, per direction
+    (``downstream``: server to client, the default; ``upstream``: client to server; ``both``):
+    `Add Latency`, `Limit Bandwidth`, `Slice Data`, `Drop Data`, `Hang Connections`,
+    `Close After Bytes`, `Cut Connections` / `Restore Connections`, `Reset Connections`, and for HTTP
+    links `Fail Http Requests` (the proxy answers matching requests itself) and `Delay Http Requests`.
+
+    | ${address} = | `Start Fault Proxy` | inventory | upstream=127.0.0.1:8002 |
+    | `Add Latency` | inventory | 300ms | direction=both | for=10s |
+
+    Scoping: a fault lasts until `Remove Faults`, until its ``for`` time is over (``for=5s``: a
+    time-boxed fault removes itself), or until the end of the test that added it (a suite setup: the
+    suite), whichever comes first; one left at the end is removed and the log says so. A proxy
+    started in a test stops at its end. Each fault's addition and removal is logged, and at the end
+    of every test the log lists the faults still on, so a failure can be read against them.
+
+    Randomness (``jitter``, `Drop Data`, ``toxicity``: the share of connections a fault affects) comes
+    from ``seed``: the same seed over the same traffic meets the same faults. Without ``seed`` one is
+    drawn and logged, so a run can be repeated. Faults never block the keywords: adding, removing or
+    stopping returns at once, even while connections are frozen mid-transfer. `Get Proxy Stats`
+    counts connections, bytes each way and faults applied, and every connection through a proxy is a
+    span on the timeline (system ``proxy``, operation the proxy's name) of the test it ended in.
+
     = Driver logs =
 
     The drivers' own log records (paramiko, pika, urllib3) reach the log at DEBUG only, without
@@ -247,7 +276,8 @@ class Seamline(DynamicCore):
         )
         self.ctx.masker.add_names(secret_names)
         self.services = ServiceKeywords(self.ctx)
-        self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services)
+        self.faults = FaultKeywords(self.ctx)
+        self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services, self.faults)
         keyword_classes = (
             ApiKeywords,
             SchemaKeywords,
@@ -257,9 +287,12 @@ class Seamline(DynamicCore):
             MessagingKeywords,
             TraceKeywords,
         )
-        super().__init__([self.services, *(cls(self.ctx) for cls in keyword_classes)])
+        super().__init__([self.services, self.faults, *(cls(self.ctx) for cls in keyword_classes)])
+        _name_reserved_word_arguments(self.keywords_spec)
 
     def run_keyword(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
+        if kwargs:
+            kwargs = {f"{key}_" if python_keywords.iskeyword(key) else key: value for key, value in kwargs.items()}
         try:
             return super().run_keyword(name, args, kwargs)
         except (SeamError, AssertionError) as error:
@@ -270,3 +303,17 @@ class Seamline(DynamicCore):
         tags = list(super().get_keyword_tags(name))
         seam = getattr(getattr(self.keywords[name], "__self__", None), "SEAM", None)
         return [seam, *tags] if seam and seam not in tags else tags
+
+
+def _name_reserved_word_arguments(specs: dict[str, Any]) -> None:
+    """Show Python's ``for_`` as ``for=``: an argument named after a reserved word loses its trailing ``_``."""
+
+    def robot_name(name: str) -> str:
+        return name[:-1] if name.endswith("_") and python_keywords.iskeyword(name[:-1]) else name
+
+    for spec in specs.values():
+        spec.argument_specification = [
+            (robot_name(arg[0]), *arg[1:]) if isinstance(arg, tuple) else robot_name(arg)
+            for arg in spec.argument_specification
+        ]
+        spec.argument_types = {robot_name(name): kind for name, kind in spec.argument_types.items()}

@@ -10,6 +10,7 @@ from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from .engine.context import SeamContext
+from .keywords.faults import FaultKeywords
 from .keywords.services import ServiceKeywords
 
 
@@ -18,9 +19,10 @@ class SeamListener:
 
     ROBOT_LISTENER_API_VERSION = 3
 
-    def __init__(self, ctx: SeamContext, services: ServiceKeywords):
+    def __init__(self, ctx: SeamContext, services: ServiceKeywords, faults: FaultKeywords | None = None):
         self.ctx = ctx
         self.services = services
+        self.faults = faults
 
     def start_suite(self, data: Any, result: Any) -> None:
         self.ctx.enter_scope()
@@ -30,6 +32,8 @@ class SeamListener:
         self.ctx.enter_scope()
 
     def end_test(self, data: Any, result: Any) -> None:
+        if self.faults is not None:
+            self.faults.log_active_faults(result.passed)
         self._run_cleanups(f"test '{result.name}'")
         self.ctx.finished_spans.append((result.longname, self.ctx.timeline.clear()))
 

@@ -1,0 +1,260 @@
+"""One proxied connection: the client's socket, the upstream socket, and a pump thread each way.
+
+With no fault on a direction, its pump is a blocking ``recv`` and ``sendall`` (the fast path: nothing
+but two system calls per chunk). Under faults a chunk is shaped into pieces (see `kinds`), which the
+pump sends in order, each at its due time, reading on meanwhile, so a latency is the same for every
+chunk however the client streams. The control path never waits for a pump: it changes the proxy's
+fault state and, to end a connection, shuts its sockets down, which wakes whatever a pump is blocked in.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import select
+import socket
+import struct
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from ..deadlines import Deadline, shut_down
+from .http import HttpFault, RequestFramer
+from .kinds import Answer, Close, Effect, Fault, Hold, Piece
+from .units import Direction
+
+if TYPE_CHECKING:
+    from .proxy import FaultProxy
+
+CHUNK = 64 * 1024
+# Bytes a shaping pump reads ahead of what it has sent: beyond it the client is held back by TCP itself.
+READ_AHEAD = 4 * 1024 * 1024
+_RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 seconds: close() sends RST
+
+
+def no_delay(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # not TCP (a test's socketpair): nothing to tune
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class Link:
+    """A client connection and its upstream connection, pumped both ways until both ends are done."""
+
+    def __init__(self, proxy: FaultProxy, serial: int, client: socket.socket, client_address: str):
+        self.proxy = proxy
+        self.serial = serial
+        self.client = client
+        self.client_address = client_address
+        self.upstream: socket.socket | None = None
+        self.started = time.time()
+        self._started = time.perf_counter()
+        self.bytes_upstream = 0  # written by the upstream pump only
+        self.bytes_downstream = 0  # written by the downstream pump only
+        self.bytes_answered = 0  # what the proxy answered itself (HTTP faults), written by the upstream pump
+        self.outcome = "ok"
+        self.ending = threading.Event()  # set when the connection is being ended: every wait stops
+        self.faults_met: set[str] = set()
+        self.framer = RequestFramer()
+        self._effects: dict[Direction, dict[Fault, Effect | None]] = {Direction.UPSTREAM: {}, Direction.DOWNSTREAM: {}}
+        self._pumps_left = 2
+        self._lock = threading.Lock()
+        self.threads: list[threading.Thread] = []
+
+    @property
+    def duration(self) -> float:
+        return time.perf_counter() - self._started
+
+    def start(self) -> None:
+        thread = threading.Thread(target=self._run, name=f"seamline-proxy-{self.proxy.name}-{self.serial}", daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.upstream = self._connect()
+        except OSError as error:
+            self.end(f"upstream unreachable: {error.strerror or error}", reset=(Direction.DOWNSTREAM,))
+            self._pumps_left = 1
+            self._pump_done()
+            return
+        if self.ending.is_set():  # ended (cut, stop) while connecting
+            shut_down(self.upstream)
+        downstream = threading.Thread(
+            target=self._pump, args=(self.upstream, self.client, Direction.DOWNSTREAM), daemon=True
+        )
+        self.threads.append(downstream)
+        downstream.start()
+        self._pump(self.client, self.upstream, Direction.UPSTREAM)
+
+    def _connect(self) -> socket.socket:
+        host, port = self.proxy.upstream
+        family, kind, protocol, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, protocol)
+        try:
+            with Deadline(lambda: shut_down(sock)).bounding(self.proxy.connect_timeout) as deadline:
+                try:
+                    sock.connect(address)
+                except OSError:
+                    if deadline.expired:
+                        raise TimeoutError(f"no answer within {self.proxy.connect_timeout:g}s") from None
+                    raise
+        except OSError:
+            sock.close()
+            raise
+        no_delay(sock)
+        return sock
+
+    # Ending: from any thread, without waiting for the pumps.
+    def end(self, outcome: str, reset: tuple[Direction, ...] = ()) -> None:
+        """End the connection: FIN both ways, or RST on the legs named (downstream: the client's)."""
+        with self._lock:
+            if self.ending.is_set():
+                return
+            self.outcome = outcome
+            self.ending.set()
+        legs = {Direction.DOWNSTREAM: self.client, Direction.UPSTREAM: self.upstream}
+        for way, sock in legs.items():
+            if sock is None:
+                continue
+            if way in reset:
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET_ON_CLOSE)
+                    socket.socket.shutdown(sock, socket.SHUT_RD)  # wakes its reader; close() then sends RST
+                except OSError:
+                    pass
+            else:
+                shut_down(sock)
+
+    def _pump_done(self) -> None:
+        with self._lock:
+            self._pumps_left -= 1
+            last = self._pumps_left == 0
+        if last:
+            self.client.close()
+            if self.upstream is not None:
+                self.upstream.close()
+            self.proxy.link_ended(self)
+
+    # The pumps.
+    def _pump(self, source: socket.socket, target: socket.socket, way: Direction) -> None:
+        proxy = self.proxy
+        generation = -1
+        effects: tuple[Effect, ...] = ()
+        http: tuple[HttpFault, ...] = ()
+        pending: collections.deque[Piece] = collections.deque()
+        poller = select.poll()
+        poller.register(source, select.POLLIN)
+        try:
+            while not self.ending.is_set():
+                if pending and not self._wait_for_data_or_due(pending, poller):
+                    if not self._send_due(pending, target, way):
+                        return
+                    continue
+                data = source.recv(CHUNK)
+                if self.ending.is_set():
+                    return
+                if proxy.generation != generation:
+                    generation, effects, http = self._current_effects(way)
+                if not data:
+                    self._drain(pending, target, way)
+                    socket.socket.shutdown(target, socket.SHUT_WR)
+                    return
+                if not effects and not http and not pending:
+                    target.sendall(data)  # the fast path
+                    self._count(way, len(data))
+                    continue
+                pending.extend(self._shape(time.monotonic(), data, effects, http))
+                if not self._send_due(pending, target, way):
+                    return
+        except OSError as error:
+            self._failed(error, way)
+        finally:
+            self._pump_done()
+
+    def _wait_for_data_or_due(self, pending: collections.deque[Piece], poller: select.poll) -> bool:
+        """Wait until the first pending piece is due (False) or, with room to read ahead, data arrives (True)."""
+        wait = pending[0][0] - time.monotonic()
+        if wait <= 0:
+            return False
+        queued = sum(len(item) for _due, item in pending if isinstance(item, bytes))
+        if queued >= READ_AHEAD:
+            self.ending.wait(wait)
+            return False
+        return bool(poller.poll(wait * 1000))
+
+    def _shape(self, due: float, data: bytes, effects: tuple[Effect, ...], http: tuple[HttpFault, ...]) -> list[Piece]:
+        pieces: list[Piece] = self.framer.feed(due, data, list(http)) if http else [(due, data)]
+        for effect in effects:
+            pieces = effect.shape(pieces)
+        return pieces
+
+    def _send_due(self, pending: collections.deque[Piece], target: socket.socket, way: Direction) -> bool:
+        """Send the pieces that are due, in order; False when the connection is to end."""
+        while pending and pending[0][0] <= time.monotonic():
+            _due, item = pending.popleft()
+            if isinstance(item, bytes):
+                target.sendall(item)
+                self._count(way, len(item))
+            elif isinstance(item, Close):
+                self.end(f"closed by fault after {self._sent(way)} bytes {way.value}")
+                return False
+            elif isinstance(item, Answer):
+                self.client.sendall(item.data)  # requests are answered in turn: HTTP pipelining is not followed
+                self.bytes_answered += len(item.data)
+                if item.close:
+                    self.end("ok")
+                    return False
+            elif isinstance(item, Hold) and not self._hold(item, pending, way):
+                return False
+        return True
+
+    def _hold(self, hold: Hold, pending: collections.deque[Piece], way: Direction) -> bool:
+        """Hang: forward nothing until the fault is removed, then let the held bytes through what is left."""
+        if not self.proxy.wait_removed(hold.fault, self.ending):
+            return False
+        _generation, effects, _http = self._current_effects(way)  # held bytes were framed already
+        pending.extendleft(reversed(self._shape(time.monotonic(), hold.rest, effects, ())))
+        return True
+
+    def _drain(self, pending: collections.deque[Piece], target: socket.socket, way: Direction) -> None:
+        """The source has finished: deliver what is pending, each at its time, unless the link ends."""
+        while pending and not self.ending.is_set():
+            wait = pending[0][0] - time.monotonic()
+            if wait > 0 and self.ending.wait(wait):
+                return
+            if not self._send_due(pending, target, way):
+                return
+
+    def _current_effects(self, way: Direction) -> tuple[int, tuple[Effect, ...], tuple[HttpFault, ...]]:
+        generation, faults, http = self.proxy.faults_for(way)
+        known = self._effects[way]
+        effects = []
+        for fault in faults:
+            if fault not in known:  # toxicity decides once per connection and direction
+                known[fault] = fault.start(self.serial, way)
+            effect = known[fault]
+            if effect is not None:
+                effects.append(effect)
+                self.faults_met.add(fault.describe())
+        for fault in http:
+            self.faults_met.add(fault.describe())
+        return generation, tuple(effects), http
+
+    def _count(self, way: Direction, size: int) -> None:
+        if way is Direction.UPSTREAM:
+            self.bytes_upstream += size
+        else:
+            self.bytes_downstream += size
+
+    def _sent(self, way: Direction) -> int:
+        return self.bytes_upstream if way is Direction.UPSTREAM else self.bytes_downstream
+
+    def _failed(self, error: OSError, way: Direction) -> None:
+        if self.ending.is_set():
+            return
+        if isinstance(error, ConnectionResetError):
+            self.end(f"reset by a peer ({way.value})")
+        elif isinstance(error, BrokenPipeError):
+            self.end(f"closed by a peer ({way.value})")
+        else:
+            self.end(f"error {way.value}: {error.strerror or error}")
