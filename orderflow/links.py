@@ -76,6 +76,19 @@ def redirect(url: str, address: str | None) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}{at}{address}"))
 
 
+DEFAULT_PORTS = {"postgresql": 5432, "postgres": 5432, "mysql": 3306, "mariadb": 3306, "amqp": 5672, "ssh": 22}
+
+
+def address(url: str) -> str:
+    """The ``host:port`` a database, broker or service URL reaches (the scheme's port when it names none)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.partition("+")[0]
+    port = parts.port or DEFAULT_PORTS.get(scheme)
+    if not parts.hostname or not port:
+        raise LinkError(f"{url!r} names no network address (host and port)")
+    return f"{parts.hostname}:{port}"
+
+
 def free_ports(count: int) -> list[int]:
     """`count` distinct TCP ports free on 127.0.0.1 right now (for --ports)."""
     sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]

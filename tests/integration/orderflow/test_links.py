@@ -18,7 +18,7 @@ import httpx
 import pytest
 from orderflow_harness import Process, api, start_up, wait_until
 
-from orderflow.links import LinkError, free_ports, parse_links, parse_ports, redirect
+from orderflow.links import LinkError, address, free_ports, parse_links, parse_ports, redirect
 
 ADMIN = "admin-key-123"
 UPSTREAM_TIMEOUT = 1.0
@@ -100,6 +100,10 @@ def test_links_and_ports_are_parsed_and_wrong_ones_named() -> None:
     with pytest.raises(LinkError, match="SERVICE one of gateway, orders"):
         parse_ports("web=80")
     assert redirect("postgresql://u:pw@db:5432/x?a=1", "127.0.0.1:7") == "postgresql://u:pw@127.0.0.1:7/x?a=1"
+    assert address("mysql+pymysql://root@127.0.0.1/test") == "127.0.0.1:3306"
+    assert address("amqp://guest:guest@broker:5673/%2F") == "broker:5673"
+    with pytest.raises(LinkError, match="names no network address"):
+        address("sqlite:////tmp/orderflow.db")
 
 
 def test_fixed_ports_are_used_and_links_go_where_they_are_sent(deployment: tuple[Process, str]) -> None:
