@@ -1,6 +1,7 @@
 *** Settings ***
 Documentation     orderflow when the links between its own services misbehave: a slow inventory makes the gateway
-...               answer 504 in its error envelope within its budget and loses no order, and a service answering
+...               answer 504 in its error envelope within its budget, a cut one 502 at once, and neither loses an
+...               order; a service answering
 ...               503 is retried for a read and reported for a write. Each test checks afterwards that no order,
 ...               message or stock movement was lost or doubled.
 
@@ -22,6 +23,18 @@ A Slow Inventory Times Out At The Gateway And Loses No Order
     ${order} =    Place Order For    resilience-slow    2    SKU-APPLE
     Order Should Still Wait For Stock    ${order}
     The Link Recovers    inventory
+    Order Should Become    ${order}    RESERVED
+    Journey Should Have Recorded Exactly    ${before}    count=1    quantity=2    sku=SKU-APPLE
+
+A Cut Inventory Link Is Reported At Once And Loses No Order
+    [Tags]    critical
+    ${before} =    Take Journey Snapshot
+    Cut Connections    inventory
+    ${response} =    Read Stock Of    SKU-APPLE
+    Gateway Should Report The Upstream Unreachable    ${response}    inventory
+    ${order} =    Place Order For    resilience-cut    2    SKU-APPLE
+    Order Should Still Wait For Stock    ${order}
+    Restore Connections    inventory
     Order Should Become    ${order}    RESERVED
     Journey Should Have Recorded Exactly    ${before}    count=1    quantity=2    sku=SKU-APPLE
 
