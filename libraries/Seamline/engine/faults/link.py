@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ..deadlines import Deadline, shut_down
 from .http import HttpFault, RequestFramer
 from .kinds import Answer, Close, Effect, Fault, Hold, Piece
+from .splice import open_splicer
 from .units import Direction
 
 if TYPE_CHECKING:
@@ -30,6 +31,34 @@ CHUNK = 64 * 1024
 # Bytes a shaping pump reads ahead of what it has sent: beyond it the client is held back by TCP itself.
 READ_AHEAD = 4 * 1024 * 1024
 _RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 seconds: close() sends RST
+
+
+class _Pending:
+    """The pieces a shaping pump has yet to send, in order, and how many bytes they hold."""
+
+    def __init__(self) -> None:
+        self.pieces: collections.deque[Piece] = collections.deque()
+        self.bytes = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.pieces)
+
+    @property
+    def due(self) -> float:
+        return self.pieces[0][0]
+
+    def add(self, pieces: list[Piece], first: bool = False) -> None:
+        self.bytes += sum(len(item) for _due, item in pieces if isinstance(item, bytes))
+        if first:
+            self.pieces.extendleft(reversed(pieces))
+        else:
+            self.pieces.extend(pieces)
+
+    def pop(self) -> Piece:
+        piece = self.pieces.popleft()
+        if isinstance(piece[1], bytes):
+            self.bytes -= len(piece[1])
+        return piece
 
 
 def no_delay(sock: socket.socket) -> None:
@@ -112,6 +141,7 @@ class Link:
                 return
             self.outcome = outcome
             self.ending.set()
+        self.proxy.wake()  # a pump holding data for a hang stops waiting
         legs = {Direction.DOWNSTREAM: self.client, Direction.UPSTREAM: self.upstream}
         for way, sock in legs.items():
             if sock is None:
@@ -141,46 +171,62 @@ class Link:
         generation = -1
         effects: tuple[Effect, ...] = ()
         http: tuple[HttpFault, ...] = ()
-        pending: collections.deque[Piece] = collections.deque()
+        pending = _Pending()
         poller = select.poll()
         poller.register(source, select.POLLIN)
+        splicer = open_splicer()
         try:
             while not self.ending.is_set():
                 if pending and not self._wait_for_data_or_due(pending, poller):
                     if not self._send_due(pending, target, way):
                         return
                     continue
-                data = source.recv(CHUNK)
+                data: bytes | None = None
+                if splicer is not None and not (effects or http or pending):
+                    size = splicer.take(source.fileno())  # the fast path: the bytes stay in the kernel
+                else:
+                    data = source.recv(CHUNK)
+                    size = len(data)
                 if self.ending.is_set():
                     return
                 if proxy.generation != generation:
                     generation, effects, http = self._current_effects(way)
-                if not data:
+                if not size:
                     self._drain(pending, target, way)
                     socket.socket.shutdown(target, socket.SHUT_WR)
                     return
                 if not effects and not http and not pending:
-                    target.sendall(data)  # the fast path
-                    self._count(way, len(data))
+                    if data is None and splicer is not None:
+                        splicer.give(target.fileno(), size)
+                    else:
+                        target.sendall(data or b"")
+                    self._count(way, size)
                     continue
-                pending.extend(self._shape(time.monotonic(), data, effects, http))
+                if data is None and splicer is not None:  # a fault arrived while the pipe held a chunk
+                    data = splicer.read(size)
+                pending.add(self._shape(time.monotonic(), data or b"", effects, http))
                 if not self._send_due(pending, target, way):
                     return
         except OSError as error:
             self._failed(error, way)
         finally:
+            if splicer is not None:
+                splicer.close()
             self._pump_done()
 
-    def _wait_for_data_or_due(self, pending: collections.deque[Piece], poller: select.poll) -> bool:
-        """Wait until the first pending piece is due (False) or, with room to read ahead, data arrives (True)."""
-        wait = pending[0][0] - time.monotonic()
+    def _wait_for_data_or_due(self, pending: _Pending, poller: select.poll) -> bool:
+        """Wait until the first pending piece is due (False) or, with room to read ahead, data arrives (True).
+
+        poll() counts whole milliseconds: it wakes up to a millisecond early, and the rest of the wait is an
+        Event's, exact to microseconds, so a latency fault is accurate to well under a millisecond.
+        """
+        wait = pending.due - time.monotonic()
         if wait <= 0:
             return False
-        queued = sum(len(item) for _due, item in pending if isinstance(item, bytes))
-        if queued >= READ_AHEAD:
+        if wait < 0.002 or pending.bytes >= READ_AHEAD:
             self.ending.wait(wait)
             return False
-        return bool(poller.poll(wait * 1000))
+        return bool(poller.poll(wait * 1000 - 1))
 
     def _shape(self, due: float, data: bytes, effects: tuple[Effect, ...], http: tuple[HttpFault, ...]) -> list[Piece]:
         pieces: list[Piece] = self.framer.feed(due, data, list(http)) if http else [(due, data)]
@@ -188,10 +234,10 @@ class Link:
             pieces = effect.shape(pieces)
         return pieces
 
-    def _send_due(self, pending: collections.deque[Piece], target: socket.socket, way: Direction) -> bool:
+    def _send_due(self, pending: _Pending, target: socket.socket, way: Direction) -> bool:
         """Send the pieces that are due, in order; False when the connection is to end."""
-        while pending and pending[0][0] <= time.monotonic():
-            _due, item = pending.popleft()
+        while pending and pending.due <= time.monotonic():
+            _due, item = pending.pop()
             if isinstance(item, bytes):
                 target.sendall(item)
                 self._count(way, len(item))
@@ -208,18 +254,18 @@ class Link:
                 return False
         return True
 
-    def _hold(self, hold: Hold, pending: collections.deque[Piece], way: Direction) -> bool:
+    def _hold(self, hold: Hold, pending: _Pending, way: Direction) -> bool:
         """Hang: forward nothing until the fault is removed, then let the held bytes through what is left."""
         if not self.proxy.wait_removed(hold.fault, self.ending):
             return False
         _generation, effects, _http = self._current_effects(way)  # held bytes were framed already
-        pending.extendleft(reversed(self._shape(time.monotonic(), hold.rest, effects, ())))
+        pending.add(self._shape(time.monotonic(), hold.rest, effects, ()), first=True)
         return True
 
-    def _drain(self, pending: collections.deque[Piece], target: socket.socket, way: Direction) -> None:
+    def _drain(self, pending: _Pending, target: socket.socket, way: Direction) -> None:
         """The source has finished: deliver what is pending, each at its time, unless the link ends."""
         while pending and not self.ending.is_set():
-            wait = pending[0][0] - time.monotonic()
+            wait = pending.due - time.monotonic()
             if wait > 0 and self.ending.wait(wait):
                 return
             if not self._send_due(pending, target, way):
@@ -238,6 +284,8 @@ class Link:
                 self.faults_met.add(fault.describe())
         for fault in http:
             self.faults_met.add(fault.describe())
+        if not http:  # when HTTP faults come back, the framer starts afresh at a request
+            self.framer = RequestFramer()
         return generation, tuple(effects), http
 
     def _count(self, way: Direction, size: int) -> None:

@@ -183,6 +183,11 @@ class FaultProxy:
                 self._condition.wait()
         return not ending.is_set() and not self.stopped
 
+    def wake(self) -> None:
+        """Let pumps waiting in `wait_removed` look again (their connection may be ending)."""
+        with self._condition:
+            self._condition.notify_all()
+
     def _refresh(self) -> None:
         """Rebuild what pumps read (under the lock); the new generation tells them to look again."""
         for way in (Direction.UPSTREAM, Direction.DOWNSTREAM):

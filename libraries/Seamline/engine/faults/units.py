@@ -74,7 +74,7 @@ def probability_of(value: float | str, name: str) -> float:
     except (TypeError, ValueError):
         raise SeamError(SEAM, f"{name} '{value}' must be a number from 0 to 1") from None
     if not 0 <= number <= 1:
-        raise SeamError(SEAM, f"{name} must be from 0 to 1, got {value}")
+        raise SeamError(SEAM, f"{name} must be from 0 to 1, got {number:g}")
     return number
 
 
