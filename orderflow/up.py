@@ -183,12 +183,12 @@ class Deployment:
             ports, links = parse_ports(args.ports), parse_links(args.link)
         except LinkError as error:
             raise StartFailed(str(error)) from error
+        check_links(links, args.db or "sqlite", args.broker)
         db = args.db or f"sqlite:///{self.data_dir / 'orderflow.db'}"
         if args.fresh_db:
             if not args.db:
                 raise StartFailed("--fresh-db needs --db naming a PostgreSQL or MariaDB server")
             db = self.scratch_db = create_scratch_database(args.db)
-        check_links(links, db, args.broker)
         engine = connect(db)
         try:
             create_schema(engine)
