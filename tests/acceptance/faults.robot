@@ -27,6 +27,8 @@ Start Fault Proxy Fails For A Bad Upstream, A Busy Port Or A Running Name
     Run Keyword And Expect Error
     ...    Faults: proxy 'busy' cannot listen on 127.0.0.1:${ECHO_PORT}: Address already in use
     ...    Start Fault Proxy    busy    upstream=${ECHO}    listen=${ECHO}
+    Run Keyword And Expect Error    Faults: proxy 'lost' cannot resolve upstream no-such-host.invalid:80: *
+    ...    Start Fault Proxy    lost    upstream=no-such-host.invalid:80
     Run Keyword And Expect Error    Faults: proxy 'Echo' is already running on 127.0.0.1:*
     ...    Start Fault Proxy    Echo    upstream=${ECHO}
 

@@ -3,6 +3,7 @@ HTTP-aware faults against a real HTTP server, for= and seed=, stats, spans, and 
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import subprocess
@@ -14,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from hostile import SilentServer, _ThreadServer
 
 from Seamline.engine.errors import SeamError
 from Seamline.engine.faults import (
@@ -36,35 +38,21 @@ from Seamline.engine.waiting import poll
 ANY_PORT = ("127.0.0.1", 0)
 
 
-class Server:
-    """A TCP server in threads: `handle(conn)` per connection; remembers what arrived and when."""
+class Server(_ThreadServer):
+    """A TCP server in threads (tests/hostile's), `handle(conn)` serving each connection."""
 
     def __init__(self, handle: Callable[[socket.socket], None]):
-        self.listener = socket.create_server(ANY_PORT)
-        self.address = self.listener.getsockname()
+        super().__init__()
         self.handle = handle
-        self.connections: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.endpoint = ("127.0.0.1", self.port)
+        self.__enter__()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            self.connections.append(conn)
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        try:
+    def serve(self, conn: socket.socket) -> None:
+        with conn:  # closed when served: the proxy sees the server's end
             self.handle(conn)
-        except OSError:
-            pass
-        finally:
-            conn.close()
 
     def close(self) -> None:
-        self.listener.close()
+        self.__exit__()
 
 
 def echo(conn: socket.socket) -> None:
@@ -92,7 +80,7 @@ def timeline() -> Timeline:
 
 @pytest.fixture
 def proxy(echo_server: Server, timeline: Timeline) -> Iterator[FaultProxy]:
-    proxy = FaultProxy("echo", echo_server.address, ANY_PORT, timeline, connect_timeout=5)
+    proxy = FaultProxy("echo", echo_server.endpoint, ANY_PORT, timeline, connect_timeout=5)
     yield proxy
     proxy.stop()
 
@@ -144,7 +132,7 @@ def test_without_faults_bytes_pass_both_ways_and_each_connection_is_a_span(proxy
 )
 def test_latency_delays_the_direction_it_names(timeline, direction, upstream_delayed, downstream_delayed):
     server = Server(clock)
-    proxy = FaultProxy("clock", server.address, ANY_PORT, timeline)
+    proxy = FaultProxy("clock", server.endpoint, ANY_PORT, timeline)
     try:
         proxy.add(Latency(direction=direction, delay=0.2))
         with connect(proxy) as sock:
@@ -176,7 +164,7 @@ def test_latency_holds_for_streamed_chunks_instead_of_adding_up(proxy):
 
 def test_toxicity_and_seed_pick_the_same_connections_each_run(echo_server):
     def delayed_connections() -> list[bool]:
-        proxy = FaultProxy("echo", echo_server.address, ANY_PORT)
+        proxy = FaultProxy("echo", echo_server.endpoint, ANY_PORT)
         try:
             proxy.add(Latency(delay=0.15, toxicity=0.5, seed=42))
             delayed = []
@@ -194,7 +182,7 @@ def test_toxicity_and_seed_pick_the_same_connections_each_run(echo_server):
 
 def test_drop_with_a_seed_drops_the_same_chunks_each_run(echo_server):
     def arrivals() -> list[bool]:
-        proxy = FaultProxy("echo", echo_server.address, ANY_PORT)
+        proxy = FaultProxy("echo", echo_server.endpoint, ANY_PORT)
         try:
             proxy.add(Drop(direction=Direction.UPSTREAM, probability=0.5, seed=7))
             seen = []
@@ -213,22 +201,35 @@ def test_drop_with_a_seed_drops_the_same_chunks_each_run(echo_server):
     assert arrivals() == first
 
 
-def test_bandwidth_limits_the_rate_of_its_direction_only(proxy):
-    proxy.add(Bandwidth(direction=Direction.DOWNSTREAM, rate=500_000))
-    server_side = Server(lambda conn: conn.sendall(b"z" * 200_000))
-    limited = FaultProxy("source", server_side.address, ANY_PORT)
+def _sink(got: list[float]) -> Callable[[socket.socket], None]:
+    def receive(conn: socket.socket) -> None:
+        received = 0
+        while received < 200_000 and (chunk := conn.recv(65536)):
+            received += len(chunk)
+        got.append(time.monotonic())
+        conn.sendall(b"z" * 200_000)
+
+    return receive
+
+
+def test_bandwidth_limits_the_rate_of_its_direction_only():
+    got: list[float] = []
+    server = Server(_sink(got))
+    proxy = FaultProxy("sink", server.endpoint, ANY_PORT)
     try:
-        limited.add(Bandwidth(rate=500_000))
-        with connect(limited) as sock:
+        proxy.add(Bandwidth(direction=Direction.DOWNSTREAM, rate=500_000))
+        with connect(proxy) as sock:
             started = time.monotonic()
-            assert len(read_all(sock)) == 200_000
-            assert 0.35 <= time.monotonic() - started < 2.0  # 200 KB at 500 KB/s: 0.4 s
-        with connect(proxy) as sock:  # upstream unlimited: 200 KB leaves at once, comes back at the rate
             sock.sendall(b"u" * 200_000)
-            assert proxy.stats()["bytes_upstream"] >= 0
+            received = 0
+            while received < 200_000:
+                received += len(sock.recv(65536))
+            done = time.monotonic()
+        assert got[0] - started < 0.3  # upstream: not limited
+        assert 0.35 <= done - got[0] < 2.0  # downstream: 200 KB at 500 KB/s take 0.4 s
     finally:
-        limited.stop()
-        server_side.close()
+        proxy.stop()
+        server.close()
 
 
 def test_cut_closes_refuses_then_restore_listens_on_the_same_address(proxy):
@@ -350,36 +351,33 @@ def test_upstream_unreachable_closes_the_client_and_records_why(timeline):
 
 def test_listen_on_a_busy_port_fails_naming_it(echo_server):
     with pytest.raises(SeamError, match=r"proxy 'busy' cannot listen on 127\.0\.0\.1:\d+: Address already in use"):
-        FaultProxy("busy", echo_server.address, echo_server.address)
+        FaultProxy("busy", echo_server.endpoint, echo_server.endpoint)
 
 
 def test_stop_returns_within_its_deadline_under_frozen_traffic():
-    frozen = Server(lambda conn: time.sleep(30))  # accepts, never reads
-    proxy = FaultProxy("frozen", frozen.address, ANY_PORT)
-    clients = []
-    try:
-        for _ in range(3):
-            sock = connect(proxy)
-            sock.setblocking(False)
-            try:
-                while True:
-                    sock.send(b"f" * 65536)  # until every buffer on the way is full
-            except BlockingIOError:
+    with SilentServer() as frozen:  # accepts, never reads
+        proxy = FaultProxy("frozen", ("127.0.0.1", frozen.port), ANY_PORT)
+        clients = []
+        try:
+            for _ in range(3):
+                sock = connect(proxy)
+                sock.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    while True:
+                        sock.send(b"f" * 65536)  # until every buffer on the way is full
                 clients.append(sock)
-        proxy.add(Hang(direction=Direction.BOTH))
-        started = time.monotonic()
-        proxy.stop()
-        assert time.monotonic() - started < 2.5
-        for sock in clients:
-            sock.setblocking(True)
-            sock.settimeout(5)
-            with pytest.raises((ConnectionResetError, BrokenPipeError)):
-                while True:
-                    sock.send(b"f" * 65536)
-    finally:
-        for sock in clients:
-            sock.close()
-        frozen.close()
+            proxy.add(Hang(direction=Direction.BOTH))
+            started = time.monotonic()
+            proxy.stop()
+            assert time.monotonic() - started < 2.5
+            for sock in clients:
+                sock.settimeout(5)
+                with pytest.raises((ConnectionResetError, BrokenPipeError)):
+                    while True:
+                        sock.send(b"f" * 65536)
+        finally:
+            for sock in clients:
+                sock.close()
 
 
 # HTTP-aware faults, against a real HTTP server (the standard library's, keep-alive).
@@ -494,3 +492,13 @@ def test_a_failed_test_leaves_no_fault_behind_for_the_next(tmp_path: Path, http_
     log = (tmp_path / "out.xml").read_text(encoding="utf-8")
     assert "Faults on when the test failed: proxy 'web': latency 2s downstream; proxy 'web': cut" in log
     assert "Proxy 'web': latency 2s downstream was still on at the end; removed it." in log
+
+
+def test_restore_fails_when_the_address_was_taken_during_the_cut(proxy):
+    cut = proxy.add(Cut())
+    squatter = socket.create_server(proxy.address)
+    try:
+        with pytest.raises(SeamError, match=r"proxy 'echo' cannot listen on 127\.0\.0\.1:\d+: Address already in use"):
+            proxy.remove(cut)
+    finally:
+        squatter.close()

@@ -34,6 +34,7 @@ def test_a_failure_answers_the_request_instead_of_forwarding_it_byte_by_byte():
         b"Content-Length: 4\r\nConnection: keep-alive\r\n\r\ndown"
     )
     assert failure.exhausted
+    assert failure.describe() == "HTTP 503 for requests to /orders (the next 1), used up"
 
 
 def test_a_count_answers_that_many_then_forwards():

@@ -52,7 +52,7 @@ class HttpFault(Fault):
         return f"requests{where}{times}"
 
     def describe(self) -> str:
-        return self.summary()
+        return f"{self.summary()}, used up" if self.exhausted else self.summary()
 
 
 @dataclass(eq=False)

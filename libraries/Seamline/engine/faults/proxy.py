@@ -39,6 +39,7 @@ class FaultProxy:
     ):
         self.name = name
         self.upstream = upstream
+        self.upstream_info = self._resolve(upstream)
         self.connect_timeout = connect_timeout
         self.timeline = timeline
         self.generation = 0
@@ -67,6 +68,16 @@ class FaultProxy:
     def upstream_text(self) -> str:
         host, port = self.upstream
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+    def _resolve(self, address: tuple[str, int]) -> tuple[Any, ...]:
+        """The upstream's socket address, found once: each connection then costs no name lookup."""
+        try:
+            return socket.getaddrinfo(*address, type=socket.SOCK_STREAM)[0]
+        except OSError as error:
+            host, port = address
+            raise SeamError(
+                SEAM, f"proxy '{self.name}' cannot resolve upstream {host}:{port}: {error.strerror}"
+            ) from None
 
     # Listening.
     def _bind(self, address: tuple[str, int]) -> socket.socket:
@@ -145,12 +156,11 @@ class FaultProxy:
             if why:
                 self._events.append(f"removed {fault.describe()} from proxy '{self.name}': {why}")
             cut_over = isinstance(fault, Cut) and not any(isinstance(other, Cut) for other in self._faults)
-        if why is None:  # not the watchdog calling: the deadline may still be armed
-            deadline = self._deadlines.pop(fault, None)
-            if deadline is not None:
-                deadline.disarm()
+        deadline = self._deadlines.pop(fault, None)
+        if deadline is not None and why is None:  # not the watchdog calling: the deadline may still be armed
+            deadline.disarm()
         if cut_over and not self.stopped:
-            self._listen_again()
+            self._listen_again(keyword=why is None)
         return True
 
     def _expire(self, fault: Fault, seconds: float) -> None:
@@ -209,13 +219,16 @@ class FaultProxy:
         shut_down(self._listener)  # wakes accept(): new connections are refused from now on
         self._listener.close()
 
-    def _listen_again(self) -> None:
+    def _listen_again(self, keyword: bool) -> None:
+        """Listen on the same address after a cut; a failure fails the keyword, or is an event off it."""
         with self._condition:
             if self.stopped:
                 return
             try:
                 self._listener = self._bind(self.address)
             except SeamError as error:
+                if keyword:
+                    raise
                 self._events.append(f"{error.detail} after the cut ended")
                 return
         self._accept_in_background()
@@ -287,5 +300,7 @@ class FaultProxy:
         for link in links:
             link.end("proxy stopped")
         ends_at = time.monotonic() + deadline
-        for thread in [*self._threads, *(thread for link in links for thread in link.threads)]:
+        for thread in self._threads:
             thread.join(max(0.0, ends_at - time.monotonic()))
+        for link in links:
+            link.finished.wait(max(0.0, ends_at - time.monotonic()))
