@@ -1,11 +1,15 @@
 """orderflow gateway: the only public entry.
 
     python -m orderflow.gateway --orders URL --inventory URL --reports URL
-        [--upstream-timeout 5s] [--rate-limit 20/s] [--max-body 64KiB] [--port 0]
+        [--upstream-timeout 5s] [--upstream-retries 3] [--rate-limit 20/s] [--max-body 64KiB] [--port 0]
 
 Routes /api/orders..., /api/inventory/... (-> /stock...) and /api/reports/... to the services.
 Checks, in order: route (404/405), X-Api-Key (401), role (403), per-key rate (429 +
-Retry-After), body size (413); then proxies (502 upstream down, 504 upstream slow). Every
+Retry-After), body size (413); then proxies (502 upstream down, 504 upstream slow: no answer
+within --upstream-timeout, however the upstream drips). A GET/HEAD the upstream refused or
+answered 502/503/504 is retried (--upstream-retries, backoff from 50 ms, within that same
+timeout); a write is never retried. An upstream failure that remains is passed on with its
+status, code and message, "(after N attempts)" added when retried. Every
 failure is ``{"error": {"code", "message", "correlation_id", "upstream"?}}``. Keys come from
 ORDERFLOW_API_KEYS ("key:role,..."; demo keys by default). GET /openapi.json, GET /health.
 """
@@ -17,9 +21,10 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -32,6 +37,7 @@ from orderflow.gateway_policy import (
     DEMO_API_KEYS,
     PERMISSIONS,
     RateLimiter,
+    RetryPolicy,
     TraceContext,
     find_route,
     parse_api_keys,
@@ -51,6 +57,7 @@ class GatewaySettings:
     upstream_timeout: float
     rate_limit: float
     max_body: int
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 class Refused(Exception):
@@ -153,7 +160,6 @@ class Gateway:
         trace: TraceContext,
         timing: dict[str, Any],
     ) -> Response:
-        assert self.http is not None
         url = self.settings.upstreams[service] + upstream_path(request.url.path)
         headers = {"x-correlation-id": correlation_id, "traceparent": trace.traceparent}
         for name in ("content-type", "accept", "tracestate"):
@@ -161,34 +167,68 @@ class Gateway:
                 headers[name] = request.headers[name]
         started = time.perf_counter()
         try:
-            upstream = await self.http.request(
-                request.method, url, params=request.query_params, content=body, headers=headers
-            )
-        except httpx.TimeoutException as error:
-            raise Refused(
-                504,
-                "UPSTREAM_TIMEOUT",
-                f"{service} did not answer within {self.settings.upstream_timeout:g}s",
-                upstream=service,
-            ) from error
-        except httpx.TransportError as error:
-            raise Refused(
-                502,
-                "UPSTREAM_UNAVAILABLE",
-                f"{service} is unreachable: {type(error).__name__}",
-                upstream=service,
-            ) from error
+            upstream, attempts = await self._send(request.method, url, request.query_params, body, headers, service)
         finally:
             timing["round_trip"] = (time.perf_counter() - started) * 1000
         timing["name"] = service
         timing["service"] = app_duration(upstream.headers.get("server-timing"), timing["round_trip"])
         if upstream.status_code >= 400:
             code, message = upstream_error(upstream)
+            message += attempts_note(attempts)
             raise Refused(upstream.status_code, code, message, upstream=service)
         passed = {name: upstream.headers[name] for name in ("content-type",) if name in upstream.headers}
         if "location" in upstream.headers:
             passed["location"] = public_path(upstream.headers["location"])
         return Response(upstream.content, status_code=upstream.status_code, headers=passed)
+
+    async def _send(
+        self, method: str, url: str, params: Any, body: bytes, headers: dict[str, str], service: str
+    ) -> tuple[httpx.Response, int]:
+        """The upstream's answer and the attempts it took, all within one --upstream-timeout.
+
+        Retries follow the RetryPolicy; the budget running out is 504 whatever the upstream
+        does meanwhile (a slow drip of bytes included), an unreachable upstream 502.
+        """
+        assert self.http is not None
+        timeout = self.settings.upstream_timeout
+        deadline = time.monotonic() + timeout
+        attempts = self.settings.retry.attempts(method)
+        attempt = 0
+        while True:
+            attempt += 1
+            more = attempt < attempts
+            try:
+                with anyio.fail_after(max(0.0, deadline - time.monotonic())):
+                    upstream = await self.http.request(method, url, params=params, content=body, headers=headers)
+            except (TimeoutError, httpx.TimeoutException) as error:
+                raise Refused(
+                    504, "UPSTREAM_TIMEOUT", f"{service} did not answer within {timeout:g}s", upstream=service
+                ) from error
+            except httpx.TransportError as error:
+                if more and await self._pause(attempt, deadline):
+                    continue
+                raise Refused(
+                    502,
+                    "UPSTREAM_UNAVAILABLE",
+                    f"{service} is unreachable: {type(error).__name__}" + attempts_note(attempt),
+                    upstream=service,
+                ) from error
+            retryable = upstream.status_code in self.settings.retry.RETRY_STATUSES
+            if retryable and more and await self._pause(attempt, deadline):
+                continue
+            return upstream, attempt
+
+    async def _pause(self, attempt: int, deadline: float) -> bool:
+        """Wait before the next attempt; False when the budget would not leave time for it."""
+        delay = self.settings.retry.delay(attempt)
+        if time.monotonic() + delay >= deadline:
+            return False
+        await anyio.sleep(delay)
+        return True
+
+
+def attempts_note(attempts: int) -> str:
+    return f" (after {attempts} attempts)" if attempts > 1 else ""
 
 
 def app_duration(server_timing: str | None, fallback: float) -> float:
@@ -261,7 +301,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     flags.add("--orders", required=True, help="orders service base URL")
     flags.add("--inventory", required=True, help="inventory service base URL")
     flags.add("--reports", required=True, help="reports service base URL")
-    flags.add("--upstream-timeout", type=duration, default=5.0, help="per upstream call")
+    flags.add("--upstream-timeout", type=duration, default=5.0, help="per upstream call, retries included")
+    flags.add("--upstream-retries", type=int, default=3, help="retries of a failed GET/HEAD (502/503/504, down)")
     flags.add("--rate-limit", type=rate, default=20.0, help="requests per API key, e.g. 20/s")
     flags.add("--max-body", type=size, default=64 * 1024, help="largest request body, e.g. 64KiB")
     flags.add("--api-keys", default=DEMO_API_KEYS, help="key:role,... (roles clerk auditor admin)")
@@ -278,6 +319,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         upstream_timeout=args.upstream_timeout,
         rate_limit=args.rate_limit,
         max_body=args.max_body,
+        retry=RetryPolicy(retries=args.upstream_retries),
     )
     serving.run(build_app(settings), "gateway", args.port)
 

@@ -1,7 +1,7 @@
 """orderflow reports service: daily figures and a consistency check across the seams.
 
     python -m orderflow.reports --db URL --inventory URL [--ledger ssh://settle@HOST:PORT]
-        [--ledger-fingerprint SHA256:...] [--settle-grace 30s] [--export-interval 1s]
+        [--ledger-fingerprint SHA256:...] [--ledger-timeout 10s] [--settle-grace 30s] [--export-interval 1s]
         [--no-auto-post] [--port 0]
 
 GET /reports/daily?date=YYYY-MM-DD: orders (count and amount per status), stock (inventory
@@ -214,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     flags.add("--ledger", help="ssh://user@host:port of the ledger (no ledger: no postings)")
     flags.add("--ledger-password", default=DEFAULT_LEDGER_PASSWORD, help="ledger SSH password")
     flags.add("--ledger-fingerprint", help="expected ledger host key, SHA256:...")
+    flags.add("--ledger-timeout", type=duration, default=10.0, help="per ledger connection and command")
     flags.add("--settle-grace", type=duration, default=30.0, help="time to post a RESERVED order")
     flags.add("--export-interval", type=duration, default=1.0, help="settlement export period")
     flags.switch("--no-auto-post", help="export batches but leave posting them to someone else")
@@ -222,7 +223,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     telemetry.setup("reports")
     engine = connect(args.db)
     create_schema(engine)
-    ledger = LedgerTarget.parse(args.ledger, args.ledger_password, args.ledger_fingerprint) if args.ledger else None
+    ledger = None
+    if args.ledger:
+        ledger = LedgerTarget.parse(args.ledger, args.ledger_password, args.ledger_fingerprint, args.ledger_timeout)
     exporter = SettlementExporter(engine, ledger, args.export_interval, not args.no_auto_post) if ledger else None
     reports = Reports(engine, args.inventory, ledger, args.settle_grace)
     serving.run(build_app(reports, exporter), "reports", args.port)

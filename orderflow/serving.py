@@ -2,7 +2,8 @@
 
 A service binds its own socket (port 0 allowed) so that the real port is known before uvicorn
 starts, prints one ``READY {json}`` line when it accepts connections, and answers every failure
-with ``{"error": {"code", "message"}}``.
+with ``{"error": {"code", "message"}}``; a database that cannot be reached (its link cut, or reset
+mid-statement) is 503 DEPENDENCY_UNAVAILABLE.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import uvicorn
+from sqlalchemy import exc
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -75,6 +77,12 @@ async def _http_error(_request: Request, error: Exception) -> Response:
     return error_response(error.status_code, code, str(error.detail), dict(error.headers or {}))
 
 
+async def _database_unavailable(_request: Request, error: Exception) -> Response:
+    # The driver's text names the statement and its parameters: not for the caller.
+    assert isinstance(error, exc.OperationalError)
+    return error_response(503, "DEPENDENCY_UNAVAILABLE", f"database: {type(error.orig).__name__}")
+
+
 async def _unexpected_error(_request: Request, error: Exception) -> Response:
     return error_response(500, "INTERNAL_ERROR", f"{type(error).__name__}: {error}")
 
@@ -112,6 +120,7 @@ def service_app(routes: Sequence[BaseRoute], lifespan: Lifespan | None = None, t
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
+            exc.OperationalError: _database_unavailable,
             Exception: _unexpected_error,
         },
         lifespan=lifespan,

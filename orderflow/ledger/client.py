@@ -57,6 +57,11 @@ class Balance(TypedDict):
     amounts: dict[str, Decimal]  # per currency
 
 
+def new_batch_id() -> str:
+    """``S<YYYYMMDD><11 hex digits>``: a batch id no other batch has."""
+    return f"S{date.today():%Y%m%d}{uuid4().hex[:11].upper()}"
+
+
 class LedgerError(Exception):
     """A ledger command ended with a non-zero exit status."""
 
@@ -156,7 +161,7 @@ class LedgerClient:
         half a batch. The default batch id is ``S<YYYYMMDD><11 hex digits>``.
         """
         today = date.today()
-        batch_id = batch_id or f"S{today:%Y%m%d}{uuid4().hex[:11].upper()}"
+        batch_id = batch_id or new_batch_id()
         details = tuple(
             Detail(
                 line.order_id,
