@@ -23,7 +23,7 @@ from orderflow.config import mapping
 from orderflow.consumer_service import consumer_service_flags, serve_consumer
 from orderflow.db import connect, create_schema, reservations, stock
 from orderflow.messaging import Consumer, messages_route, publish
-from orderflow.serving import ApiError, json_body
+from orderflow.serving import ApiError, integer, json_body
 
 DEFAULT_SEED = "SKU-APPLE=100,SKU-PEAR=50,SKU-RARE=0"
 
@@ -122,21 +122,35 @@ class InventoryService:
         return conn.execute(query).first()
 
 
+# The column sizes: a longer SKU or a larger integer made the database fail (500) instead of a 422.
+MAX_SKU, MAX_AVAILABLE = 64, 2**31 - 1
+
+
+def valid_sku(sku: str) -> bool:
+    return 0 < len(sku) <= MAX_SKU and not any(ord(char) < 32 or ord(char) == 127 for char in sku)
+
+
 def routes(service: InventoryService, consumer: Consumer) -> list[Route]:
     async def all_stock(_request: Request) -> Response:
         return JSONResponse({"items": await run_in_threadpool(service.all)})
 
     async def get(request: Request) -> Response:
-        return JSONResponse(await run_in_threadpool(service.get, request.path_params["sku"]))
+        sku = request.path_params["sku"]
+        if not valid_sku(sku):  # no such SKU can exist; PostgreSQL would refuse a NUL in the query
+            raise ApiError(404, "SKU_NOT_FOUND", f"no stock item {sku!r}")
+        return JSONResponse(await run_in_threadpool(service.get, sku))
 
     async def put(request: Request) -> Response:
+        sku = request.path_params["sku"]
+        if not valid_sku(sku):
+            raise ApiError(422, "VALIDATION_ERROR", f"sku must be 1 to {MAX_SKU} characters, no control characters")
         body = await json_body(request)
-        available = body.get("available")
-        if set(body) != {"available"} or isinstance(available, bool):
+        if set(body) != {"available"}:
             raise ApiError(422, "VALIDATION_ERROR", 'body must be {"available": <integer >= 0>}')
-        if not isinstance(available, int) or available < 0:
-            raise ApiError(422, "VALIDATION_ERROR", "available must be an integer >= 0")
-        item, created = await run_in_threadpool(service.put, request.path_params["sku"], available)
+        available = integer(body["available"])
+        if available is None or not 0 <= available <= MAX_AVAILABLE:
+            raise ApiError(422, "VALIDATION_ERROR", f"available must be an integer from 0 to {MAX_AVAILABLE}")
+        item, created = await run_in_threadpool(service.put, sku, available)
         return JSONResponse(item, status_code=201 if created else 200)
 
     async def health(_request: Request) -> Response:

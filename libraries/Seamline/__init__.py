@@ -14,6 +14,7 @@ from .engine.schema.registry import SchemaRegistry
 from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure, seconds_of
 from .keywords.database import DatabaseKeywords
+from .keywords.inputs import InputKeywords
 from .keywords.messaging import MessagingKeywords
 from .keywords.records import RecordKeywords
 from .keywords.schema import SchemaKeywords
@@ -256,6 +257,7 @@ class Seamline(DynamicCore):
             RecordKeywords,
             MessagingKeywords,
             TraceKeywords,
+            InputKeywords,
         )
         super().__init__([self.services, *(cls(self.ctx) for cls in keyword_classes)])
 

@@ -1,0 +1,361 @@
+"""Unexpected HTTP inputs from an OpenAPI document: Schemathesis generates them, the caller's sender sends them.
+
+The requests go through a `send` the caller gives (Seamline's HTTP session: masking, credentials kept to
+their origin, timeline spans, correlation ids), never through Schemathesis's own transport. Each operation
+gets the document's boundary cases first (Schemathesis's coverage phase: values at and beyond every limit,
+missing required parts, undeclared methods), then random valid and schema-violating inputs (Hypothesis,
+seeded, so one seed sends the same requests again).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import requests
+from requests.exceptions import InvalidHeader
+from requests.utils import check_header_validity
+
+from ..errors import SeamError
+from ..masking import Masker
+from ..waiting import WaitTimedOut, poll
+from . import EXTRA
+from .problems import Findings, Problem, curl_command
+
+SEAM = "Inputs"
+# Schemathesis's checks that judge one response without sending requests of their own.
+SCHEMATHESIS_CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "missing_required_header",
+    "unsupported_method",
+    "allow_header_conformance",
+)
+OWN_CHECKS = ("correlation_id", "error_schema")
+ALL_CHECKS = (*SCHEMATHESIS_CHECKS, *OWN_CHECKS)
+# Schemathesis's default headers: the session sends its own.
+_GENERATED_NOISE = frozenset({"user-agent", "accept-encoding", "accept", "connection", "x-schemathesis-testcaseid"})
+MIN_CALL_SECONDS = 0.05
+MAX_RETRY_AFTER = 5.0
+
+Sender = Callable[..., requests.Response]
+ErrorCheck = Callable[[Any], list[str]]
+
+
+def schemathesis_module() -> Any:
+    """Schemathesis, loaded on first use; missing, one line naming the extra."""
+    try:
+        import schemathesis
+    except ImportError:
+        raise SeamError(SEAM, f"Schemathesis is not installed: pip install '{EXTRA}'") from None
+    return schemathesis
+
+
+def load_document(document: dict[str, Any], authenticated: bool = False) -> Any:
+    """A Schemathesis schema of an OpenAPI document (a dictionary already read).
+
+    `authenticated`: the sender adds credentials to every request, so the document's security requirements
+    are left out; Schemathesis would otherwise generate (and leave out) those headers itself.
+    """
+    schemathesis = schemathesis_module()
+    if authenticated:
+        document = without_security(document)
+    try:
+        return schemathesis.openapi.from_dict(document)
+    except Exception as error:  # Schemathesis has several loader errors; all mean the same to a tester
+        raise SeamError(SEAM, f"the document is not an OpenAPI document Schemathesis can use: {error}") from None
+
+
+def without_security(document: dict[str, Any]) -> dict[str, Any]:
+    """The document without security requirements (top level and per operation)."""
+    paths = {
+        path: {
+            key: ({k: v for k, v in item.items() if k != "security"} if isinstance(item, dict) else item)
+            for key, item in operations.items()
+        }
+        if isinstance(operations, dict)
+        else operations
+        for path, operations in (document.get("paths") or {}).items()
+    }
+    return {**{key: value for key, value in document.items() if key != "security"}, "paths": paths}
+
+
+def select_operations(schema: Any, wanted: str | Sequence[str]) -> list[Any]:
+    """The operations named (``POST /api/orders``, several, or ``all``), in the document's order."""
+    operations = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if operation is None:
+            continue
+        operations.append(operation)
+    names = [wanted] if isinstance(wanted, str) else list(wanted)
+    names = [part.strip() for name in names for part in str(name).split(",") if part.strip()]
+    if not names or any(name.lower() == "all" for name in names):
+        return operations
+    by_label = {_label(operation): operation for operation in operations}
+    chosen, unknown = [], []
+    for name in names:
+        method, _, path = name.partition(" ")
+        label = f"{method.upper()} {path.strip()}"
+        (chosen.append(by_label[label]) if label in by_label else unknown.append(name))
+    if unknown:
+        raise SeamError(
+            SEAM, f"operation(s) {', '.join(unknown)} not in the document; it has: {', '.join(by_label) or 'none'}"
+        )
+    return chosen
+
+
+def parse_checks(checks: str | Sequence[str]) -> tuple[str, ...]:
+    """Check names (``all``, or some of `ALL_CHECKS`); an unknown one fails listing them."""
+    names = [checks] if isinstance(checks, str) else list(checks)
+    names = [part.strip().lower() for name in names for part in str(name).split(",") if part.strip()]
+    if not names or "all" in names:
+        return ALL_CHECKS
+    unknown = [name for name in names if name not in ALL_CHECKS]
+    if unknown:
+        raise SeamError(SEAM, f"unknown check(s) {', '.join(unknown)}; use all or some of: {', '.join(ALL_CHECKS)}")
+    return tuple(dict.fromkeys(names))
+
+
+def _label(operation: Any) -> str:
+    return f"{operation.method.upper()} {operation.path}"
+
+
+class InputProbe:
+    """Sends generated inputs for operations and keeps what the responses broke."""
+
+    def __init__(
+        self,
+        schema: Any,
+        base_url: str,
+        send: Sender,
+        masker: Masker,
+        *,
+        seed: int,
+        examples: int,
+        max_time: float,
+        checks: Sequence[str] = ALL_CHECKS,
+        error_check: ErrorCheck | None = None,
+        session_headers: dict[str, str] | None = None,
+        correlation_header: str = "X-Correlation-Id",
+    ):
+        self.schema = schema
+        self.base_url = base_url.rstrip("/")
+        self.send = send
+        self.masker = masker
+        self.examples = examples
+        self.deadline = time.monotonic() + max_time
+        self.max_time = max_time
+        self.error_check = error_check if "error_schema" in checks else None
+        self.session_headers = session_headers or {}
+        self.correlation_header = correlation_header
+        self.findings = Findings(seed)
+        self.own = [name for name in checks if name in OWN_CHECKS]
+        from schemathesis.checks import CHECKS, load_all_checks
+
+        load_all_checks()
+        self.checks = [(name, CHECKS.get_one(name)) for name in checks if name in SCHEMATHESIS_CHECKS]
+
+    def run(self, operations: Iterable[Any]) -> Findings:
+        for operation in operations:
+            if not self._time_left():
+                break
+            boundary = self.examples // 2
+            for case in _first(self._coverage_cases(operation), boundary):
+                self.exercise(case)
+            self._fuzz(operation, self.examples - min(boundary, self.findings.by_operation.get(_label(operation), 0)))
+        return self.findings
+
+    def _time_left(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0 and not self.findings.stopped:
+            self.findings.stopped = f"max_time {self.max_time:g}s"
+        return max(left, 0.0)
+
+    def _coverage_cases(self, operation: Any) -> Iterator[Any]:
+        from schemathesis import GenerationMode
+
+        config = self.schema.config.generation_for(operation=operation, phase="coverage")
+        modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+        yield from self.schema.iter_coverage_cases(operation, generation_modes=modes, generation_config=config)
+
+    def _fuzz(self, operation: Any, budget: int) -> None:
+        """Random valid, then schema-violating, inputs: half the budget each, Hypothesis seeded with the seed."""
+        from hypothesis import HealthCheck, Phase, given, settings
+        from hypothesis import seed as seeded
+        from hypothesis.errors import Unsatisfiable
+        from schemathesis import GenerationMode
+
+        for mode, count in ((GenerationMode.POSITIVE, budget - budget // 2), (GenerationMode.NEGATIVE, budget // 2)):
+            if count <= 0 or not self._time_left():
+                continue
+
+            @seeded(self.findings.seed)
+            @settings(
+                max_examples=count,
+                database=None,
+                deadline=None,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(operation.as_strategy(generation_mode=mode))
+            def send_generated(case: Any) -> None:
+                if self._time_left():
+                    self.exercise(case)
+
+            try:
+                send_generated()
+            except Unsatisfiable:
+                continue  # an operation with nothing to vary (no parameters, no body) has no invalid input
+            except SeamError:
+                raise
+            except Exception as error:  # Schemathesis cannot generate for this part of the document
+                self.findings.notes.append(
+                    f"{_label(operation)}: no {mode} inputs: {_first_paragraph(str(error))}"
+                )
+
+    def exercise(self, case: Any) -> None:
+        """Send one generated case and check its response."""
+        kwargs = case.as_transport_kwargs(base_url=self.base_url)
+        operation = _label(case.operation)
+        headers = {
+            str(name): str(value)
+            for name, value in (kwargs.get("headers") or {}).items()
+            if str(name).lower() not in _GENERATED_NOISE
+        }
+        if kwargs.get("cookies"):
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in kwargs["cookies"].items())
+        if not _sendable(headers):
+            self.findings.skipped += 1  # no HTTP client can send it, so no server ever sees it
+            return
+        body = {"json": kwargs["json"]} if "json" in kwargs else {"data": kwargs["data"]} if "data" in kwargs else {}
+        method, url, params = kwargs["method"], kwargs["url"], kwargs.get("params") or None
+        try:
+            response = self._send(method, url, params, headers, body)
+        except WaitTimedOut:
+            self.findings.stopped = f"max_time {self.max_time:g}s (rate limited)"
+            return
+        except SeamError as error:
+            self.findings.count(operation)
+            curl = self._curl_unsent(method, url, params, headers, body)
+            self.findings.add(Problem("response", operation, None, "no HTTP response", error.detail, curl))
+            return
+        self.findings.count(operation)
+        for name, problem, signature in self._problems(case, response, kwargs, headers):
+            problem_curl = self._curl_sent(response)
+            self.findings.add(
+                Problem(name, operation, response.status_code, problem[0], problem[1], problem_curl), signature
+            )
+
+    def _send(
+        self, method: str, url: str, params: Any, headers: dict[str, str], body: dict[str, Any]
+    ) -> requests.Response:
+        """One request; a 429 with Retry-After is sent again after the wait, within max_time."""
+
+        def attempt() -> requests.Response:
+            timeout = max(self._time_left(), MIN_CALL_SECONDS)
+            return self.send(method, url, params=params, headers=dict(headers), timeout=timeout, **body)
+
+        response = attempt()
+        if response.status_code != 429:
+            return response
+        wait = _retry_after(response.headers.get("Retry-After"))
+        return poll(
+            attempt,
+            lambda answer: answer.status_code != 429,
+            timeout=min(self._time_left(), 6 * wait),
+            interval=wait,
+        )
+
+    def _problems(
+        self, case: Any, response: requests.Response, kwargs: dict[str, Any], headers: dict[str, str]
+    ) -> Iterator[tuple[str, tuple[str, str], str]]:
+        from schemathesis.core.failures import FailureGroup
+
+        server_error = response.status_code >= 500 and any(name == "not_a_server_error" for name, _ in self.checks)
+        for name, check in self.checks:
+            if server_error and name == "status_code_conformance":
+                continue  # a 5xx is one problem, not also an undocumented status
+            try:
+                case.validate_response(response, checks=[check], transport_kwargs=kwargs)
+            except FailureGroup as group:
+                for failure in group.exceptions:
+                    detail = _first_paragraph(failure.message) or self._body(response)
+                    yield name, (str(failure.title), detail), f"{response.status_code}"
+            except AssertionError as failure:
+                yield name, ("check failed", str(failure)), f"{response.status_code}"
+        if "correlation_id" in self.own:
+            missing = self._correlation_problem(response, headers)
+            if missing:
+                yield "correlation_id", missing, ""
+        if self.error_check is not None and response.status_code >= 400:
+            violations = self._error_problem(response)
+            if violations:
+                yield "error_schema", ("the error body breaks error_schema", violations), str(response.status_code)
+
+    def _correlation_problem(self, response: requests.Response, generated: dict[str, str]) -> tuple[str, str] | None:
+        name = self.correlation_header
+        sent = response.request.headers.get(name)
+        seen = response.headers.get(name)
+        if seen is None:
+            return f"the response carries no {name}", f"sent {name}: {sent}"
+        own = not any(header.lower() == name.lower() for header in generated)
+        if own and sent is not None and seen != sent:
+            return f"the response carries another {name}", f"sent {sent}, got {seen}"
+        return None
+
+    def _error_problem(self, response: requests.Response) -> str:
+        try:
+            data = response.json()
+        except ValueError:
+            kind = response.headers.get("Content-Type", "no content type")
+            return f"the body is not JSON ({kind}): {self._body(response)}"
+        assert self.error_check is not None
+        return "; ".join(self.error_check(data)[:3])
+
+    def _body(self, response: requests.Response) -> str:
+        return f"body: {self.masker.preview(response.text, 200)}" if response.text else "<empty body>"
+
+    def _curl_sent(self, response: requests.Response) -> str:
+        request = response.request
+        return curl_command(str(request.method), str(request.url), request.headers, request.body, self.masker)
+
+    def _curl_unsent(self, method: str, url: str, params: Any, headers: dict[str, str], body: dict[str, Any]) -> str:
+        request = requests.Request(method, url, params=params, headers={**self.session_headers, **headers}, **body)
+        prepared = request.prepare()
+        return curl_command(method, str(prepared.url), prepared.headers, prepared.body, self.masker)
+
+
+def _first(cases: Iterator[Any], count: int) -> Iterator[Any]:
+    for number, case in enumerate(cases):
+        if number >= count:
+            return
+        yield case
+
+
+def _sendable(headers: dict[str, str]) -> bool:
+    try:
+        for item in headers.items():
+            check_header_validity(item)
+        return all(value.isascii() or value.isprintable() for value in headers.values())
+    except (InvalidHeader, ValueError):
+        return False
+
+
+def _retry_after(value: str | None) -> float:
+    try:
+        return min(max(float(value or 1), 0.1), MAX_RETRY_AFTER)
+    except ValueError:
+        return 1.0
+
+
+def _first_paragraph(message: str | None) -> str:
+    """Schemathesis's explanation without its schema dumps: the first paragraph, one line."""
+    text = (message or "").strip().split("\n\n", 1)[0]
+    return " ".join(text.split())
