@@ -87,11 +87,7 @@ class Gateway:
         trace = TraceContext.continue_from(request.headers.get("traceparent"))
         timing: dict[str, float] = {}
         try:
-            if len(given) > MAX_CORRELATION_ID:
-                raise Refused(
-                    422, "VALIDATION_ERROR", f"X-Correlation-Id must be at most {MAX_CORRELATION_ID} characters"
-                )
-            response = await self._route(request, correlation_id, trace, timing)
+            response = await self._route(request, given, correlation_id, trace, timing)
         except Refused as refused:
             response = envelope(refused, correlation_id)
         except Exception as error:
@@ -106,7 +102,7 @@ class Gateway:
         return response
 
     async def _route(
-        self, request: Request, correlation_id: str, trace: TraceContext, timing: dict[str, Any]
+        self, request: Request, given_id: str, correlation_id: str, trace: TraceContext, timing: dict[str, Any]
     ) -> Response:
         path = request.url.path
         own = self.own_routes.get(path)
@@ -131,6 +127,8 @@ class Gateway:
                 f"{request.method} {path} is not allowed; use {allowed}",
                 headers={"allow": allowed},
             )
+        if len(given_id) > MAX_CORRELATION_ID:
+            raise Refused(422, "VALIDATION_ERROR", f"X-Correlation-Id must be at most {MAX_CORRELATION_ID} characters")
         key = request.headers.get("x-api-key")
         if not key:
             raise Refused(401, "UNAUTHORIZED", "missing X-Api-Key header")

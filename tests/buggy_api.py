@@ -6,7 +6,7 @@ Its defects, each of a class real services have:
 - ``GET /notes/{name}`` answers 500 when the name holds a control character;
 - ``POST /notes`` answers 500 for a ``size`` beyond 32 bits, and accepts a ``title`` longer than its
   documented ``maxLength`` (it cuts it);
-- a request whose ``X-Tag`` header ends with ``!`` gets no answer at all: the connection is dropped;
+- a request whose ``X-Tag`` header holds a ``;`` gets no answer at all: the connection is dropped;
 - ``DELETE /notes/{name}`` is answered 404 where 405 is due.
 Everything else answers as documented and echoes ``X-Correlation-Id``. Binds 127.0.0.1 on a free port.
 """
@@ -137,8 +137,8 @@ class BuggyHandler(BaseHTTPRequestHandler):
         return self.rfile.read(int(length)) if length.isdigit() else b""
 
     def _dropped(self) -> bool:
-        """The header defect: a value ending in '!' closes the connection without any answer."""
-        if self.headers.get("X-Tag", "").endswith("!"):
+        """The header defect: a tag holding ';' closes the connection without any answer."""
+        if ";" in self.headers.get("X-Tag", ""):
             self.close_connection = True
             return True
         return False

@@ -43,6 +43,7 @@ class InputKeywords(SeamKeywords):
         checks: str | list[str] = "all",
         max_time: timedelta | str = "1 min",
         error_schema: Any = None,
+        mode: str = "all",
         alias: str | None = None,
         msg: str | None = None,
     ) -> dict[str, Any]:
@@ -53,9 +54,12 @@ class InputKeywords(SeamKeywords):
         ``operation`` is one (``POST /api/orders``), several (a list, or comma-separated) or ``all``.
         Each operation gets at most ``examples`` requests: the document's boundary cases first (at most
         half: values at and past every limit, missing required parts, undeclared methods), then random
-        valid and schema-violating inputs. ``max_time`` bounds the whole keyword; what it cut short is
+        valid and schema-violating inputs. ``mode`` is ``all``, ``valid`` (inputs the document allows) or
+        ``invalid`` (inputs it forbids: nothing should be written then). ``max_time`` bounds the whole keyword; what it cut short is
         said. Requests go through the session ``alias`` (its credentials, correlation id, timeline span
-        and masking); a 429 answer is sent again after its ``Retry-After``.
+        and masking); a 429 answer is sent again after its ``Retry-After``. When the session has
+        credentials, the document's security requirements are left to it: Schemathesis generates no
+        credential headers then.
 
         ``checks`` (``all`` by default) are Schemathesis's response checks (``not_a_server_error``,
         ``status_code_conformance``, ``content_type_conformance``, ``response_headers_conformance``,
@@ -93,6 +97,7 @@ class InputKeywords(SeamKeywords):
                 **session.credentials,
             },
             correlation_header=CORRELATION_HEADER,
+            mode=mode,
         )
         findings = probe.run(operations)
         for note in findings.notes:

@@ -123,6 +123,15 @@ def parse_checks(checks: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def generation_modes(mode: str) -> tuple[str, ...]:
+    """Schemathesis's generation modes for ``all``, ``valid`` (positive) or ``invalid`` (negative) inputs."""
+    modes = {"all": ("positive", "negative"), "valid": ("positive",), "invalid": ("negative",)}
+    chosen = modes.get(str(mode).strip().lower())
+    if chosen is None:
+        raise SeamError(SEAM, f"mode must be all, valid or invalid, got '{mode}'")
+    return chosen
+
+
 def _label(operation: Any) -> str:
     return f"{operation.method.upper()} {operation.path}"
 
@@ -144,6 +153,7 @@ class InputProbe:
         error_check: ErrorCheck | None = None,
         session_headers: dict[str, str] | None = None,
         correlation_header: str = "X-Correlation-Id",
+        mode: str = "all",
     ):
         self.schema = schema
         self.base_url = base_url.rstrip("/")
@@ -156,6 +166,7 @@ class InputProbe:
         self.session_headers = session_headers or {}
         self.correlation_header = correlation_header
         self.findings = Findings(seed)
+        self.modes = generation_modes(mode)
         self.own = [name for name in checks if name in OWN_CHECKS]
         from schemathesis.checks import CHECKS, load_all_checks
 
@@ -182,7 +193,7 @@ class InputProbe:
         from schemathesis import GenerationMode
 
         config = self.schema.config.generation_for(operation=operation, phase="coverage")
-        modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+        modes = [GenerationMode(name) for name in self.modes]
         yield from self.schema.iter_coverage_cases(operation, generation_modes=modes, generation_config=config)
 
     def _fuzz(self, operation: Any, budget: int) -> None:
@@ -192,7 +203,9 @@ class InputProbe:
         from hypothesis.errors import Unsatisfiable
         from schemathesis import GenerationMode
 
-        for mode, count in ((GenerationMode.POSITIVE, budget - budget // 2), (GenerationMode.NEGATIVE, budget // 2)):
+        shares = {"positive": budget - budget // 2, "negative": budget // 2} if len(self.modes) == 2 else {}
+        for name in self.modes:
+            mode, count = GenerationMode(name), shares.get(name, budget)
             if count <= 0 or not self._time_left():
                 continue
 
@@ -242,6 +255,8 @@ class InputProbe:
             self.findings.stopped = f"max_time {self.max_time:g}s (rate limited)"
             return
         except SeamError as error:
+            if not self._time_left():
+                return  # cut short by max_time, not by the system
             self.findings.count(operation)
             curl = self._curl_unsent(method, url, params, headers, body)
             self.findings.add(Problem("response", operation, None, "no HTTP response", error.detail, curl))
