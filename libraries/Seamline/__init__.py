@@ -35,7 +35,7 @@ class Seamline(DynamicCore):
     the PostgreSQL, MariaDB and RabbitMQ drivers load on first use, and a missing one fails naming
     the extra to install (``pip install 'robotframework-seamline[postgres,mysql,amqp]'``).
     Keywords are tagged by the seam they cross (``HTTP``, ``SQL``,
-    ``Messages``, ``SSH``, ``Records``, ``Contracts``, ``Services``, ``Timeline``): pick a tag in
+    ``Messages``, ``SSH``, ``Records``, ``Contracts``, ``Services``, ``Timeline``, ``Inputs``): pick a tag in
     the list of keywords to see one seam's keywords together.
 
     %TOC%
@@ -108,7 +108,7 @@ class Seamline(DynamicCore):
     A failing keyword says, in one message, what crossed which seam and what was expected, with
     what was seen (a response body, the closest rows, the messages that did arrive), masked and
     cut. The message starts with the seam of the keyword (``HTTP:``, ``SQL:``, ``Messages:``,
-    ``SSH:``, ``Records:``, ``Contracts:``, ``Services:``, ``Timeline:``), one prefix per seam.
+    ``SSH:``, ``Records:``, ``Contracts:``, ``Services:``, ``Timeline:``, ``Inputs:``), one prefix per seam.
     Expected failures never show a Python traceback.
 
     Every assertion keyword takes ``msg=``: given, it replaces the failure message, as ``msg=``
@@ -216,6 +216,23 @@ class Seamline(DynamicCore):
     TCP port or a log line), failing with the process's last output when it dies or never
     becomes ready. Suites use it to start the system under test; a service lives until the test
     or suite that started it ends, or until `Stop Service`.
+
+    = Unexpected inputs =
+
+    `Api Should Handle Unexpected Inputs` checks an API's error handling with inputs generated from its
+    OpenAPI document by Schemathesis (the ``inputs`` extra: ``pip install 'robotframework-seamline[inputs]'``).
+    Each operation gets the document's boundary cases first (values at and past every limit, missing
+    required parts, undeclared methods), then random valid and schema-violating inputs, at most
+    ``examples`` requests in all, within ``max_time``. They are sent through the HTTP session, so
+    they carry its credentials, correlation id and trace headers, are masked in the log and are
+    spans on the timeline. The checks: no 5xx and no request left without an answer, invalid inputs
+    refused with a 4xx, every status, header, content type and body as documented, undeclared methods
+    answered 405 with ``Allow``, the correlation id on every response and, with ``error_schema=``,
+    every error body in the system's error envelope. The seed is logged; a failure lists each
+    distinct problem once (by check, operation and status), with a curl line that sends its first
+    request again (secrets masked) and the seed that sends the same requests again.
+
+    | `Api Should Handle Unexpected Inputs` | operation=POST /api/orders | seed=1234 | error_schema=error.v1 |
 
     = Driver logs =
 

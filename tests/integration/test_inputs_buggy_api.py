@@ -7,11 +7,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from buggy_api import OPENAPI, start  # noqa: E402
+from buggy_api import OPENAPI, start
 
-from Seamline.engine.api.session import ApiSession  # noqa: E402
-from Seamline.engine.inputs.api import InputProbe, load_document, select_operations  # noqa: E402
-from Seamline.engine.masking import Masker  # noqa: E402
+from Seamline.engine.api.session import ApiSession
+from Seamline.engine.inputs.api import InputProbe, load_document, select_operations
+from Seamline.engine.masking import Masker
 
 
 @pytest.fixture(scope="module")

@@ -55,9 +55,10 @@ class InputKeywords(SeamKeywords):
         Each operation gets at most ``examples`` requests: the document's boundary cases first (at most
         half: values at and past every limit, missing required parts, undeclared methods), then random
         valid and schema-violating inputs. ``mode`` is ``all``, ``valid`` (inputs the document allows) or
-        ``invalid`` (inputs it forbids: nothing should be written then). ``max_time`` bounds the whole keyword; what it cut short is
-        said. Requests go through the session ``alias`` (its credentials, correlation id, timeline span
-        and masking); a 429 answer is sent again after its ``Retry-After``. When the session has
+        ``invalid`` (inputs it forbids: nothing should be written then). ``max_time`` bounds the whole
+        keyword; what it cut short is said. Requests go through the session ``alias`` (its credentials,
+        correlation id, timeline span and masking); a 429 answer is sent again after its ``Retry-After``.
+        When the session has
         credentials, the document's security requirements are left to it: Schemathesis generates no
         credential headers then.
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from buggy_api import start  # noqa: E402
+from buggy_api import start
 
 
 class BuggyApi:

@@ -229,9 +229,7 @@ class InputProbe:
             except SeamError:
                 raise
             except Exception as error:  # Schemathesis cannot generate for this part of the document
-                self.findings.notes.append(
-                    f"{_label(operation)}: no {mode} inputs: {_first_paragraph(str(error))}"
-                )
+                self.findings.notes.append(f"{_label(operation)}: no {mode} inputs: {_first_paragraph(str(error))}")
 
     def exercise(self, case: Any) -> None:
         """Send one generated case and check its response."""
