@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import tempfile
 from datetime import timedelta
@@ -177,13 +178,20 @@ class InputKeywords(SeamKeywords):
         are the valid records to start from (as `Write Records` takes them); by default a small batch
         made from the layout. Every kind but ``duplicate_key`` is checked to fail the layout, so the
         file is corrupt for sure. ``layout`` is a path or a name in the import's ``layouts=``
-        directories. ``path`` defaults to a new file in the output directory's temp space.
+        directories. Without ``path`` the file is a new temporary one, removed when the test (or the
+        suite, in a setup) ends.
 
         | ${file} = | `Generate Corrupt Batch` | ${LAYOUTS}/settlement.yaml | kind=bad_trailer | records=${records} |
         """
         resolved = find_layout(layout, list(self.ctx.layout_directories))
         data = corrupt_batch(resolved, kind, records)
-        target = Path(path) if path else Path(tempfile.mkstemp(prefix=f"seamline-{kind}-", suffix=".dat")[1])
+        if path:
+            target = Path(path)
+        else:
+            handle, name = tempfile.mkstemp(prefix=f"seamline-{kind}-", suffix=".dat")
+            os.close(handle)
+            target = Path(name)
+            self.ctx.add_cleanup(f"remove {target}", lambda: target.unlink(missing_ok=True))
         target.write_bytes(data)
         self.info(f"Wrote a {kind} batch of layout {resolved.name} ({len(data)} bytes) to {target}.")
         return str(target)

@@ -41,9 +41,9 @@ def corrupt_batch(layout: Layout, kind: str, records: Sequence[Mapping[str, Any]
     if kind == "bad_trailer":
         data = format_records(_off_by_one(valid, layout), layout, kind)
     else:
-        lines = _lines(format_records(valid, layout, kind), layout)
+        head, lines = _lines(format_records(valid, layout, kind), layout)
         lines[detail] = _BREAKERS[kind](lines[detail], valid[detail], layout)
-        data = b"".join(lines)
+        data = head + b"".join(lines)
     _must_not_read(data, layout, kind)
     return data
 
@@ -111,18 +111,17 @@ def _off_by_one(records: list[dict[str, Any]], layout: Layout) -> list[dict[str,
     raise SeamError(SEAM, f"layout {layout.name} has no trailer check (count_of, sum_of) to break")
 
 
-def _lines(data: bytes, layout: Layout) -> list[bytes]:
-    """The file's records as bytes, each with its newline (fixed-width without newlines: by length)."""
+def _lines(data: bytes, layout: Layout) -> tuple[bytes, list[bytes]]:
+    """The file's header row (CSV) and its records as bytes, each with its newline (fixed-width without
+    newlines: cut by length)."""
     if layout.format == "fixed" and not layout.newline:
         size = layout.record_length or 1
-        return [data[index : index + size] for index in range(0, len(data), size)]
+        return b"", [data[index : index + size] for index in range(0, len(data), size)]
     newline = (layout.newline or "\n").encode(layout.encoding)
     parts = data.split(newline)
-    lines = [part + newline for part in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
+    lines = [part + newline for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
     header = 1 if layout.format == "csv" and layout.header_row else 0
-    return [b"".join(lines[: header + 1]), *lines[header + 1 :]] if header else lines
+    return b"".join(lines[:header]), lines[header:]
 
 
 def _short_line(line: bytes, _record: Mapping[str, Any], layout: Layout) -> bytes:
