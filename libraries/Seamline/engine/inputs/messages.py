@@ -22,6 +22,10 @@ _NAMING_KEYS = frozenset({"$id", "$schema", "$defs", "definitions", "$comment", 
 UNKNOWN_PROPERTY = "x-seamline-unexpected"
 
 
+class _Enough(Exception):
+    """Raised inside the Hypothesis run once enough values are found."""
+
+
 def inlined(schema: Any, resolver: Any, depth: int = 0) -> Any:
     """`schema` with every `$ref` replaced by what it points at (a recursive schema fails)."""
     if depth > MAX_REF_DEPTH:
@@ -77,13 +81,17 @@ def invalid_values(
     )
     @given(strategy)
     def collect(value: Any) -> None:
-        if len(found) >= count or (objects_only and not isinstance(value, (dict, list))):
+        if len(found) >= count:
+            raise _Enough  # ends the run: Hypothesis would otherwise draw all its examples
+        if objects_only and not isinstance(value, (dict, list)):
             return
         if violations(value) and value not in found:
             found.append(value)
 
     try:
         collect()
+    except _Enough:
+        pass
     except Exception as error:  # hypothesis-jsonschema cannot handle every schema
         raise SeamError(SEAM, f"cannot generate values breaking the schema: {type(error).__name__}: {error}") from None
     if len(found) < count:
