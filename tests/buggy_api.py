@@ -60,7 +60,12 @@ OPENAPI = {
                 "parameters": [TAG],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": NOTE}}},
                 "responses": {
-                    "201": _json_response("Stored", NOTE),
+                    "201": {
+                        **_json_response("Stored", NOTE),
+                        "links": {
+                            "GetNote": {"operationId": "getNote", "parameters": {"name": "$response.body#/title"}}
+                        },
+                    },
                     "422": _json_response("Invalid note", ERROR),
                 },
             }

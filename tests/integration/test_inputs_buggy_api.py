@@ -22,12 +22,22 @@ def buggy():
     server.server_close()
 
 
-def sweep(url: str, seed: int, examples: int = 60) -> dict:
+def findings(url: str, seed: int, examples: int = 60):
     masker = Masker()
     session = ApiSession(url, masker, timeout=5)
     schema = load_document(OPENAPI)  # a fresh schema per run: Schemathesis remembers the methods it probed
     probe = InputProbe(schema, url, session.send, masker, seed=seed, examples=examples, max_time=30)
-    return probe.run(select_operations(schema, "all")).problems
+    return probe.run(select_operations(schema, "all"))
+
+
+def sweep(url: str, seed: int, examples: int = 60) -> dict:
+    return findings(url, seed, examples).problems
+
+
+def test_the_document_links_are_followed_in_sequences(buggy):
+    found = findings(buggy, seed=2, examples=20)
+    assert found.sequence_requests > 0
+    assert found.sent == sum(found.by_operation.values())
 
 
 def test_finds_each_defect_once_and_the_same_seed_finds_them_again(buggy):

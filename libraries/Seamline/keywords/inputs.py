@@ -61,7 +61,9 @@ class InputKeywords(SeamKeywords):
         ``operation`` is one (``POST /api/orders``), several (a list, or comma-separated) or ``all``.
         Each operation gets at most ``examples`` requests: the document's boundary cases first (at most
         half: values at and past every limit, missing required parts, undeclared methods), then random
-        valid and schema-violating inputs. ``mode`` is ``all``, ``valid`` (inputs the document allows) or
+        valid and schema-violating inputs. When the document has links (an id a response returns, used
+        by another operation) and several operations are swept, ``examples`` / 5 sequences of up to 5
+        calls follow them too. ``mode`` is ``all``, ``valid`` (inputs the document allows) or
         ``invalid`` (inputs it forbids: nothing should be written then). ``max_time`` bounds the whole
         keyword; what it cut short is said. Requests go through the session ``alias`` (its credentials,
         correlation id, timeline span and masking); a 429 answer is sent again after its ``Retry-After``.
@@ -80,7 +82,8 @@ class InputKeywords(SeamKeywords):
         The seed is logged; without ``seed`` one is drawn. The failure lists each problem once (by
         check, operation and status) with a curl line that sends its first request again, secrets
         masked, and the seed that replays the run. Returns a summary: ``seed``, ``requests``,
-        ``operations`` (requests per operation) and ``problems``.
+        ``operations`` (requests per operation), ``sequence_requests`` (those sent in linked sequences)
+        and ``problems``.
 
         | `Api Should Handle Unexpected Inputs` | operation=POST /api/orders | examples=40 | seed=1234 |
         """
@@ -114,6 +117,7 @@ class InputKeywords(SeamKeywords):
             "seed": seed,
             "requests": findings.sent,
             "operations": dict(findings.by_operation),
+            "sequence_requests": findings.sequence_requests,
             "problems": len(findings.problems),
         }
         if not findings.ok:

@@ -10,7 +10,7 @@ seeded, so one seed sends the same requests again).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import requests
@@ -42,6 +42,8 @@ ALL_CHECKS = (*SCHEMATHESIS_CHECKS, *OWN_CHECKS)
 # Schemathesis's default headers: the session sends its own.
 _GENERATED_NOISE = frozenset({"user-agent", "accept-encoding", "accept", "connection", "x-schemathesis-testcaseid"})
 MIN_CALL_SECONDS = 0.05
+# Calls in one linked sequence; `examples` // this many sequences run when the document has links.
+STEPS_PER_SEQUENCE = 5
 MAX_RETRY_AFTER = 5.0
 
 Sender = Callable[..., requests.Response]
@@ -173,7 +175,7 @@ class InputProbe:
         load_all_checks()
         self.checks = [(name, CHECKS.get_one(name)) for name in checks if name in SCHEMATHESIS_CHECKS]
 
-    def run(self, operations: Iterable[Any]) -> Findings:
+    def run(self, operations: Sequence[Any]) -> Findings:
         for operation in operations:
             if not self._time_left():
                 break
@@ -181,7 +183,41 @@ class InputProbe:
             for case in _first(self._coverage_cases(operation), boundary):
                 self.exercise(case)
             self._fuzz(operation, self.examples - min(boundary, self.findings.by_operation.get(_label(operation), 0)))
+        if self._time_left() and self.schema.statistic.transitions.total and len(operations) > 1:
+            self._sequences(max(1, self.examples // STEPS_PER_SEQUENCE))
         return self.findings
+
+    def _sequences(self, scenarios: int) -> None:
+        """Sequences that follow the document's links (an id a response returned, used in the next request)."""
+        from hypothesis import HealthCheck, Phase, reject, settings
+        from hypothesis import seed as seeded
+        from schemathesis import Response
+        from schemathesis.generation.stateful import run_state_machine_as_test
+
+        probe = self
+
+        class ThroughTheSession(self.schema.as_state_machine()):  # type: ignore[misc]
+            def call(self, case: Any, **kwargs: Any) -> Any:
+                response = probe.exercise(case) if probe._time_left() else None
+                if response is None:
+                    reject()  # no answer (or no time): this sequence cannot go on
+                return Response.from_requests(response, verify=True)
+
+            def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+                """Checked by `exercise` already, each problem once."""
+
+        seeded(self.findings.seed)(ThroughTheSession)
+        config = settings(
+            max_examples=scenarios,
+            stateful_step_count=STEPS_PER_SEQUENCE,
+            database=None,
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        before = self.findings.sent
+        run_state_machine_as_test(ThroughTheSession, settings=config)
+        self.findings.sequence_requests = self.findings.sent - before
 
     def _time_left(self) -> float:
         left = self.deadline - time.monotonic()
@@ -231,8 +267,8 @@ class InputProbe:
             except Exception as error:  # Schemathesis cannot generate for this part of the document
                 self.findings.notes.append(f"{_label(operation)}: no {mode} inputs: {_first_paragraph(str(error))}")
 
-    def exercise(self, case: Any) -> None:
-        """Send one generated case and check its response."""
+    def exercise(self, case: Any) -> requests.Response | None:
+        """Send one generated case and check its response; the response, or None when none came."""
         kwargs = case.as_transport_kwargs(base_url=self.base_url)
         operation = _label(case.operation)
         headers = {
@@ -244,27 +280,28 @@ class InputProbe:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in kwargs["cookies"].items())
         if not _sendable(headers):
             self.findings.skipped += 1  # no HTTP client can send it, so no server ever sees it
-            return
+            return None
         body = {"json": kwargs["json"]} if "json" in kwargs else {"data": kwargs["data"]} if "data" in kwargs else {}
         method, url, params = kwargs["method"], kwargs["url"], kwargs.get("params") or None
         try:
             response = self._send(method, url, params, headers, body)
         except WaitTimedOut:
             self.findings.stopped = f"max_time {self.max_time:g}s (rate limited)"
-            return
+            return None
         except SeamError as error:
             if not self._time_left():
-                return  # cut short by max_time, not by the system
+                return None  # cut short by max_time, not by the system
             self.findings.count(operation)
             curl = self._curl_unsent(method, url, params, headers, body)
             self.findings.add(Problem("response", operation, None, "no HTTP response", error.detail, curl))
-            return
+            return None
         self.findings.count(operation)
         for name, problem, signature in self._problems(case, response, kwargs, headers):
             problem_curl = self._curl_sent(response)
             self.findings.add(
                 Problem(name, operation, response.status_code, problem[0], problem[1], problem_curl), signature
             )
+        return response
 
     def _send(
         self, method: str, url: str, params: Any, headers: dict[str, str], body: dict[str, Any]

@@ -47,6 +47,7 @@ class Findings:
     by_operation: dict[str, int] = field(default_factory=dict)
     stopped: str = ""
     notes: list[str] = field(default_factory=list)
+    sequence_requests: int = 0
 
     def add(self, problem: Problem, signature: str = "") -> None:
         key = (problem.check, problem.operation, signature or str(problem.status))
@@ -66,7 +67,8 @@ class Findings:
     def summary(self) -> str:
         operations = ", ".join(f"{name}: {count}" for name, count in self.by_operation.items())
         stopped = f"; stopped early: {self.stopped}" if self.stopped else ""
-        return f"{self.sent} requests ({operations}){stopped}"
+        linked = f", {self.sequence_requests} of them in linked sequences" if self.sequence_requests else ""
+        return f"{self.sent} requests ({operations}){linked}{stopped}"
 
     def report(self, limit: int = 300, most: int | None = None, curl_limit: int | None = None) -> str:
         """Each problem and its reproducer (the first `most` of them), and the seed that replays the run."""
