@@ -10,7 +10,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from buggy_api import OPENAPI, start
 
 from Seamline.engine.api.session import ApiSession
-from Seamline.engine.inputs.api import InputProbe, load_document, select_operations
+from Seamline.engine.inputs.api import InputProbe
+from Seamline.engine.inputs.document import load_document, select_operations
 from Seamline.engine.masking import Masker
 
 

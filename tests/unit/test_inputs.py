@@ -3,7 +3,7 @@
 import pytest
 
 from Seamline.engine.errors import SeamError
-from Seamline.engine.inputs.api import ALL_CHECKS, generation_modes, parse_checks, without_security
+from Seamline.engine.inputs.document import ALL_CHECKS, generation_modes, parse_checks, without_security
 from Seamline.engine.inputs.problems import Findings, Problem, curl_command
 from Seamline.engine.masking import Masker
 
@@ -51,3 +51,14 @@ def test_findings_list_each_problem_once_with_the_seed():
     assert report.startswith("2 distinct problem(s) in 1 requests (GET /a: 1); seed=7 sends the same requests again:")
     assert "GET /a [not_a_server_error] Server error, got 500 (3 requests)\n    curl a" in report
     assert findings.report(most=1).endswith("... and 1 more (all of them in the log)")
+
+
+def test_without_the_extra_one_line_names_it(monkeypatch):
+    import sys
+
+    from Seamline.engine.inputs.document import load_document
+
+    monkeypatch.setitem(sys.modules, "schemathesis", None)  # import schemathesis now raises ImportError
+    with pytest.raises(SeamError) as failure:
+        load_document({"openapi": "3.1.0", "paths": {}})
+    assert str(failure.value) == "Inputs: Schemathesis is not installed: pip install 'robotframework-seamline[inputs]'"

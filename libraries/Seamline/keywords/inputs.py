@@ -15,8 +15,9 @@ from robot.api.deco import keyword
 
 from ..engine.api.session import CORRELATION_HEADER, ApiSession
 from ..engine.errors import SeamError
-from ..engine.inputs.api import InputProbe, load_document, parse_checks, select_operations
+from ..engine.inputs.api import InputProbe
 from ..engine.inputs.batches import corrupt_batch
+from ..engine.inputs.document import load_document, parse_checks, select_operations
 from ..engine.inputs.messages import inlined, invalid_values
 from ..engine.records.layouts import find_layout
 from ..engine.schema.registry import read_document
