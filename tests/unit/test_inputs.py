@@ -62,3 +62,21 @@ def test_without_the_extra_one_line_names_it(monkeypatch):
     with pytest.raises(SeamError) as failure:
         load_document({"openapi": "3.1.0", "paths": {}})
     assert str(failure.value) == "Inputs: Schemathesis is not installed: pip install 'robotframework-seamline[inputs]'"
+
+
+def test_two_crashes_of_one_operation_are_two_problems_and_one_crash_is_one():
+    import requests
+
+    from Seamline.engine.inputs.api import _signature
+
+    def answer(status, text):
+        response = requests.Response()
+        response.status_code, response._content = status, text.encode()
+        return response
+
+    url = answer(500, """{"message": "InvalidURL: character '\\\\x02' at position 31", "id": "6bcec7530ed7a6dd"}""")
+    same = answer(500, """{"message": "InvalidURL: character '\\\\x18' at position 9", "id": "0f1e2d3c4b5a6978"}""")
+    other = answer(500, '{"message": "OverflowError: Python int too large to convert to SQLite INTEGER"}')
+    assert _signature(url, "not_a_server_error") == _signature(same, "not_a_server_error")
+    assert _signature(url, "not_a_server_error") != _signature(other, "not_a_server_error")
+    assert _signature(other, "status_code_conformance") == "500"

@@ -9,6 +9,7 @@ seeded, so one seed sends the same requests again).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -29,6 +30,10 @@ MIN_CALL_SECONDS = 0.05
 # Calls in one linked sequence; `examples` // this many sequences run when the document has links.
 STEPS_PER_SEQUENCE = 5
 MAX_RETRY_AFTER = 5.0
+# A 5xx body's first characters tell one crash from another; ids, numbers and quoted values vary within one.
+SIGNATURE_TEXT = 100
+_VARYING = re.compile(r"[0-9a-fA-F-]{8,}|\d+")
+_QUOTED = re.compile(r"'[^']*'")
 
 Sender = Callable[..., requests.Response]
 ErrorCheck = Callable[[Any], list[str]]
@@ -233,7 +238,7 @@ class InputProbe:
             except FailureGroup as group:
                 for failure in group.exceptions:
                     detail = _first_paragraph(failure.message) or self._body(response)
-                    yield name, (str(failure.title), detail), f"{response.status_code}"
+                    yield name, (str(failure.title), detail), _signature(response, name)
             except AssertionError as failure:
                 yield name, ("check failed", str(failure)), f"{response.status_code}"
         if "correlation_id" in self.own:
@@ -276,6 +281,15 @@ class InputProbe:
         request = requests.Request(method, url, params=params, headers={**self.session_headers, **headers}, **body)
         prepared = request.prepare()
         return curl_command(method, str(prepared.url), prepared.headers, prepared.body, self.masker)
+
+
+def _signature(response: requests.Response, check: str) -> str:
+    """What makes two failures of a check one problem: the status, and for a 5xx the shape of its body
+    (ids, numbers and quoted values left out), so two different crashes of one operation stay two."""
+    if check != "not_a_server_error":
+        return str(response.status_code)
+    shape = _QUOTED.sub("'…'", _VARYING.sub("#", response.text[: SIGNATURE_TEXT * 2]))
+    return f"{response.status_code} {shape[:SIGNATURE_TEXT]}"
 
 
 def _first(cases: Iterator[Any], count: int) -> Iterator[Any]:
