@@ -234,6 +234,13 @@ class Seamline(DynamicCore):
 
     | `Api Should Handle Unexpected Inputs` | operation=POST /api/orders | seed=1234 | error_schema=error.v1 |
 
+    The other seams get the same from their contracts: `Generate Invalid Messages` and
+    `Publish Unexpected Messages` make messages that break a JSON Schema (one property wrong, one
+    missing, one unknown, or the wrong type altogether), to check that a consumer dead-letters them and
+    keeps consuming; `Generate Corrupt Batch` writes a batch file that breaks a record layout in one
+    named way (``short_line``, ``bad_trailer``, ``bad_encoding``, ``bad_number``, ``duplicate_key``),
+    to check that a legacy system rejects it. Each logs its seed, and the same seed gives the same inputs.
+
     = Driver logs =
 
     The drivers' own log records (paramiko, pika, urllib3) reach the log at DEBUG only, without
