@@ -54,7 +54,7 @@ suites-servers: install
 		if [ $$status -eq 1 ]; then continue; fi; \
 		if [ $$status -eq 2 ]; then mkdir -p $(RESULTS)/suites-$$env; continue; fi; \
 		$(PY) -m robot --outputdir $(RESULTS)/suites-$$env --name Orderflow-$$env \
-			--variablefile variables/$$env.py $(METRICS) $(ROBOT_OPTS) suites; \
+			--variablefile variables/$$env.py --exclude slow $(METRICS) $(ROBOT_OPTS) suites; \
 	done
 
 # Every part runs even when an earlier one fails; the summary then says what failed.

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +29,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import request_response
 
 from orderflow import serving, telemetry
 from orderflow.config import Flags, duration, rate, size
@@ -47,7 +47,7 @@ from orderflow.gateway_policy import (
 from orderflow.openapi import openapi_document
 from orderflow.serving import HTTP_CODES
 
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+MAX_CORRELATION_ID = 64
 
 
 @dataclass(frozen=True)
@@ -82,14 +82,19 @@ class Gateway:
         self.settings = settings
         self.limiter = RateLimiter(settings.rate_limit)
         self.http: httpx.AsyncClient | None = None
+        # The gateway's own GET routes, answered with the same headers as every proxied call.
+        self.own_routes: dict[str, Callable[[Request], Awaitable[Response]]] = {}
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
-        correlation_id = request.headers.get("x-correlation-id", "")[:64] or str(uuid.uuid4())
+        given = request.headers.get("x-correlation-id", "")
+        # A longer id is refused, not cut: cutting broke the documented maxLength, and a cut ending in
+        # whitespace made an invalid response header, so the connection was dropped without an answer.
+        correlation_id = given if 0 < len(given) <= MAX_CORRELATION_ID else str(uuid.uuid4())
         trace = TraceContext.continue_from(request.headers.get("traceparent"))
         timing: dict[str, float] = {}
         try:
-            response = await self._route(request, correlation_id, trace, timing)
+            response = await self._route(request, given, correlation_id, trace, timing)
         except Refused as refused:
             response = envelope(refused, correlation_id)
         except Exception as error:
@@ -104,9 +109,19 @@ class Gateway:
         return response
 
     async def _route(
-        self, request: Request, correlation_id: str, trace: TraceContext, timing: dict[str, Any]
+        self, request: Request, given_id: str, correlation_id: str, trace: TraceContext, timing: dict[str, Any]
     ) -> Response:
         path = request.url.path
+        own = self.own_routes.get(path)
+        if own is not None:
+            if request.method not in ("GET", "HEAD"):
+                raise Refused(
+                    405,
+                    "METHOD_NOT_ALLOWED",
+                    f"{request.method} {path} is not allowed; use GET",
+                    headers={"allow": "GET"},
+                )
+            return await own(request)
         route = find_route(path)
         if route is None:
             raise Refused(404, "NOT_FOUND", f"no route {path}")
@@ -119,6 +134,8 @@ class Gateway:
                 f"{request.method} {path} is not allowed; use {allowed}",
                 headers={"allow": allowed},
             )
+        if len(given_id) > MAX_CORRELATION_ID:
+            raise Refused(422, "VALIDATION_ERROR", f"X-Correlation-Id must be at most {MAX_CORRELATION_ID} characters")
         key = request.headers.get("x-api-key")
         if not key:
             raise Refused(401, "UNAUTHORIZED", "missing X-Api-Key header")
@@ -160,7 +177,8 @@ class Gateway:
         trace: TraceContext,
         timing: dict[str, Any],
     ) -> Response:
-        url = self.settings.upstreams[service] + upstream_path(request.url.path)
+        # The path as it came (percent-encoded), not decoded: a decoded control character is no valid URL.
+        url = self.settings.upstreams[service] + upstream_path(request.scope.get("raw_path", b"").decode("latin-1"))
         headers = {"x-correlation-id": correlation_id, "traceparent": trace.traceparent}
         for name in ("content-type", "accept", "tracestate"):
             if name in request.headers:
@@ -285,15 +303,12 @@ def build_app(settings: GatewaySettings) -> Starlette:
             gateway.http = client
             yield
 
-    return serving.service_app(
-        [
-            Route("/openapi.json", openapi, methods=["GET"]),
-            Route("/health", health, methods=["GET"]),
-            Route("/{path:path}", gateway.handle, methods=ALL_METHODS),
-        ],
-        lifespan=lifespan,
-        timing=False,
-    )
+    gateway.own_routes = {"/openapi.json": openapi, "/health": health}
+    app = serving.service_app([], lifespan=lifespan, timing=False)
+    # Every request, whatever its method or path (a decoded newline included), reaches the gateway's own
+    # routing, so every answer is the documented envelope with a correlation id.
+    app.router.default = request_response(gateway.handle)
+    return app
 
 
 def main(argv: Sequence[str] | None = None) -> None:

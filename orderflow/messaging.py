@@ -3,7 +3,8 @@
 A service publishes by inserting an outbox row in the same transaction as its state change.
 The dispatcher (`orderflow.bus`) carries rows to consumers, over HTTP (`POST /messages`) or
 RabbitMQ. A consumer handles each message_id once (processed_messages) and moves a message to
-dead_letters when it is not an envelope, or when its handler failed MAX_ATTEMPTS times.
+dead_letters when it is not an envelope, when its handler finds it poison (its payload breaks the contract),
+or when its handler failed MAX_ATTEMPTS times.
 """
 
 from __future__ import annotations
@@ -75,6 +76,10 @@ class NotAnEnvelope(ValueError):
     pass
 
 
+class Poison(ValueError):
+    """A message its handler can never process (its payload breaks the contract): dead-lettered at once."""
+
+
 def parse_envelope(body: bytes) -> dict[str, Any]:
     try:
         envelope = json.loads(body)
@@ -121,6 +126,8 @@ class Consumer:
                     return Outcome("duplicate")
                 handler(conn, envelope)
                 conn.execute(insert(processed_messages).values(consumer=self.name, message_id=message_id))
+        except Poison as error:
+            return self._dead_letter(message_id, envelope["type"], body, f"Poison: {error}", attempt)
         except Exception as error:
             if isinstance(error, exc.IntegrityError) and self._seen_now(message_id):
                 return Outcome("duplicate")  # a concurrent delivery of the same message won

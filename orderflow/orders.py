@@ -30,12 +30,14 @@ from orderflow import telemetry
 from orderflow.consumer_service import consumer_service_flags, serve_consumer
 from orderflow.db import connect, create_schema, orders, utcnow
 from orderflow.messaging import Consumer, messages_route, publish
-from orderflow.serving import ApiError, json_body
+from orderflow.serving import ApiError, integer, json_body
 
 CANCELLABLE = ("NEW", "RESERVED")
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 _PRICE = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+_LIMIT = re.compile(r"^[0-9]{1,6}$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _ORDER_FIELDS = {"customer", "sku", "quantity", "unit_price", "currency"}
 CENT = Decimal("0.01")
 
@@ -70,8 +72,8 @@ def validate_order(body: dict[str, Any]) -> dict[str, Any]:
         value = body.get(field)
         if not isinstance(value, str) or not value.strip() or len(value) > limit:
             raise ApiError(422, "VALIDATION_ERROR", f"{field} must be a non-empty string of at most {limit}")
-    quantity = body.get("quantity")
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= 1_000_000:
+    quantity = integer(body.get("quantity"))
+    if quantity is None or not 0 < quantity <= 1_000_000:
         raise ApiError(422, "VALIDATION_ERROR", "quantity must be an integer from 1 to 1000000")
     price_text = body.get("unit_price")
     if not isinstance(price_text, str) or not _PRICE.match(price_text):
@@ -107,6 +109,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return datetime.fromisoformat(created_at.replace("Z", "+00:00")), str(order_id)
     except (ValueError, TypeError, binascii.Error) as error:
         raise ApiError(422, "INVALID_CURSOR", "cursor is not one this service returned") from error
+
+
+def order_id(request: Request) -> str:
+    """The path's order id; one that is no UUID names no order (and a NUL in it would fail on PostgreSQL)."""
+    given = request.path_params["id"]
+    if not _UUID.match(given):
+        raise ApiError(404, "ORDER_NOT_FOUND", f"no order {given!r}")
+    return given
 
 
 def correlation_id(request: Request) -> str:
@@ -206,17 +216,18 @@ def routes(service: OrdersService, consumer: Consumer) -> list[Route]:
         return JSONResponse(order, status_code=201, headers={"location": f"/orders/{order['id']}"})
 
     async def get(request: Request) -> Response:
-        return JSONResponse(await run_in_threadpool(service.get, request.path_params["id"]))
+        return JSONResponse(await run_in_threadpool(service.get, order_id(request)))
 
     async def page(request: Request) -> Response:
         limit_text = request.query_params.get("limit", str(DEFAULT_PAGE))
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE:
+        # ASCII digits only: "²".isdigit() holds and int("²") fails (500), a huge number costs a conversion.
+        if not _LIMIT.match(limit_text) or not 1 <= int(limit_text) <= MAX_PAGE:
             raise ApiError(422, "VALIDATION_ERROR", f"limit must be an integer from 1 to {MAX_PAGE}")
         cursor = request.query_params.get("cursor") or None
         return JSONResponse(await run_in_threadpool(service.page, int(limit_text), cursor))
 
     async def cancel(request: Request) -> Response:
-        order = await run_in_threadpool(service.cancel, request.path_params["id"], correlation_id(request))
+        order = await run_in_threadpool(service.cancel, order_id(request), correlation_id(request))
         return JSONResponse(order)
 
     async def health(_request: Request) -> Response:

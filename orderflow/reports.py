@@ -11,6 +11,7 @@ With --ledger, this process also runs the settlement exporter (orderflow.settlem
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -174,13 +175,19 @@ class Reports:
             raise ApiError(503, "DEPENDENCY_UNAVAILABLE", f"ledger: {type(error).__name__}: {error}") from error
 
 
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
 def build_app(reports: Reports, exporter: SettlementExporter | None) -> Starlette:
     async def daily(request: Request) -> Response:
         text = request.query_params.get("date")
+        # Only a missing date means today: an empty one is refused, and so is 20261201 (fromisoformat takes it).
         try:
-            day = date.fromisoformat(text) if text else utcnow().date()
-        except ValueError as error:
-            raise ApiError(422, "INVALID_DATE", f"date must be YYYY-MM-DD, not {text!r}") from error
+            day = utcnow().date() if text is None else date.fromisoformat(text) if _DATE.match(text) else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise ApiError(422, "INVALID_DATE", f"date must be YYYY-MM-DD, not {text!r}")
         return JSONResponse(await run_in_threadpool(reports.daily, day))
 
     async def consistency(_request: Request) -> Response:

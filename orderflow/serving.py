@@ -127,6 +127,15 @@ def service_app(routes: Sequence[BaseRoute], lifespan: Lifespan | None = None, t
     )
 
 
+def integer(value: Any) -> int | None:
+    """A JSON integer as JSON Schema counts them (``5`` and ``5.0``; not ``true``), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) else None
+
+
 async def json_body(request: Request) -> dict[str, Any]:
     try:
         body = await request.json()

@@ -20,6 +20,7 @@ from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure, seconds_of
 from .keywords.database import DatabaseKeywords
 from .keywords.faults import FaultKeywords
+from .keywords.inputs import InputKeywords
 from .keywords.messaging import MessagingKeywords
 from .keywords.records import RecordKeywords
 from .keywords.schema import SchemaKeywords
@@ -41,7 +42,7 @@ class Seamline(DynamicCore):
     the PostgreSQL, MariaDB and RabbitMQ drivers load on first use, and a missing one fails naming
     the extra to install (``pip install 'robotframework-seamline[postgres,mysql,amqp]'``).
     Keywords are tagged by the seam they cross (``HTTP``, ``SQL``,
-    ``Messages``, ``SSH``, ``Records``, ``Contracts``, ``Services``, ``Faults``, ``Timeline``): pick a tag in
+    ``Messages``, ``SSH``, ``Records``, ``Contracts``, ``Services``, ``Faults``, ``Inputs``, ``Timeline``): pick a tag in
     the list of keywords to see one seam's keywords together.
 
     %TOC%
@@ -114,7 +115,7 @@ class Seamline(DynamicCore):
     A failing keyword says, in one message, what crossed which seam and what was expected, with
     what was seen (a response body, the closest rows, the messages that did arrive), masked and
     cut. The message starts with the seam of the keyword (``HTTP:``, ``SQL:``, ``Messages:``,
-    ``SSH:``, ``Records:``, ``Contracts:``, ``Services:``, ``Faults:``, ``Timeline:``), one prefix per seam.
+    ``SSH:``, ``Records:``, ``Contracts:``, ``Services:``, ``Faults:``, ``Inputs:``, ``Timeline:``), one prefix per seam.
     Expected failures never show a Python traceback.
 
     Every assertion keyword takes ``msg=``: given, it replaces the failure message, as ``msg=``
@@ -352,6 +353,30 @@ class Seamline(DynamicCore):
     counts connections, bytes each way and faults applied, and every connection through a proxy is a
     span on the timeline (system ``proxy``, operation the proxy's name) of the test it ended in.
 
+    = Unexpected inputs =
+
+    `Api Should Handle Unexpected Inputs` checks an API's error handling with inputs generated from its
+    OpenAPI document by Schemathesis (the ``inputs`` extra: ``pip install 'robotframework-seamline[inputs]'``).
+    Each operation gets the document's boundary cases first (values at and past every limit, missing
+    required parts, undeclared methods), then random valid and schema-violating inputs, at most
+    ``examples`` requests in all, within ``max_time``. They are sent through the HTTP session, so
+    they carry its credentials, correlation id and trace headers, are masked in the log and are
+    spans on the timeline. The checks: no 5xx and no request left without an answer, invalid inputs
+    refused with a 4xx, every status, header, content type and body as documented, undeclared methods
+    answered 405 with ``Allow``, the correlation id on every response and, with ``error_schema=``,
+    every error body in the system's error envelope. The seed is logged; a failure lists each
+    distinct problem once (by check, operation and status), with a curl line that sends its first
+    request again (secrets masked) and the seed that sends the same requests again.
+
+    | `Api Should Handle Unexpected Inputs` | operation=POST /api/orders | seed=1234 | error_schema=error.v1 |
+
+    The other seams get the same from their contracts: `Generate Invalid Messages` and
+    `Publish Unexpected Messages` make messages that break a JSON Schema (one property wrong, one
+    missing, one unknown, or the wrong type altogether), to check that a consumer dead-letters them and
+    keeps consuming; `Generate Corrupt Batch` writes a batch file that breaks a record layout in one
+    named way (``short_line``, ``bad_trailer``, ``bad_encoding``, ``bad_number``, ``duplicate_key``),
+    to check that a legacy system rejects it. Each logs its seed, and the same seed gives the same inputs.
+
     = Driver logs =
 
     The drivers' own log records (paramiko, pika, urllib3) reach the log at DEBUG only, without
@@ -406,6 +431,7 @@ class Seamline(DynamicCore):
             RecordKeywords,
             MessagingKeywords,
             TraceKeywords,
+            InputKeywords,
         )
         super().__init__([self.services, self.faults, *(cls(self.ctx) for cls in keyword_classes)])
         _name_reserved_word_arguments(self.keywords_spec)
