@@ -41,9 +41,9 @@ class Seamline(DynamicCore):
     Framework's own ``log.html``. ``pip install robotframework-seamline`` needs no optional driver;
     the PostgreSQL, MariaDB and RabbitMQ drivers load on first use, and a missing one fails naming
     the extra to install (``pip install 'robotframework-seamline[postgres,mysql,amqp]'``).
-    Keywords are tagged by the seam they cross (``HTTP``, ``SQL``,
-    ``Messages``, ``SSH``, ``Records``, ``Contracts``, ``Services``, ``Faults``, ``Inputs``, ``Timeline``): pick a tag in
-    the list of keywords to see one seam's keywords together.
+    Keywords are tagged by the seam they cross (``HTTP``, ``SQL``, ``Messages``, ``SSH``, ``Records``,
+    ``Contracts``, ``Services``, ``Faults``, ``Inputs``, ``Timeline``): pick a tag in the list of keywords
+    to see one seam's keywords together.
 
     %TOC%
 
@@ -114,8 +114,8 @@ class Seamline(DynamicCore):
 
     A failing keyword says, in one message, what crossed which seam and what was expected, with
     what was seen (a response body, the closest rows, the messages that did arrive), masked and
-    cut. The message starts with the seam of the keyword (``HTTP:``, ``SQL:``, ``Messages:``,
-    ``SSH:``, ``Records:``, ``Contracts:``, ``Services:``, ``Faults:``, ``Inputs:``, ``Timeline:``), one prefix per seam.
+    cut. The message starts with the seam of the keyword (``HTTP:``, ``SQL:``, ``Messages:``, ``SSH:``,
+    ``Records:``, ``Contracts:``, ``Services:``, ``Faults:``, ``Inputs:``, ``Timeline:``), one prefix per seam.
     Expected failures never show a Python traceback.
 
     Every assertion keyword takes ``msg=``: given, it replaces the failure message, as ``msg=``
