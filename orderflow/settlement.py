@@ -1,8 +1,12 @@
 """Settlement export: RESERVED orders go to the ledger in batches (runs inside `reports`).
 
-Every interval: collect RESERVED orders not yet in `settlements`, upload them as one batch
-(LedgerClient.export_batch), record them in `settlements`, then post the batch unless
-auto-post is off (tests then post it themselves).
+Every interval: claim the RESERVED orders that have been reserved for at least `settle_after` and are
+not yet in `settlements` (their rows there name the new batch, written in one transaction holding
+the orders' row locks, so a concurrent cancel either comes first and the order is not claimed, or
+comes second and is refused: see orderflow.orders), upload them as one batch
+(LedgerClient.export_batch), then post the batch unless auto-post is off (tests then post it
+themselves). A batch whose upload or posting failed is retried at the next interval. `settle_after`
+is the window in which a reserved order can still be cancelled.
 """
 
 from __future__ import annotations
@@ -10,13 +14,14 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, exists, insert, select
 
 from orderflow.db import orders, settlements, utcnow
-from orderflow.ledger.client import LedgerClient, SettlementLine
+from orderflow.ledger.client import LedgerClient, SettlementLine, new_batch_id
 
 BATCH_LIMIT = 500
 log = logging.getLogger("orderflow.settlement")
@@ -57,12 +62,16 @@ class LedgerTarget:
 
 
 class SettlementExporter(threading.Thread):
-    def __init__(self, engine: Engine, ledger: LedgerTarget, interval: float, auto_post: bool) -> None:
+    def __init__(
+        self, engine: Engine, ledger: LedgerTarget, interval: float, auto_post: bool, settle_after: float = 0.0
+    ) -> None:
         super().__init__(name="settlement-exporter", daemon=True)
         self.engine = engine
         self.ledger = ledger
         self.interval = interval
         self.auto_post = auto_post
+        self.settle_after = timedelta(seconds=settle_after)
+        self._unexported: list[tuple[str, list[SettlementLine]]] = []
         self._unposted: list[str] = []
         self._stopping = threading.Event()
 
@@ -78,34 +87,46 @@ class SettlementExporter(threading.Thread):
         self.join(15.0)
 
     def export_once(self) -> str | None:
-        """Export (and post) one batch of unexported RESERVED orders; return its batch id."""
-        joined = orders.outerjoin(settlements, settlements.c.order_id == orders.c.id)
-        query = (
-            select(orders)
-            .select_from(joined)
-            .where(orders.c.status == "RESERVED", settlements.c.order_id.is_(None))
-            .order_by(orders.c.created_at, orders.c.id)
-            .limit(BATCH_LIMIT)
-        )
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        if not rows and not self._unposted:
+        """Claim, export (and post) one batch of unsettled RESERVED orders; return its batch id."""
+        batch_id = self._claim()
+        if not self._unexported and not self._unposted:
             return None
-        settled_on = utcnow().date()
-        lines = [SettlementLine(row.id, row.customer, Decimal(row.amount), row.currency, settled_on) for row in rows]
         with self.ledger.client() as client:
-            batch_id = None
-            if lines:
-                batch_id = client.export_batch(lines)
-                exported_at = utcnow()
-                with self.engine.begin() as conn:
-                    conn.execute(
-                        insert(settlements),
-                        [{"order_id": row.id, "batch_id": batch_id, "exported_at": exported_at} for row in rows],
-                    )
+            while self._unexported:
+                claimed, lines = self._unexported[0]
+                client.export_batch(lines, batch_id=claimed)
+                self._unexported.pop(0)
                 if self.auto_post:
-                    self._unposted.append(batch_id)
+                    self._unposted.append(claimed)
             while self._unposted:
                 client.post(self._unposted[0])
                 self._unposted.pop(0)
+        return batch_id
+
+    def _claim(self) -> str | None:
+        """Record a new batch of the orders due for settlement in `settlements`; return its id (None: none due)."""
+        query = (
+            select(orders)
+            .where(
+                orders.c.status == "RESERVED",
+                orders.c.updated_at <= utcnow() - self.settle_after,
+                ~exists().where(settlements.c.order_id == orders.c.id),
+            )
+            .order_by(orders.c.created_at, orders.c.id)
+            .limit(BATCH_LIMIT)
+            .with_for_update()
+        )
+        with self.engine.begin() as conn:
+            rows = conn.execute(query).all()
+            if not rows:
+                return None
+            batch_id = new_batch_id()
+            exported_at = utcnow()
+            conn.execute(
+                insert(settlements),
+                [{"order_id": row.id, "batch_id": batch_id, "exported_at": exported_at} for row in rows],
+            )
+        settled_on = utcnow().date()
+        lines = [SettlementLine(row.id, row.customer, Decimal(row.amount), row.currency, settled_on) for row in rows]
+        self._unexported.append((batch_id, lines))
         return batch_id

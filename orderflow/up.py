@@ -130,6 +130,7 @@ def parse_arguments(argv: Sequence[str] | None) -> Any:
     flags.add("--max-body", default="64KiB", help="gateway's largest request body")
     flags.add("--settle-grace", default="30s", help="time a RESERVED order has to be posted")
     flags.add("--export-interval", default="1s", help="settlement export period")
+    flags.add("--settle-after", default="2s", help="time a RESERVED order can still be cancelled")
     flags.add("--start-timeout", type=duration, default=60.0, help="wait for READY lines")
     return flags.parse(argv)
 
@@ -180,6 +181,7 @@ class Deployment:
                 "--ledger-fingerprint", str(ledger_info.get("host_key_fingerprint") or ""),
                 "--settle-grace", args.settle_grace,
                 "--export-interval", args.export_interval,
+                "--settle-after", args.settle_after,
                 *(["--no-auto-post"] if args.no_auto_post else []),
             ],
         )  # fmt: skip

@@ -99,15 +99,19 @@ class Timeline:
         return len(self._spans)
 
 
+def percentile(ordered: list[float], fraction: float) -> float:
+    """The value below which `fraction` (0.95 for p95) of `ordered` (sorted, not empty) lies: the nearest rank."""
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
 def latency_summary(spans: list[Span]) -> dict[str, float]:
     """Count, median, p95 and max duration in milliseconds."""
     if not spans:
         return {"count": 0, "median_ms": 0.0, "p95_ms": 0.0, "max_ms": 0.0}
     durations = sorted(span.duration * 1000 for span in spans)
-    p95 = durations[min(len(durations) - 1, round(0.95 * (len(durations) - 1)))]
     return {
         "count": len(durations),
         "median_ms": round(statistics.median(durations), 3),
-        "p95_ms": round(p95, 3),
+        "p95_ms": round(percentile(durations, 0.95), 3),
         "max_ms": round(durations[-1], 3),
     }
