@@ -82,7 +82,9 @@ def api() -> Iterator[ApiKeywords]:
 
 def test_each_request_carries_its_own_trace_and_is_a_span(api, recorder_url):
     api.connect_to_api(recorder_url)
-    load = api.call_api_concurrently("POST", "/orders", count=8, concurrency=4, json={"sku": "SKU-1"}, expected_status=201)
+    load = api.call_api_concurrently(
+        "POST", "/orders", count=8, concurrency=4, json={"sku": "SKU-1"}, expected_status=201
+    )
     assert [response.status_code for response in load.responses] == [201] * 8
     assert load.statuses == {201: 8}
     assert load.latency["count"] == 8
