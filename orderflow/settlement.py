@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import Engine, exists, insert, select
 
+from orderflow import telemetry
 from orderflow.db import orders, settlements, utcnow
 from orderflow.ledger.client import LedgerClient, SettlementLine, new_batch_id
 
@@ -61,6 +62,16 @@ class LedgerTarget:
         )
 
 
+@dataclass
+class ClaimedBatch:
+    """Orders recorded in `settlements` under `batch_id`, still to be uploaded (and posted) to the ledger."""
+
+    batch_id: str
+    lines: list[SettlementLine]
+    traces: list[str | None] = field(default_factory=list)
+    exported: bool = False
+
+
 class SettlementExporter(threading.Thread):
     def __init__(
         self, engine: Engine, ledger: LedgerTarget, interval: float, auto_post: bool, settle_after: float = 0.0
@@ -71,8 +82,7 @@ class SettlementExporter(threading.Thread):
         self.interval = interval
         self.auto_post = auto_post
         self.settle_after = timedelta(seconds=settle_after)
-        self._unexported: list[tuple[str, list[SettlementLine]]] = []
-        self._unposted: list[str] = []
+        self._pending: list[ClaimedBatch] = []
         self._stopping = threading.Event()
 
     def run(self) -> None:
@@ -89,19 +99,27 @@ class SettlementExporter(threading.Thread):
     def export_once(self) -> str | None:
         """Claim, export (and post) one batch of unsettled RESERVED orders; return its batch id."""
         batch_id = self._claim()
-        if not self._unexported and not self._unposted:
+        if not self._pending:
             return None
         with self.ledger.client() as client:
-            while self._unexported:
-                claimed, lines = self._unexported[0]
-                client.export_batch(lines, batch_id=claimed)
-                self._unexported.pop(0)
-                if self.auto_post:
-                    self._unposted.append(claimed)
-            while self._unposted:
-                client.post(self._unposted[0])
-                self._unposted.pop(0)
+            while self._pending:
+                self._settle(client, self._pending[0])
+                self._pending.pop(0)
         return batch_id
+
+    def _settle(self, client: LedgerClient, batch: ClaimedBatch) -> None:
+        # The batch continues the trace of its first order and links the others' (a span has one parent).
+        first, others = (batch.traces[0], batch.traces[1:]) if batch.traces else (None, [])
+        with telemetry.continued(first, "settlement batch", others, orders=len(batch.lines)):
+            if not batch.exported:
+                with telemetry.client_span("sftp put", "ledger", **{"network.protocol.name": "sftp"}) as span:
+                    client.export_batch(batch.lines, batch_id=batch.batch_id)
+                    span.set_attribute("file.path", f"/inbox/{batch.batch_id}.dat")
+                batch.exported = True
+            if self.auto_post:
+                post = {"network.protocol.name": "ssh", "rpc.method": "ledger post", "file.path": batch.batch_id}
+                with telemetry.client_span("ssh ledger post", "ledger", **post):
+                    client.post(batch.batch_id)
 
     def _claim(self) -> str | None:
         """Record a new batch of the orders due for settlement in `settlements`; return its id (None: none due)."""
@@ -128,5 +146,5 @@ class SettlementExporter(threading.Thread):
             )
         settled_on = utcnow().date()
         lines = [SettlementLine(row.id, row.customer, Decimal(row.amount), row.currency, settled_on) for row in rows]
-        self._unexported.append((batch_id, lines))
+        self._pending.append(ClaimedBatch(batch_id, lines, [row.traceparent for row in rows]))
         return batch_id
