@@ -16,6 +16,7 @@ from .engine.trace.sources import open_source
 from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure, seconds_of
 from .keywords.database import DatabaseKeywords
+from .keywords.hops import HopKeywords
 from .keywords.messaging import MessagingKeywords
 from .keywords.records import RecordKeywords
 from .keywords.schema import SchemaKeywords
@@ -159,9 +160,30 @@ class Seamline(DynamicCore):
     Every keyword that crosses a boundary (an HTTP call, an SQL statement, an SSH command, an
     SFTP transfer, a message) records a span: system, operation, target, start, duration,
     bytes, outcome and correlation id. `Log Timeline` draws the current test's spans as a
-    waterfall in the log; `Get Hop Latency` summarises them; `Timeline Should Contain` checks
+    waterfall in the log; `Get Hop Latencies` summarises them (see `Hops`); `Timeline Should Contain` checks
     that a test crossed a seam. The spans of every test, and the resource usage of services, are
     written to ``seamline-metrics.json`` in the output directory.
+
+    = Hops =
+
+    A hop is one crossing from a service to a peer, named ``<service>><peer>``: ``test>gateway`` for the
+    test's own call, ``gateway>orders``, ``orders>sql``, ``inventory>amqp``. The peer is the service of
+    the span that answered (received from the system), else the span's ``peer.service``, else its
+    system. Per hop, `Get Hop Latencies` gives the count, mean, p50, p95, p99 and max duration, the
+    self time (the hop minus the hops it caused: the callee's own work and the time between the two)
+    and the gap (a client span minus its server span: network and queueing; for a message, from the
+    publish to the consumer's start). Percentiles are nearest-rank: p95 of 20 calls is the 19th
+    fastest, always a duration that was measured. The bottleneck is the hop with the most self time;
+    every latency failure names it with its share of the time spent in hops. `Hops Should Follow`
+    checks the causal order (a caller before what it caused), not wall-clock guesses.
+
+    | `Hop Latency Should Be Below` | gateway>orders | 50ms | percentile=95 |
+    | `Trace Should Contain` | service=inventory | kind=server | duration<200ms |
+
+    At the end of every test that has spans, its waterfall is logged: one row per span, nested
+    by parent, coloured by seam, self time solid and waiting on children pale, failures marked and
+    the bottleneck highlighted; hover a row for its details. ``Library    Seamline    waterfall=False``
+    turns it off, ``waterfall=failures`` keeps it for failed tests.
 
     = Databases =
 
@@ -235,13 +257,15 @@ class Seamline(DynamicCore):
         layouts: str | list[str] | None = None,
         secret_names: str | list[str] = "",
         traces: str | None = None,
+        waterfall: bool | str = True,
     ):
         """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies;
         ``schemas`` is a directory (or a list of them) where schemas are found by name; ``layouts`` is a
         directory (or a list of them) where record layouts given by name are found; ``secret_names``
         (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked; ``traces``
         receives the spans the systems under test export: ``otlp`` (an OTLP/HTTP receiver on a free loopback
-        port; `Start Trace Receiver` returns its endpoint), ``otlp:127.0.0.1:4318`` or ``jaeger:<query URL>``."""
+        port; `Start Trace Receiver` returns its endpoint), ``otlp:127.0.0.1:4318`` or ``jaeger:<query URL>``;
+        ``waterfall`` draws each test's waterfall when it ends: ``True``, ``False`` or ``failures``."""
         quiet_driver_loggers()
         seconds = seconds_of(timeout)  # Robot converts a given timeout; the documented default is text
         self.ctx = SeamContext(
@@ -254,7 +278,7 @@ class Seamline(DynamicCore):
         if traces:
             self.ctx.traces = TraceJoin(open_source(traces))
         self.services = ServiceKeywords(self.ctx)
-        self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services)
+        self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services, waterfall)
         keyword_classes = (
             ApiKeywords,
             SchemaKeywords,
@@ -263,6 +287,7 @@ class Seamline(DynamicCore):
             RecordKeywords,
             MessagingKeywords,
             TraceKeywords,
+            HopKeywords,
         )
         super().__init__([self.services, *(cls(self.ctx) for cls in keyword_classes)])
 

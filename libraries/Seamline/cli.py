@@ -8,7 +8,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from .engine.timeline import Span, latency_summary
+from .engine.timeline import Span
+from .engine.trace.hops import latency_figures
 
 
 def report(output_dir: Path) -> int:
@@ -21,10 +22,10 @@ def report(output_dir: Path) -> int:
     for test in metrics.get("tests", []):
         for span in test["spans"]:
             by_system[span["system"]].append(Span(**span))
-    print(f"{'system':<10} {'spans':>6} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
+    print(f"{'system':<10} {'spans':>6} {'p50 ms':>10} {'p95 ms':>8} {'max ms':>8}")
     for system, spans in sorted(by_system.items()):
-        summary = latency_summary(spans)
-        figures = f"{summary['median_ms']:>10} {summary['p95_ms']:>8} {summary['max_ms']:>8}"
+        summary = latency_figures(span.duration for span in spans)
+        figures = f"{summary['p50_ms']:>10} {summary['p95_ms']:>8} {summary['max_ms']:>8}"
         print(f"{system:<10} {summary['count']:>6} {figures}")
     for usage in metrics.get("resource_usage", []):
         print(

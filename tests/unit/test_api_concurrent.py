@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 import requests
 
-from Seamline.engine.api.concurrent import latency_percentiles, send_concurrently
+from Seamline.engine.api import concurrent
+from Seamline.engine.api.concurrent import send_concurrently
 from Seamline.engine.api.session import ExpectedStatus
 from Seamline.engine.errors import SeamError
-from Seamline.engine.timeline import percentile
 
 
 def response(status: int, body: str = "", reason: str = "") -> requests.Response:
@@ -106,18 +107,10 @@ def test_count_and_concurrency_must_be_positive(count, concurrency, message):
     assert str(raised.value) == message
 
 
-def test_latency_percentiles_are_nearest_ranks_in_milliseconds():
-    seconds = [value / 1000 for value in range(1, 101)]  # 1 ms .. 100 ms
-    assert latency_percentiles(seconds) == {
-        "count": 100,
-        "p50_ms": 51.0,
-        "p95_ms": 95.0,
-        "p99_ms": 99.0,
-        "max_ms": 100.0,
-    }
-    assert latency_percentiles([]) == {"count": 0, "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0}
-
-
-def test_percentile_of_one_value_is_that_value():
-    assert percentile([7.0], 0.99) == 7.0
-    assert percentile([1.0, 2.0, 3.0], 0.5) == 2.0
+def test_the_latency_has_the_percentiles_of_every_request(monkeypatch):
+    # One thread: the clock is read at the start of the load, around each request, and at the end.
+    ticks = iter([0.0, 0.0, 0.010, 1.0, 1.020, 2.0, 2.030, 3.0, 3.040, 4.0])
+    monkeypatch.setattr(concurrent, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
+    load = send_concurrently(Sender([200]), 4, 1, ExpectedStatus.parse("any"), body)
+    assert load.latency == {"count": 4, "mean_ms": 25.0, "p50_ms": 20.0, "p95_ms": 40.0, "p99_ms": 40.0, "max_ms": 40.0}
+    assert load.seconds == 4.0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -97,21 +96,3 @@ class Timeline:
 
     def __len__(self) -> int:
         return len(self._spans)
-
-
-def percentile(ordered: list[float], fraction: float) -> float:
-    """The value below which `fraction` (0.95 for p95) of `ordered` (sorted, not empty) lies: the nearest rank."""
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def latency_summary(spans: list[Span]) -> dict[str, float]:
-    """Count, median, p95 and max duration in milliseconds."""
-    if not spans:
-        return {"count": 0, "median_ms": 0.0, "p95_ms": 0.0, "max_ms": 0.0}
-    durations = sorted(span.duration * 1000 for span in spans)
-    return {
-        "count": len(durations),
-        "median_ms": round(statistics.median(durations), 3),
-        "p95_ms": round(percentile(durations, 0.95), 3),
-        "max_ms": round(durations[-1], 3),
-    }

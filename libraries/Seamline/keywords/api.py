@@ -207,7 +207,7 @@ class ApiKeywords(SeamKeywords):
         A session keeps 10 connections open: more concurrent requests open a connection each.
 
         Returns an object with ``responses`` (one per request, in the order they were sent), ``latency``
-        (``count``, ``p50_ms``, ``p95_ms``, ``p99_ms``, ``max_ms`` of the requests), ``statuses`` (how many
+        (``count``, ``mean_ms``, ``p50_ms``, ``p95_ms``, ``p99_ms``, ``max_ms`` of the requests), ``statuses`` (how many
         responses had each status, e.g. ``{201: 8, 409: 2}``) and ``seconds`` (the whole load). One INFO
         line gives the statuses and percentiles.
 

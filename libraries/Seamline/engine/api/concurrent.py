@@ -17,10 +17,8 @@ from dataclasses import dataclass, field
 import requests
 
 from ..errors import SeamError
-from ..timeline import percentile
+from ..trace.hops import latency_figures
 from .session import ExpectedStatus
-
-PERCENTILES = (("p50_ms", 0.50), ("p95_ms", 0.95), ("p99_ms", 0.99))
 
 
 @dataclass
@@ -38,7 +36,8 @@ class ConcurrentCalls:
     """What `Call Api Concurrently` returns: every response in request order and their latency.
 
     ``responses`` holds a response per request (None for a request that got no answer), ``latency`` the
-    ``count``, ``p50_ms``, ``p95_ms``, ``p99_ms`` and ``max_ms`` of every request, ``statuses`` how many
+    ``count``, ``mean_ms``, ``p50_ms``, ``p95_ms``, ``p99_ms`` and ``max_ms`` of every request (the one
+    percentile rule of the hops, engine/trace/hops), ``statuses`` how many
     responses had each status, ``failures`` each distinct failure (a transport error, or an unexpected
     status with the body of its first response) and how many requests had it, most frequent first, and
     ``seconds`` the wall-clock time of the whole load.
@@ -53,15 +52,6 @@ class ConcurrentCalls:
     @property
     def failed(self) -> int:
         return sum(count for _, count in self.failures)
-
-
-def latency_percentiles(seconds: list[float]) -> dict[str, float]:
-    """Count, p50, p95, p99 and max of request durations (given in seconds), in milliseconds."""
-    ordered = sorted(value * 1000 for value in seconds)
-    if not ordered:
-        return {"count": 0, **{name: 0.0 for name, _ in PERCENTILES}, "max_ms": 0.0}
-    shares = {name: round(percentile(ordered, fraction), 3) for name, fraction in PERCENTILES}
-    return {"count": len(ordered), **shares, "max_ms": round(ordered[-1], 3)}
 
 
 def send_concurrently(
@@ -106,7 +96,7 @@ def send_concurrently(
     statuses = Counter(item.response.status_code for item in sent if item.response is not None)
     return ConcurrentCalls(
         responses=[item.response for item in sent],
-        latency=latency_percentiles([item.seconds for item in sent]),
+        latency=latency_figures(item.seconds for item in sent),
         statuses=dict(sorted(statuses.items())),
         failures=[(_with_sample(failure, samples), times) for failure, times in failures.most_common()],
         seconds=time.perf_counter() - started,
