@@ -68,8 +68,8 @@ window.addEventListener('load', function () {
       out.bottleneck = svg.querySelectorAll('rect.n').length;
       out.failed = svg.querySelectorAll('svg svg text.x').length;
       if (window.location.search === '?screenshot') {  // the test's log at the top: no scrolling
-        for (var above = document.getElementById('s1').previousElementSibling; above; above = above.previousElementSibling)
-          above.style.display = 'none';
+        var above = document.getElementById('s1').previousElementSibling;
+        for (; above; above = above.previousElementSibling) above.style.display = 'none';
       }
     }
     var pre = document.createElement('pre');
