@@ -49,13 +49,23 @@ def test_failures_are_marked_and_the_bottleneck_is_highlighted():
 def test_the_axis_has_round_ticks():
     svg = render_waterfall([Span("http", "GET", "/", 1.0, 0.25)], Masker())
     assert re.findall(r'<text class="a"[^>]*>([^<]+)</text>', svg) == [
-        "0.0 ms",
-        "50.0 ms",
+        "0",
+        "50 ms",
         "100 ms",
         "150 ms",
         "200 ms",
         "250 ms",
     ]
+
+
+def test_ticks_keep_the_decimals_their_step_needs():
+    def ticks(seconds):
+        svg = render_waterfall([Span("http", "GET", "/", 1.0, seconds)], Masker())
+        return re.findall(r'<text class="a"[^>]*>([^<]+)</text>', svg)[1:3]
+
+    assert ticks(0.0008) == ["0.1 ms", "0.2 ms"]
+    assert ticks(3.5) == ["0.5 s", "1.0 s"]
+    assert ticks(40.0) == ["5 s", "10 s"]
 
 
 def test_hover_details_are_masked_and_escaped():

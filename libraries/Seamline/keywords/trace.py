@@ -108,7 +108,7 @@ class TraceKeywords(SeamKeywords):
         self,
         timeout: timedelta | None = None,
         services: str | list[str] | None = None,
-        quiet: timedelta = timedelta(milliseconds=300),
+        quiet: timedelta | str = "300ms",
     ) -> list[Span]:
         """Waits until the spans of the current test's traces have arrived, joins them and returns them.
 

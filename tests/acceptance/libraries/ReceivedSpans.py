@@ -2,7 +2,8 @@
 
 Until a receiver runs in these suites, `Record A Traced Order Journey` adds what orderflow's services would
 export for one order (test -> gateway -> orders -> SQL, the outbox, a message to inventory -> SQL), laid
-out at fixed offsets from now, so that the hop keywords' figures and failure messages are exact.
+out at fixed offsets from now, so that the hop keywords' figures and failure messages are exact. The keyword
+returns when the journey it recorded is over, as a call would, so the test's next span starts after it.
 """
 
 from __future__ import annotations
@@ -61,4 +62,5 @@ class ReceivedSpans:
                     kind=kind,
                 )
             )
+        time.sleep(max(0.0, origin + (28 + extra) / 1000 - time.time()))
         return trace_id

@@ -164,19 +164,18 @@ def _legend(colours: dict[str, int]) -> str:
 
 
 def _axis(total: float, scale: float, height: int) -> str:
+    """Round ticks with grid lines; a label starts at its tick (the last may reach into the duration column)."""
     step = _tick_step(total)
     ticks = [step * index for index in range(int(total / step + 1e-9) + 1)]
     lines = "".join(f"M{LABEL_WIDTH + tick * scale:.1f} {HEADER - 2}V{height}" for tick in ticks)
+    unit, factor = ("s", 1) if total >= 1 else ("ms", 1000)
+    decimals = max(0, -math.floor(math.log10(step * factor) + 1e-9))
     labels = "".join(
-        f'<text class="a" x="{LABEL_WIDTH + x:.1f}" y="{HEADER - 4}"{_anchor(x)}>{_ms(tick)}</text>'
-        for tick, x in ((tick, tick * scale) for tick in ticks)
+        f'<text class="a" x="{LABEL_WIDTH + tick * scale:.1f}" y="{HEADER - 4}">'
+        f"{f'{tick * factor:.{decimals}f} {unit}' if tick else '0'}</text>"
+        for tick in ticks
     )
     return f'<path class="g" d="{lines}"/>{labels}'
-
-
-def _anchor(x: float) -> str:
-    """Tick labels near the right end of the axis end at their tick, so they stay inside the bar column."""
-    return ' text-anchor="end"' if x > BAR_WIDTH - 30 else ""
 
 
 def _tick_step(total: float) -> float:
