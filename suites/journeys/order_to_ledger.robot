@@ -23,10 +23,10 @@ An Order Travels From The Gateway To The Ledger And Into The Daily Report
     ${order} =    Order Should Be Stored Announced And Reserved    ${order}
     Stock Of Should Be    ${sku}    available=8    reserved=2
     Order Should Reach The Ledger    ${order}
-    Daily Report Should Count    ${before}    RESERVED    1    ${order}[amount]
-    Daily Report Should Count Postings    ${before}    1    ${order}[amount]
+    Daily Report Should Count The Settled Order    ${before}    ${order}
     Daily Report Should Show Stock    ${sku}    available=8    reserved=2
     Consistency Report Should Not Flag    ${order}
+    The Order's Trace Should Cross Every Service In Order    ${order}
 
 An Order For Missing Stock Is Rejected Back To The Caller And The Report
     [Tags]    critical    messaging
