@@ -53,10 +53,17 @@ def test_an_order_is_one_trace_from_the_gateway_through_the_outbox_and_inventory
     assert {span.trace_id for span in spans} == {client.trace_id}  # the test's traceparent was continued
     by_id = {span.span_id: span for span in spans}
     [gateway] = [span for span in spans if span.parent_id == client.span_id]
-    assert (gateway.service, gateway.kind, gateway.operation, gateway.target) == ("gateway", "server", "POST", "/api/orders")
+    assert (gateway.service, gateway.kind, gateway.operation, gateway.target) == (
+        "gateway",
+        "server",
+        "POST",
+        "/api/orders",
+    )
 
     def under(parent: Span, **wanted: str) -> list[Span]:
-        return [s for s in spans if s.parent_id == parent.span_id and all(getattr(s, k) == v for k, v in wanted.items())]
+        return [
+            s for s in spans if s.parent_id == parent.span_id and all(getattr(s, k) == v for k, v in wanted.items())
+        ]
 
     [forward] = under(gateway, kind="client", system="http")
     [orders] = under(forward, service="orders", kind="server")
