@@ -40,10 +40,12 @@ def test_the_sdk_exporter_delivers_spans_that_join_under_the_tests_client_span(r
     exporter = OTLPSpanExporter(endpoint=f"{receiver.endpoint}/v1/traces", compression=compression)
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("test")
-    with tracer.start_as_current_span("GET /cart", kind=SpanKind.SERVER, attributes={"http.method": "GET"}) as root:
-        with tracer.start_as_current_span("SELECT", kind=SpanKind.CLIENT) as query:
-            query.set_attributes({"db.system": "postgresql", "db.statement": "SELECT * FROM carts"})
-            query.set_status(Status(StatusCode.ERROR, "timeout"))
+    with (
+        tracer.start_as_current_span("GET /cart", kind=SpanKind.SERVER, attributes={"http.method": "GET"}) as root,
+        tracer.start_as_current_span("SELECT", kind=SpanKind.CLIENT) as query,
+    ):
+        query.set_attributes({"db.system": "postgresql", "db.statement": "SELECT * FROM carts"})
+        query.set_status(Status(StatusCode.ERROR, "timeout"))
     provider.shutdown()
     context = root.get_span_context()
     trace_id = f"{context.trace_id:032x}"
@@ -168,6 +170,27 @@ def test_jaeger_spans_are_fetched_by_trace_id_and_kept_for_the_end_of_the_test(j
 
 def test_a_jaeger_that_does_not_answer_in_time_ends_at_the_deadline(jaeger):
     started = time.monotonic()
-    with pytest.raises(SeamError, match="Timeline: GET .*/api/traces/slow failed"):
+    with pytest.raises(SeamError, match=r"Timeline: GET .*/api/traces/slow failed"):
         jaeger.fetch("slow", 0.5)
     assert time.monotonic() - started < 2.5
+
+
+def test_the_listener_joins_what_arrived_when_a_test_ends_and_the_receiver_forgets_it(receiver):
+    from types import SimpleNamespace
+
+    from Seamline.engine.context import SeamContext
+    from Seamline.listener import SeamListener
+
+    ctx = SeamContext(traces=TraceJoin(receiver))
+    listener = SeamListener(ctx, services=None)  # type: ignore[arg-type]
+    result = SimpleNamespace(name="t", longname="Suite.t")
+    listener.start_test(None, result)
+    ctx.timeline.add(Span("http", "GET", "/a", 1.0, 0.1, trace_id=TRACE, span_id="00f067aa0ba902b7"))
+    received = Span("http", "GET", "/a", 1.01, 0.05, trace_id=TRACE, span_id="b7ad6b7169203331",
+                    parent_id="00f067aa0ba902b7", service="orders", kind="server")  # fmt: skip
+    receiver.store.add([received])
+    listener.end_test(None, result)
+    [(name, spans)] = ctx.finished_spans
+    assert name == "Suite.t"
+    assert [span.service for span in spans] == ["test", "orders"]
+    assert receiver.spans_of([TRACE]) == []
