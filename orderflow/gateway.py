@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orderflow import serving
+from orderflow import serving, telemetry
 from orderflow.config import Flags, duration, rate, size
 from orderflow.gateway_policy import (
     DEMO_API_KEYS,
@@ -267,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     flags.add("--api-keys", default=DEMO_API_KEYS, help="key:role,... (roles clerk auditor admin)")
     flags.add("--port", type=int, default=0, help="listening port (0: any free port)")
     args = flags.parse(argv)
+    telemetry.setup("gateway")
     settings = GatewaySettings(
         upstreams={
             "orders": args.orders.rstrip("/"),

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from orderflow import telemetry
 from orderflow.config import mapping
 from orderflow.consumer_service import consumer_service_flags, serve_consumer
 from orderflow.db import connect, create_schema, reservations, stock
@@ -163,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     flags = consumer_service_flags("inventory", "orderflow inventory service")
     flags.add("--seed", default=DEFAULT_SEED, help="initial stock SKU=qty,... for missing SKUs")
     args = flags.parse(argv)
+    telemetry.setup("inventory")
     engine = connect(args.db)
     create_schema(engine)
     service = InventoryService(engine)

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from orderflow import telemetry
 from orderflow.db import dead_letters, outbox, processed_messages, utcnow
 from orderflow.serving import error_response
 
@@ -34,18 +35,23 @@ Handler = Callable[[Connection, dict[str, Any]], None]
 
 
 def publish(conn: Connection, type: str, payload: Mapping[str, Any], correlation_id: str) -> str:
-    """Append a message to the outbox inside the caller's transaction; return its message_id."""
+    """Append a message to the outbox inside the caller's transaction; return its message_id.
+
+    The row keeps the producer span's ``traceparent``, so the consumer's spans continue this trace.
+    """
     message_id = str(uuid.uuid4())
-    conn.execute(
-        insert(outbox).values(
-            message_id=message_id,
-            type=type,
-            version=ENVELOPE_VERSION,
-            occurred_at=utcnow(),
-            correlation_id=correlation_id,
-            payload=json.dumps(payload),
+    with telemetry.producer_span(type, "outbox") as traceparent:
+        conn.execute(
+            insert(outbox).values(
+                message_id=message_id,
+                type=type,
+                version=ENVELOPE_VERSION,
+                occurred_at=utcnow(),
+                correlation_id=correlation_id,
+                payload=json.dumps(payload),
+                traceparent=traceparent,
+            )
         )
-    )
     return message_id
 
 

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from orderflow import telemetry
 from orderflow.consumer_service import consumer_service_flags, serve_consumer
 from orderflow.db import connect, create_schema, orders, utcnow
 from orderflow.messaging import Consumer, messages_route, publish
@@ -127,6 +128,7 @@ class OrdersService:
             "correlation_id": correlation,
             "created_at": now,
             "updated_at": now,
+            "traceparent": telemetry.current_traceparent(),
         }
         with self.engine.begin() as conn:
             conn.execute(insert(orders).values(**row))
@@ -232,6 +234,7 @@ def routes(service: OrdersService, consumer: Consumer) -> list[Route]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = consumer_service_flags("orders", "orderflow orders service").parse(argv)
+    telemetry.setup("orders")
     engine = connect(args.db)
     create_schema(engine)
     service = OrdersService(engine)

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orderflow import serving
+from orderflow import serving, telemetry
 from orderflow.config import Flags, duration
 from orderflow.db import connect, create_schema, orders, reservations, utcnow
 from orderflow.ledger.client import Ack
@@ -219,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     flags.switch("--no-auto-post", help="export batches but leave posting them to someone else")
     flags.add("--port", type=int, default=0, help="listening port (0: any free port)")
     args = flags.parse(argv)
+    telemetry.setup("reports")
     engine = connect(args.db)
     create_schema(engine)
     ledger = LedgerTarget.parse(args.ledger, args.ledger_password, args.ledger_fingerprint) if args.ledger else None

@@ -27,6 +27,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orderflow import telemetry
+from orderflow.config import duration, env_name, mapping
+
 HOST = "127.0.0.1"
 
 HTTP_CODES = {
@@ -155,9 +158,38 @@ def exit_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+class Delay:
+    """Holds every request but ``/health`` for a set time inside the service (``ORDERFLOW_DELAY``).
+
+    ``ORDERFLOW_DELAY=orders=50ms,inventory=10ms`` (``up --delay``) slows the named services' request
+    handling, inside their server span and their ``Server-Timing``: a known delay on one hop, for tests
+    of latency attribution.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path") != "/health":
+            await asyncio.sleep(self.seconds)
+        await self.app(scope, receive, send)
+
+
+def delay_of(service: str) -> float:
+    """The artificial delay ``ORDERFLOW_DELAY`` gives `service`, in seconds (0 when none)."""
+    given = mapping(os.environ.get(env_name("--delay"), "")).get(service)
+    return duration(given) if given else 0.0
+
+
 def run(app: ASGIApp, service: str, port: int = 0) -> None:
     """Serve `app` until SIGINT/SIGTERM; announce READY once it accepts connections."""
     exit_with_parent()
+    if isinstance(app, Starlette):
+        seconds = delay_of(service)
+        if seconds:
+            app.user_middleware.append(Middleware(Delay, seconds=seconds))  # innermost: inside Server-Timing
+        telemetry.instrument_app(app)
     sock = bind(port)
     url = f"http://{HOST}:{sock.getsockname()[1]}"
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3, lifespan="on")

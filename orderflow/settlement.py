@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import Engine, insert, select
 
+from orderflow import telemetry
 from orderflow.db import orders, settlements, utcnow
 from orderflow.ledger.client import LedgerClient, SettlementLine
 
@@ -93,10 +94,17 @@ class SettlementExporter(threading.Thread):
             return None
         settled_on = utcnow().date()
         lines = [SettlementLine(row.id, row.customer, Decimal(row.amount), row.currency, settled_on) for row in rows]
-        with self.ledger.client() as client:
+        # The batch continues the trace of its first order and links the others' (a span has one parent).
+        traces = [row.traceparent for row in rows]
+        with (
+            telemetry.continued(traces[0] if traces else None, "settlement batch", traces[1:], orders=len(rows)),
+            self.ledger.client() as client,
+        ):
             batch_id = None
             if lines:
-                batch_id = client.export_batch(lines)
+                with telemetry.client_span("sftp put", "ledger", **{"network.protocol.name": "sftp"}) as span:
+                    batch_id = client.export_batch(lines)
+                    span.set_attribute("file.path", f"/inbox/{batch_id}.dat")
                 exported_at = utcnow()
                 with self.engine.begin() as conn:
                     conn.execute(
@@ -106,6 +114,8 @@ class SettlementExporter(threading.Thread):
                 if self.auto_post:
                     self._unposted.append(batch_id)
             while self._unposted:
-                client.post(self._unposted[0])
+                post = {"network.protocol.name": "ssh", "rpc.method": "ledger post", "file.path": self._unposted[0]}
+                with telemetry.client_span("ssh ledger post", "ledger", **post):
+                    client.post(self._unposted[0])
                 self._unposted.pop(0)
         return batch_id

@@ -39,7 +39,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from orderflow.amqp import DEFAULT_NAMESPACE, remove_namespace
-from orderflow.config import Flags, duration
+from orderflow.config import Flags, duration, mapping
 from orderflow.db import connect, create_schema, create_scratch_database, drop_database, masked
 
 LEDGER_USER = "settle"
@@ -114,6 +114,13 @@ def masked_broker(url: str | None) -> str | None:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def delays(text: str) -> str:
+    """``orders=50ms,inventory=10ms``, checked here (each service reads it from ORDERFLOW_DELAY)."""
+    for value in mapping(text).values():
+        duration(value)
+    return text
+
+
 def parse_arguments(argv: Sequence[str] | None) -> Any:
     flags = Flags("python -m orderflow up", __doc__ or "")
     flags.parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -131,6 +138,10 @@ def parse_arguments(argv: Sequence[str] | None) -> Any:
     flags.add("--settle-grace", default="30s", help="time a RESERVED order has to be posted")
     flags.add("--export-interval", default="1s", help="settlement export period")
     flags.add("--start-timeout", type=duration, default=60.0, help="wait for READY lines")
+    flags.add(
+        "--otlp-endpoint", help="OTLP/HTTP endpoint every service exports its spans to (OTEL_EXPORTER_OTLP_ENDPOINT)"
+    )
+    flags.add("--delay", type=delays, default="", help="artificial delay per service: orders=50ms,inventory=10ms")
     return flags.parse(argv)
 
 
@@ -147,6 +158,10 @@ class Deployment:
             "ORDERFLOW_PARENT_PID": str(os.getpid()),
             "PYTHONUNBUFFERED": "1",
         }
+        if args.otlp_endpoint:
+            self.env["OTEL_EXPORTER_OTLP_ENDPOINT"] = args.otlp_endpoint
+        if args.delay:
+            self.env["ORDERFLOW_DELAY"] = args.delay
 
     def start(self) -> dict[str, Any]:
         args = self.args

@@ -11,6 +11,8 @@ from .engine.context import SeamContext, directories
 from .engine.driver_logs import quiet_driver_loggers
 from .engine.errors import SeamError
 from .engine.schema.registry import SchemaRegistry
+from .engine.trace.receiver import TraceJoin
+from .engine.trace.sources import open_source
 from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure, seconds_of
 from .keywords.database import DatabaseKeywords
@@ -255,11 +257,14 @@ class Seamline(DynamicCore):
         layouts: str | list[str] | None = None,
         secret_names: str | list[str] = "",
         waterfall: bool | str = True,
+        traces: str | None = None,
     ):
         """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies;
         ``schemas`` is a directory (or a list of them) where schemas are found by name; ``layouts`` is a
         directory (or a list of them) where record layouts given by name are found; ``secret_names``
-        (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked;
+        (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked; ``traces``
+        receives the spans the systems under test export: ``otlp`` (an OTLP/HTTP receiver on a free loopback
+        port; `Start Trace Receiver` returns its endpoint), ``otlp:127.0.0.1:4318`` or ``jaeger:<query URL>``;
         ``waterfall`` draws each test's waterfall when it ends: ``True``, ``False`` or ``failures``."""
         quiet_driver_loggers()
         seconds = seconds_of(timeout)  # Robot converts a given timeout; the documented default is text
@@ -270,6 +275,8 @@ class Seamline(DynamicCore):
             layout_directories=directories(layouts),
         )
         self.ctx.masker.add_names(secret_names)
+        if traces:
+            self.ctx.traces = TraceJoin(open_source(traces))
         self.services = ServiceKeywords(self.ctx)
         self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services, waterfall)
         keyword_classes = (

@@ -48,6 +48,8 @@ class SeamListener:
 
     def end_test(self, data: Any, result: Any) -> None:
         self._run_cleanups(f"test '{result.name}'")
+        if self.ctx.traces is not None:  # what has arrived joins the test, for the metrics file and waterfall
+            self.ctx.traces.finish(self.ctx.timeline)
         self._draw_waterfall(result)
         self.ctx.finished_spans.append((result.longname, self.ctx.timeline.clear()))
 
