@@ -76,7 +76,7 @@ Slowest Hops Puts The Bottleneck First With Its Share
     Should Be Equal    ${slowest}[0][hop]    gateway>orders
     Should Be Equal As Numbers    ${slowest}[0][share]    73.2    precision=1
     Should Be Equal    ${slowest}[1][hop]    orders>inventory
-    Should Be Equal As Numbers    ${slowest}[1][self_ms]    8    precision=1
+    Should Be Equal As Numbers    ${slowest}[1][self_total_ms]    8    precision=1
 
 Hops Should Follow The Causal Order And Shows What Happened
     Record A Traced Order Journey
