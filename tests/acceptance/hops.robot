@@ -142,9 +142,9 @@ Calls Nobody Traced Are Test>Http Hops With Server-Timing As The Time Inside
     Call Api    GET    /orders/2
     ${hops} =    Get Hop Latencies
     Should Be Equal As Numbers    ${hops}[test>http][count]    2
-    # the server says 1.5 ms were spent inside (Server-Timing: app;dur=1.5): the rest was between
-    ${inside} =    Evaluate    ${hops}[test>http][mean_ms] - ${hops}[test>http][gap_ms]
-    Should Be Equal As Numbers    ${inside}    1.5    precision=3
+    # the server says 1.5 ms were spent inside (Server-Timing: app;dur=1.5): the rest of each call was between
+    VAR    ${http}    ${hops}[test>http]
+    Should Be True    ${http}[mean_ms] - 1.5 <= ${http}[gap_ms] <= ${http}[mean_ms]
     Hops Should Follow    test>http    test>http
     Disconnect From Api    json
 
