@@ -302,8 +302,8 @@ class Seamline(DynamicCore):
         schemas: str | list[str] | None = None,
         layouts: str | list[str] | None = None,
         secret_names: str | list[str] = "",
-        traces: str | None = None,
         waterfall: bool | str = True,
+        traces: str | None = None,
     ):
         """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies;
         ``schemas`` is a directory (or a list of them) where schemas are found by name; ``layouts`` is a

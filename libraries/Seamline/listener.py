@@ -15,6 +15,20 @@ from .engine.trace.waterfall import render_waterfall
 from .keywords.services import ServiceKeywords
 
 
+def waterfall_setting(given: bool | str) -> bool | str:
+    """The ``waterfall`` import argument: True, False or "failures" (Robot passes text to a `bool | str` as is)."""
+    if isinstance(given, bool):
+        return given
+    spelled = str(given).strip().lower()
+    if spelled in ("true", "yes", "on", "1"):
+        return True
+    if spelled in ("false", "no", "off", "0", "none", ""):
+        return False
+    if spelled == "failures":
+        return spelled
+    raise SeamError("Timeline", f"waterfall must be True, False or failures, got '{given}'")
+
+
 class SeamListener:
     """Robot's listener API v3, registered by the library for the suites that import it."""
 
@@ -23,9 +37,7 @@ class SeamListener:
     def __init__(self, ctx: SeamContext, services: ServiceKeywords, waterfall: bool | str = True):
         self.ctx = ctx
         self.services = services
-        if waterfall not in (True, False, "failures"):
-            raise SeamError("Timeline", f"waterfall must be True, False or failures, got {waterfall!r}")
-        self.waterfall = waterfall
+        self.waterfall = waterfall_setting(waterfall)
 
     def start_suite(self, data: Any, result: Any) -> None:
         self.ctx.enter_scope()

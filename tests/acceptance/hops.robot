@@ -76,7 +76,7 @@ Slowest Hops Puts The Bottleneck First With Its Share
     Should Be Equal    ${slowest}[0][hop]    gateway>orders
     Should Be Equal As Numbers    ${slowest}[0][share]    73.2    precision=1
     Should Be Equal    ${slowest}[1][hop]    orders>inventory
-    Should Be Equal As Numbers    ${slowest}[1][self_ms]    8    precision=1
+    Should Be Equal As Numbers    ${slowest}[1][self_total_ms]    8    precision=1
 
 Hops Should Follow The Causal Order And Shows What Happened
     Record A Traced Order Journey
@@ -142,9 +142,9 @@ Calls Nobody Traced Are Test>Http Hops With Server-Timing As The Time Inside
     Call Api    GET    /orders/2
     ${hops} =    Get Hop Latencies
     Should Be Equal As Numbers    ${hops}[test>http][count]    2
-    # the server says 1.5 ms were spent inside (Server-Timing: app;dur=1.5): the rest was between
-    ${inside} =    Evaluate    ${hops}[test>http][mean_ms] - ${hops}[test>http][gap_ms]
-    Should Be Equal As Numbers    ${inside}    1.5    precision=3
+    # the server says 1.5 ms were spent inside (Server-Timing: app;dur=1.5): the rest of each call was between
+    VAR    ${http}    ${hops}[test>http]
+    Should Be True    ${http}[mean_ms] - 1.5 <= ${http}[gap_ms] <= ${http}[mean_ms]
     Hops Should Follow    test>http    test>http
     Disconnect From Api    json
 

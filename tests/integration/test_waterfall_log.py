@@ -74,7 +74,9 @@ def test_every_test_with_spans_gets_its_waterfall_after_its_teardown(tmp_path):
     ("import_args", "passing", "failing"), [("waterfall=False", 0, 0), ("waterfall=failures", 0, 1)]
 )
 def test_the_import_argument_turns_it_off_or_keeps_it_for_failures(tmp_path, import_args, passing, failing):
-    drawn = waterfalls(run_suite(tmp_path, import_args))
+    root = run_suite(tmp_path, import_args)
+    assert [msg.text for msg in root.iter("msg") if msg.get("level") == "ERROR"] == []  # the import worked
+    drawn = waterfalls(root)
     assert (len(drawn["Passing Journey"]), len(drawn["Failing Journey"])) == (passing, failing)
 
 

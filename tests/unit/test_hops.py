@@ -132,9 +132,10 @@ def test_latency_figures_in_milliseconds():
 
 
 def test_latencies_summarise_every_call_of_a_hop():
-    spans = [Span("http", "GET", "/", float(i), d) for i, d in enumerate([0.010, 0.030, 0.020])]
+    spans = [Span("http", "GET", "/", float(i), d) for i, d in enumerate([0.010, 0.030, 0.020, 0.100])]
     figures = SpanTree(spans).latencies()["test>http"]
-    assert (figures["count"], figures["p50_ms"], figures["max_ms"], figures["self_ms"]) == (3, 20.0, 30.0, 20.0)
+    assert (figures["count"], figures["p50_ms"], figures["max_ms"]) == (4, 20.0, 100.0)
+    assert (figures["self_ms"], figures["self_p50_ms"]) == (40.0, 20.0)  # the median shrugs off one slow call
 
 
 def test_journey_duration_of_the_test_and_of_each_trace():

@@ -24,8 +24,9 @@ class HopKeywords(SeamKeywords):
     @keyword
     def get_hop_latencies(self) -> dict[str, dict[str, Any]]:
         """Returns, per hop of the current test (``test>gateway``, ``gateway>orders``, ``orders>sql``...),
-        ``count``, ``mean_ms``, ``p50_ms``, ``p95_ms``, ``p99_ms``, ``max_ms``, ``self_ms`` (mean self time)
-        and ``gap_ms`` (mean time between the services, ``None`` when unknown), in causal order.
+        ``count``, ``mean_ms``, ``p50_ms``, ``p95_ms``, ``p99_ms``, ``max_ms``, ``self_ms`` (mean self time),
+        ``self_p50_ms`` (median self time, steadier on a busy machine) and ``gap_ms`` (mean time between the
+        services, ``None`` when unknown), in causal order.
 
         See `Hops` for how hops are named and measured. The figures and the bottleneck are logged.
 
@@ -99,7 +100,7 @@ class HopKeywords(SeamKeywords):
     @keyword
     def slowest_hops(self, n: int = 3) -> list[dict[str, Any]]:
         """Returns the ``n`` hops of the current test where most time went (self time summed over their
-        calls), the bottleneck first: each a dictionary of ``hop``, ``self_ms`` (the sum), ``share``
+        calls), the bottleneck first: each a dictionary of ``hop``, ``self_total_ms`` (the sum), ``share``
         (percent of the time spent in hops) and the figures of `Get Hop Latencies`.
 
         | ${slowest} = | `Slowest Hops` | 3 |
@@ -113,7 +114,7 @@ class HopKeywords(SeamKeywords):
             {
                 **latencies[name],
                 "hop": name,
-                "self_ms": round(spent * 1000, 3),
+                "self_total_ms": round(spent * 1000, 3),
                 "share": round(spent / everything * 100, 1),
             }
             for name, spent in list(totals.items())[: max(n, 0)]

@@ -184,16 +184,18 @@ class SpanTree:
         return {trace_id: self.journey_duration(trace_id) for trace_id in traces if trace_id}
 
     def latencies(self) -> dict[str, dict[str, Any]]:
-        """Per hop name, in causal order of first call: the latency figures, mean self time and gap."""
+        """Per hop name, in causal order of first call: the latency figures, mean and median self time, mean gap."""
         calls: dict[str, list[Hop]] = {}
         for hop in self.all_hops():
             calls.setdefault(hop.name, []).append(hop)
         figures = {}
         for name, hops in calls.items():
             gaps = [hop.gap for hop in hops if hop.gap is not None]
+            self_times = [hop.self_time * 1000 for hop in hops]
             figures[name] = {
                 **latency_figures(hop.duration for hop in hops),
-                "self_ms": round(statistics.fmean(hop.self_time for hop in hops) * 1000, 3),
+                "self_ms": round(statistics.fmean(self_times), 3),
+                "self_p50_ms": round(percentile(self_times, 50), 3),
                 "gap_ms": round(statistics.fmean(gaps) * 1000, 3) if gaps else None,
             }
         return figures
