@@ -122,6 +122,20 @@ def test_credentials_stay_with_their_origin_and_secrets_are_revealed_only_to_sen
     assert Recorder.seen[0]["body"] == '{"token": "t-9"}'
 
 
+def test_credentials_left_out_are_said_once_from_the_keywords_own_thread(api, recorder_url):
+    _, elsewhere = serve(Recorder)
+    api.connect_to_api(recorder_url, auth={"X-Api-Key": Secret("key-123")})
+    said: list[tuple[str, str]] = []
+    session = api.sessions.get(None)
+    session.guard.notify = lambda text: said.append((threading.current_thread().name, text))
+    api.call_api_concurrently("POST", f"{elsewhere}/other", count=3, concurrency=3, json={})
+    assert said[0] == (
+        threading.current_thread().name,
+        f"POST {elsewhere}/other x 3: X-Api-Key not sent to {elsewhere}, which is not the session's origin "
+        f"{recorder_url} (name it in trusted_hosts= of Connect To Api to send them there).",
+    )
+
+
 def test_httpbin_echoes_every_request_and_failures_are_counted_by_status(api, httpbin_url):
     api.connect_to_api(httpbin_url)
     load = api.call_api_concurrently("POST", "/anything", count=6, concurrency=3, json={"quantity": 2})
