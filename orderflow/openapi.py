@@ -14,7 +14,10 @@ ERROR_DESCRIPTIONS = {
     "403": "The key's role may not use this operation (FORBIDDEN)",
     "404": "No such route or resource (NOT_FOUND, ORDER_NOT_FOUND, SKU_NOT_FOUND)",
     "405": "Method not allowed on this route (METHOD_NOT_ALLOWED); see the Allow header",
-    "409": "The resource's state forbids the operation (ORDER_NOT_CANCELLABLE)",
+    "409": (
+        "The resource's state forbids the operation (ORDER_NOT_CANCELLABLE: the order is REJECTED or CANCELLED; "
+        "ORDER_SETTLED: the order was sent to the ledger in a settlement batch, the error names it)"
+    ),
     "413": "Request body larger than the gateway's limit (PAYLOAD_TOO_LARGE)",
     "422": "Invalid request (VALIDATION_ERROR, INVALID_JSON, INVALID_CURSOR, INVALID_DATE), X-Correlation-Id included",
     "429": "Per-key rate limit exceeded (RATE_LIMITED); see Retry-After",
@@ -126,7 +129,7 @@ def paths() -> dict[str, Any]:
         "/api/orders/{id}/cancel": {
             "post": operation(
                 "cancelOrder",
-                "Cancel a NEW or RESERVED order (reserved stock is released)",
+                "Cancel a NEW or RESERVED order not yet settled (reserved stock is released)",
                 write_orders,
                 {"200": ok("The cancelled order", "Order")},
                 ["404", "409"],

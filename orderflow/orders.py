@@ -5,6 +5,13 @@
 POST /orders, GET /orders?limit=&cursor=, GET /orders/{id}, POST /orders/{id}/cancel,
 POST /messages (consumes stock.reserved / stock.rejected). Each state change and its outbox
 row are written in one transaction.
+
+Cancelling: a NEW or RESERVED order can be cancelled until it is settled, that is until the settlement
+exporter has put it in a batch for the ledger (a row in ``settlements``; the exporter leaves a reserved
+order alone for ``--settle-after``, the window in which it can still be cancelled). From then on the
+ledger posts it, and ``POST /orders/{id}/cancel`` answers 409 ``ORDER_SETTLED`` naming the batch: a
+posted amount is never silently contradicted by a cancelled order (the ledger has no reversal postings).
+A REJECTED or CANCELLED order answers 409 ``ORDER_NOT_CANCELLABLE``.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from starlette.routing import Route
 
 from orderflow import telemetry
 from orderflow.consumer_service import consumer_service_flags, serve_consumer
-from orderflow.db import connect, create_schema, orders, utcnow
+from orderflow.db import connect, create_schema, orders, settlements, utcnow
 from orderflow.messaging import Consumer, messages_route, publish
 from orderflow.serving import ApiError, integer, json_body
 
@@ -170,19 +177,31 @@ class OrdersService:
         }
 
     def cancel(self, order_id: str, correlation: str) -> dict[str, Any]:
+        """Cancel a NEW or RESERVED order that has not been settled yet (see the module's docstring)."""
         with self.engine.begin() as conn:
-            changed = conn.execute(
-                update(orders)
-                .where(orders.c.id == order_id, orders.c.status.in_(CANCELLABLE))
-                .values(status="CANCELLED", updated_at=utcnow())
-            ).rowcount
-            order = self._get(conn, order_id)
-            if not changed:
+            # The row lock orders this cancel and the settlement exporter's claim of the same order: whichever
+            # comes second sees what the first committed (SQLite serialises every write transaction anyway).
+            row = conn.execute(select(orders.c.status).where(orders.c.id == order_id).with_for_update()).first()
+            if row is None:
+                raise ApiError(404, "ORDER_NOT_FOUND", f"no order {order_id}")
+            if row.status not in CANCELLABLE:
                 raise ApiError(
                     409,
                     "ORDER_NOT_CANCELLABLE",
-                    f"order {order_id} is {order['status']}; only NEW or RESERVED can be cancelled",
+                    f"order {order_id} is {row.status}; only NEW or RESERVED can be cancelled",
                 )
+            settled = conn.execute(
+                select(settlements.c.batch_id).where(settlements.c.order_id == order_id).with_for_update(read=True)
+            ).first()
+            if settled is not None:
+                raise ApiError(
+                    409,
+                    "ORDER_SETTLED",
+                    f"order {order_id} was sent to the ledger in settlement batch {settled.batch_id}; "
+                    "a settled order cannot be cancelled",
+                )
+            conn.execute(update(orders).where(orders.c.id == order_id).values(status="CANCELLED", updated_at=utcnow()))
+            order = self._get(conn, order_id)
             publish(conn, "order.cancelled", order, correlation)
         return order
 

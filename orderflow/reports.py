@@ -2,6 +2,7 @@
 
     python -m orderflow.reports --db URL --inventory URL [--ledger ssh://settle@HOST:PORT]
         [--ledger-fingerprint SHA256:...] [--ledger-timeout 10s] [--settle-grace 30s] [--export-interval 1s]
+        [--settle-after 2s]
         [--no-auto-post] [--port 0]
 
 GET /reports/daily?date=YYYY-MM-DD: orders (count and amount per status), stock (inventory
@@ -224,6 +225,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     flags.add("--ledger-timeout", type=duration, default=10.0, help="per ledger connection and command")
     flags.add("--settle-grace", type=duration, default=30.0, help="time to post a RESERVED order")
     flags.add("--export-interval", type=duration, default=1.0, help="settlement export period")
+    flags.add("--settle-after", type=duration, default=2.0, help="time a RESERVED order can still be cancelled")
     flags.switch("--no-auto-post", help="export batches but leave posting them to someone else")
     flags.add("--port", type=int, default=0, help="listening port (0: any free port)")
     args = flags.parse(argv)
@@ -233,7 +235,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     ledger = None
     if args.ledger:
         ledger = LedgerTarget.parse(args.ledger, args.ledger_password, args.ledger_fingerprint, args.ledger_timeout)
-    exporter = SettlementExporter(engine, ledger, args.export_interval, not args.no_auto_post) if ledger else None
+    exporter = (
+        SettlementExporter(engine, ledger, args.export_interval, not args.no_auto_post, args.settle_after)
+        if ledger
+        else None
+    )
     reports = Reports(engine, args.inventory, ledger, args.settle_grace)
     serving.run(build_app(reports, exporter), "reports", args.port)
 

@@ -160,6 +160,7 @@ def parse_arguments(argv: Sequence[str] | None) -> Any:
     flags.add("--max-body", default="64KiB", help="gateway's largest request body")
     flags.add("--settle-grace", default="30s", help="time a RESERVED order has to be posted")
     flags.add("--export-interval", default="1s", help="settlement export period")
+    flags.add("--settle-after", default="2s", help="time a RESERVED order can still be cancelled")
     flags.add("--start-timeout", type=duration, default=60.0, help="wait for READY lines")
     flags.add(
         "--otlp-endpoint", help="OTLP/HTTP endpoint every service exports its spans to (OTEL_EXPORTER_OTLP_ENDPOINT)"
@@ -243,6 +244,7 @@ class Deployment:
                 "--ledger-timeout", args.ledger_timeout,
                 "--settle-grace", args.settle_grace,
                 "--export-interval", args.export_interval,
+                "--settle-after", args.settle_after,
                 *(["--no-auto-post"] if args.no_auto_post else []),
                 *port("reports"),
             ],

@@ -20,6 +20,7 @@ from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure, seconds_of
 from .keywords.database import DatabaseKeywords
 from .keywords.faults import FaultKeywords
+from .keywords.hops import HopKeywords
 from .keywords.inputs import InputKeywords
 from .keywords.messaging import MessagingKeywords
 from .keywords.records import RecordKeywords
@@ -165,7 +166,7 @@ class Seamline(DynamicCore):
     Every keyword that crosses a boundary (an HTTP call, an SQL statement, an SSH command, an
     SFTP transfer, a message) records a span: system, operation, target, start, duration,
     bytes, outcome and correlation id. `Log Timeline` draws the current test's spans as a
-    waterfall in the log; `Get Hop Latency` summarises them; `Timeline Should Contain` checks
+    waterfall in the log; `Get Hop Latencies` summarises them (see `Hops`); `Timeline Should Contain` checks
     that a test crossed a seam. The spans of every test, and the resource usage of services, are
     written to ``seamline-metrics.json`` in the output directory.
 
@@ -214,6 +215,27 @@ class Seamline(DynamicCore):
     Where a system exports no traces, its ``Server-Timing`` header and the test's client span still
     split a call's time into inside the service (``server_timing`` of the span's attributes) and
     between (the rest of the client span).
+
+    = Hops =
+
+    A hop is one crossing from a service to a peer, named ``<service>><peer>``: ``test>gateway`` for the
+    test's own call, ``gateway>orders``, ``orders>sql``, ``inventory>amqp``. The peer is the service of
+    the span that answered (received from the system), else the span's ``peer.service``, else its
+    system. Per hop, `Get Hop Latencies` gives the count, mean, p50, p95, p99 and max duration, the
+    self time (the hop minus the hops it caused: the callee's own work and the time between the two)
+    and the gap (a client span minus its server span: network and queueing; for a message, from the
+    publish to the consumer's start). Percentiles are nearest-rank: p95 of 20 calls is the 19th
+    fastest, always a duration that was measured. The bottleneck is the hop with the most self time;
+    every latency failure names it with its share of the time spent in hops. `Hops Should Follow`
+    checks the causal order (a caller before what it caused), not wall-clock guesses.
+
+    | `Hop Latency Should Be Below` | gateway>orders | 50ms | percentile=95 |
+    | `Trace Should Contain` | service=inventory | kind=server | duration<200ms |
+
+    At the end of every test that has spans, its waterfall is logged: one row per span, nested
+    by parent, coloured by seam, self time solid and waiting on children pale, failures marked and
+    the bottleneck highlighted; hover a row for its details. ``Library    Seamline    waterfall=False``
+    turns it off, ``waterfall=failures`` keeps it for failed tests.
 
     = Run metrics =
 
@@ -394,6 +416,7 @@ class Seamline(DynamicCore):
         layouts: str | list[str] | None = None,
         secret_names: str | list[str] = "",
         instrument: bool | str | list[str] = True,
+        waterfall: bool | str = True,
         traces: str | None = None,
     ):
         """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies;
@@ -403,7 +426,8 @@ class Seamline(DynamicCore):
         ``instrument`` names the libraries whose calls join the timeline (see `Beside RequestsLibrary and
         DatabaseLibrary`): ``True`` for both, ``False`` for none, or ``RequestsLibrary`` or ``DatabaseLibrary``;
         ``traces`` receives the spans the systems under test export: ``otlp`` (an OTLP/HTTP receiver on a free loopback
-        port; `Start Trace Receiver` returns its endpoint), ``otlp:127.0.0.1:4318`` or ``jaeger:<query URL>``."""
+        port; `Start Trace Receiver` returns its endpoint), ``otlp:127.0.0.1:4318`` or ``jaeger:<query URL>``;
+        ``waterfall`` draws each test's waterfall when it ends: ``True``, ``False`` or ``failures``."""
         quiet_driver_loggers()
         seconds = seconds_of(timeout)  # Robot converts a given timeout; the documented default is text
         self.ctx = SeamContext(
@@ -418,7 +442,10 @@ class Seamline(DynamicCore):
         self.services = ServiceKeywords(self.ctx)
         collector.register(self.ctx)
         self.faults = FaultKeywords(self.ctx)
-        listeners: list[Any] = [SeamListener(self.ctx, self.services, self.faults), Metrics(registered_by_library=True)]
+        listeners: list[Any] = [
+            SeamListener(self.ctx, self.services, self.faults, waterfall),
+            Metrics(registered_by_library=True),
+        ]
         instrumented = instrumented_libraries(instrument)
         if instrumented:
             listeners.append(CompatListener(self.ctx, instrumented))
@@ -432,6 +459,7 @@ class Seamline(DynamicCore):
             MessagingKeywords,
             TraceKeywords,
             InputKeywords,
+            HopKeywords,
         )
         super().__init__([self.services, self.faults, *(cls(self.ctx) for cls in keyword_classes)])
         _name_reserved_word_arguments(self.keywords_spec)

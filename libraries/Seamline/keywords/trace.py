@@ -1,4 +1,4 @@
-"""The timeline of the current test: look at it, log it as a waterfall, summarise hop latency, and
+"""The timeline of the current test: look at it, log it as a waterfall, check that it crossed a seam, and
 receive the spans the systems under test export (OTLP receiver or Jaeger)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from robot.api.deco import keyword
 
-from ..engine.timeline import Span, latency_summary
+from ..engine.timeline import Span
 from ..engine.trace.otlp import OtlpReceiver, parse_listen
 from ..engine.trace.receiver import TraceIncomplete, TraceJoin
 from ..engine.trace.waterfall import render_waterfall
@@ -17,7 +17,7 @@ from .base import SeamKeywords
 
 
 class TraceKeywords(SeamKeywords):
-    """The timeline: spans of the current test, hop latency and the waterfall."""
+    """The timeline: spans of the current test and the waterfall."""
 
     SEAM = "Timeline"
 
@@ -35,21 +35,14 @@ class TraceKeywords(SeamKeywords):
 
     @keyword
     def log_timeline(self, title: str = "Timeline") -> None:
-        """Logs the current test's spans as an SVG waterfall (hover a bar for its details).
+        """Logs the current test's spans as an SVG waterfall (hover a row for its details).
+
+        The waterfall is also drawn at the end of every test that has spans, unless the library was
+        imported with ``waterfall=False`` (or ``waterfall=failures``: failed tests only); see `Hops`.
 
         | `Log Timeline` | Order journey |
         """
-        self.info(render_waterfall(self.timeline.spans, self.masker.text(title)), html=True)
-
-    @keyword
-    def get_hop_latency(self, system: str | None = None, operation: str | None = None) -> dict[str, float]:
-        """Returns ``count``, ``median_ms``, ``p95_ms`` and ``max_ms`` of the current test's spans.
-
-        | ${latency} = | `Get Hop Latency` | system=http |
-        """
-        summary = latency_summary(self.timeline.select(system, operation))
-        self.info(f"Hop latency ({system or 'all'} {operation or ''}): {summary}")
-        return summary
+        self.info(render_waterfall(self.timeline.spans, self.masker, self.masker.text(title)), html=True)
 
     @keyword
     def timeline_should_contain(
