@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import tempfile
 import textwrap
 from pathlib import Path
 
-from common import passed_tests, print_table, run_robot, write_results
+from common import local_server, passed_tests, print_table, run_robot, write_results
 
 SERVER = """
 import json, sys
@@ -129,30 +127,23 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        url = f"http://127.0.0.1:{server.stdout.readline().strip()}"
-        with tempfile.TemporaryDirectory(prefix="seamline-bench-api-") as tmp:
-            work = Path(tmp)
-            (work / "BareHttp.py").write_text(BARE_LIBRARY)
-            (work / "BenchClock.py").write_text(CLOCK_LIBRARY)
-            files = {}
-            for index, (tool, parts) in enumerate(SUITES.items()):
-                files[tool] = work / f"suite_{index}.robot"
-                files[tool].write_text(suite_text(*parts, args.calls))
-            seconds: dict[str, list[float]] = {tool: [] for tool in SUITES}
-            cpu: dict[str, list[float]] = {tool: [] for tool in SUITES}
-            sizes: dict[str, int] = {}
-            for _ in range(args.rounds):
-                for tool, path in files.items():
-                    elapsed, cpu_seconds, size = run_suite(path, url, work / "output.xml")
-                    seconds[tool].append(elapsed)
-                    cpu[tool].append(cpu_seconds)
-                    sizes[tool] = size
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with local_server(SERVER) as url, tempfile.TemporaryDirectory(prefix="seamline-bench-api-") as tmp:
+        work = Path(tmp)
+        (work / "BareHttp.py").write_text(BARE_LIBRARY)
+        (work / "BenchClock.py").write_text(CLOCK_LIBRARY)
+        files = {}
+        for index, (tool, parts) in enumerate(SUITES.items()):
+            files[tool] = work / f"suite_{index}.robot"
+            files[tool].write_text(suite_text(*parts, args.calls))
+        seconds: dict[str, list[float]] = {tool: [] for tool in SUITES}
+        cpu: dict[str, list[float]] = {tool: [] for tool in SUITES}
+        sizes: dict[str, int] = {}
+        for _ in range(args.rounds):
+            for tool, path in files.items():
+                elapsed, cpu_seconds, size = run_suite(path, url, work / "output.xml")
+                seconds[tool].append(elapsed)
+                cpu[tool].append(cpu_seconds)
+                sizes[tool] = size
     # Best of the rounds: the machine is shared, and the least disturbed round shows each tool's own cost.
     per_op = {tool: min(values) / args.calls * 1000 for tool, values in seconds.items()}
     median_op = {tool: statistics.median(values) / args.calls * 1000 for tool, values in seconds.items()}
