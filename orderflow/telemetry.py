@@ -61,13 +61,16 @@ def setup(service: str) -> bool:
 
 
 class _Sampler(Sampler):
-    """Drops ASGI's per-message spans (``http send``/``http receive``: leaves, noise), else `parent_based`."""
+    """Drops leaves that say nothing a test asks about, else asks `parent_based`: ASGI's per-message spans
+    (``http send``/``http receive``) and SQLAlchemy's ``connect`` (a pool checkout, not a round trip)."""
 
     def __init__(self, parent_based: Sampler) -> None:
         self.parent_based = parent_based
 
     def should_sample(self, parent_context: Any, trace_id: int, name: str, kind: Any = None, *rest: Any) -> Any:
-        if kind == SpanKind.INTERNAL and name.endswith((" http send", " http receive")):
+        if (kind == SpanKind.INTERNAL and name.endswith((" http send", " http receive"))) or (
+            kind == SpanKind.CLIENT and name == "connect"
+        ):
             return SamplingResult(Decision.DROP)
         return self.parent_based.should_sample(parent_context, trace_id, name, kind, *rest)
 

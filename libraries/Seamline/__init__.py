@@ -164,15 +164,63 @@ class Seamline(DynamicCore):
     that a test crossed a seam. The spans of every test, and the resource usage of services, are
     written to ``seamline-metrics.json`` in the output directory.
 
+    == Traces from inside the systems ==
+
+    A test's own spans show the calls it made; a system that exports OpenTelemetry spans shows what
+    happened inside it. Every `Call Api` sends a W3C ``traceparent`` (a new trace, the call's span as
+    its root), which an instrumented service continues. Seamline receives the spans in one of two ways:
+
+    | =Import= | =Spans come from= |
+    | ``Library    Seamline    traces=otlp`` | an OTLP/HTTP receiver Seamline runs on a free loopback port (``otlp:127.0.0.1:4318`` picks one) |
+    | ``Library    Seamline    traces=jaeger:http://jaeger:16686`` | a Jaeger query API, fetched by trace id |
+
+    `Start Trace Receiver` starts the receiver without the import argument and returns its endpoint,
+    to give to the systems as ``OTEL_EXPORTER_OTLP_ENDPOINT`` (they export to ``<endpoint>/v1/traces``,
+    protobuf or JSON, gzip or not). The receiver keeps the newest 5000 traces and drops the oldest beyond
+    that. Decoding needs ``pip install 'robotframework-seamline[traces]'``.
+
+    Spans join the test by trace id, under the call that caused them: each received span carries the
+    ``service.name`` that exported it, its ``kind`` (server, client, producer, consumer, internal), its
+    ``parent_id`` and its seam (``http``, ``sql`` from ``db.system``, ``amqp`` or ``messaging`` from
+    ``messaging.system``, ``sftp``/``ssh``, else ``internal``), with the OpenTelemetry attributes
+    (``peer.service`` names a peer that exports no spans of its own). Exporters send spans in batches,
+    after the work is done, so a test that checks them first calls `Wait For Trace`: it returns when the
+    test's traces are complete, that is when at least one span arrived, every span's parent is known
+    (a received span or one of the test's calls), every service named in ``services=`` sent a span, and
+    no new span arrived for ``quiet`` (300 ms unless given: longer than the exporters' batch delay). At
+    the end of every test, whatever has arrived joins it without waiting, so ``seamline-metrics.json``
+    and the waterfall hold it. With Jaeger, spans join when `Wait For Trace` fetches them.
+
+    | `Call Api` | POST | /api/orders | json=${order} |
+    | `Wait For Trace` | services=gateway,orders,inventory | timeout=5s |
+    | `Timeline Should Contain` | sql | insert | orders |
+
+    == Where the time goes ==
+
+    With the spans of a trace nested by parent, a journey's time splits three ways:
+
+    - a span's duration: how long it lasted (the gateway's server span, an SQL statement);
+    - its self time: its duration minus the part its children overlap, the time the service spent on
+      its own work (asynchronous children, such as a message consumed later, overlap nothing);
+    - the gap between a client span and the server span it caused: the client waited while the
+      server did not yet work, which is network and queueing, the latency inter-service
+      communication adds.
+
+    Where a system exports no traces, its ``Server-Timing`` header and the test's client span still
+    split a call's time into inside the service (``server_timing`` of the span's attributes) and
+    between (the rest of the client span).
+
     = Hops =
 
     A hop is one crossing from a service to a peer, named ``<service>><peer>``: ``test>gateway`` for the
     test's own call, ``gateway>orders``, ``orders>sql``, ``inventory>amqp``. The peer is the service of
     the span that answered (received from the system), else the span's ``peer.service``, else its
     system. Per hop, `Get Hop Latencies` gives the count, mean, p50, p95, p99 and max duration, the
-    self time (the hop minus the hops it caused: the callee's own work and the time between the two)
-    and the gap (a client span minus its server span: network and queueing; for a message, from the
-    publish to the consumer's start). Percentiles are nearest-rank: p95 of 20 calls is the 19th
+    self time (mean and median) and the gap (as in Where the time goes, above). A hop lasts from the caller's
+    start to the end of the caller or of the callee, whichever is later; its self time is that minus
+    the hops it caused, so it holds the callee's own work and the time between the two, and along a
+    sequential journey the hops' self times add up to the journey. A message's gap runs from the end
+    of the publish to the consumer's start. Percentiles are nearest-rank: p95 of 20 calls is the 19th
     fastest, always a duration that was measured. The bottleneck is the hop with the most self time;
     every latency failure names it with its share of the time spent in hops. `Hops Should Follow`
     checks the causal order (a caller before what it caused), not wall-clock guesses.

@@ -59,6 +59,12 @@ Wait For Trace Fails Naming A Missing Service And A Missing Parent
     ...    ${SPACE}no span from ledger. Received: 1 from renderer.    separator=
     Run Keyword And Expect Error    ${expected}    Wait For Trace    timeout=1s    services=ledger
 
+Wait For Trace Fails With The Given Message
+    Start Trace Receiver
+    Call Httpbin
+    Run Keyword And Expect Error    the cart service never reported
+    ...    Wait For Trace    timeout=200ms    services=cart    msg=the cart service never reported
+
 Wait For Trace Fails At Once Without A Traced Call
     Run Keyword And Expect Error
     ...    Timeline: this test sent no traced call yet: Wait For Trace waits for the spans its calls caused

@@ -11,7 +11,7 @@ from robot.api.deco import keyword
 
 from ..engine.timeline import Span
 from ..engine.trace.otlp import OtlpReceiver, parse_listen
-from ..engine.trace.receiver import TraceJoin
+from ..engine.trace.receiver import TraceIncomplete, TraceJoin
 from ..engine.trace.waterfall import render_waterfall
 from .base import SeamKeywords
 
@@ -109,6 +109,7 @@ class TraceKeywords(SeamKeywords):
         timeout: timedelta | None = None,
         services: str | list[str] | None = None,
         quiet: timedelta | str = "300ms",
+        msg: str | None = None,
     ) -> list[Span]:
         """Waits until the spans of the current test's traces have arrived, joins them and returns them.
 
@@ -117,7 +118,7 @@ class TraceKeywords(SeamKeywords):
         the test's calls), every service in ``services`` (comma-separated ``service.name`` values) sent a
         span, and no new span arrived for ``quiet`` (keep it longer than the exporters' batch delay).
         The spans join the test's timeline under the call that caused them (`Get Timeline`). Fails at
-        ``timeout`` saying what was missing and what did arrive.
+        ``timeout`` saying what was missing and what did arrive; ``msg`` replaces that message.
 
         | `Call Api` | POST | /api/orders | json=${order} |
         | ${spans} = | `Wait For Trace` | services=orders,inventory | timeout=5s |
@@ -130,9 +131,12 @@ class TraceKeywords(SeamKeywords):
             )
         names = [name.strip() for name in services.split(",")] if isinstance(services, str) else services or []
         started = time.monotonic()
-        spans = join.wait(
-            self.timeline, self.seconds(timeout), [name for name in names if name], self.duration(quiet, "quiet")
-        )
+        try:
+            spans = join.wait(
+                self.timeline, self.seconds(timeout), [name for name in names if name], self.duration(quiet, "quiet")
+            )
+        except TraceIncomplete as incomplete:
+            self.fail(incomplete.detail, msg)
         counts = Counter(span.service for span in spans)
         shown = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
         self.info(f"Trace complete in {time.monotonic() - started:.2f}s: {len(spans)} spans ({shown}).")

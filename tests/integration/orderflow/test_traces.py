@@ -94,3 +94,23 @@ def test_the_delay_setting_shows_in_the_delayed_services_server_span(traced):
     children = sum(max(0.0, min(s.end, orders.end) - s.start) for s in spans if s.parent_id == orders.span_id)
     assert orders.duration - children >= DELAY  # in the service's own time, not in its SQL
     assert forward.duration >= orders.duration
+
+
+def test_over_rabbitmq_the_message_headers_carry_the_trace_from_the_bus_to_inventory(rabbitmq_url: str) -> None:
+    receiver = OtlpReceiver()
+    namespace = f"seamline-traces-{os.urandom(4).hex()}"
+    process = start_up(
+        "--otlp-endpoint", receiver.endpoint, "--broker", rabbitmq_url, "--broker-namespace", namespace,
+        "--drop-broker-namespace", "--export-interval", "0.2s",
+    )  # fmt: skip
+    try:
+        client, spans = order_trace(process.info or {}, receiver, "gateway", "orders", "bus", "inventory")
+    finally:
+        process.stop()
+        receiver.close()
+    assert {span.trace_id for span in spans} == {client.trace_id}
+    by_id = {span.span_id: span for span in spans}
+    [received] = [s for s in spans if s.service == "inventory" and s.kind == "consumer"]
+    sent = by_id[received.parent_id]  # the bus's publish (pika's instrumentation), resuming the outbox row's trace
+    assert (received.system, sent.system, sent.service, sent.kind) == ("amqp", "amqp", "bus", "producer")
+    assert {s.target for s in spans if s.parent_id == received.span_id and s.system == "sql"} >= {"stock"}

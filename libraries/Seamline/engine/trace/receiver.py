@@ -107,6 +107,10 @@ def received_span(
     )
 
 
+class TraceIncomplete(SeamError):
+    """`TraceJoin.wait` ran out of time: the message says what was missing and what did arrive."""
+
+
 class SpanStore:
     """Received spans by trace id, bounded: beyond `max_traces` the oldest trace is dropped."""
 
@@ -253,7 +257,7 @@ class TraceJoin:
             )
         except WaitTimedOut as timed_out:
             last: _Look | None = timed_out.last
-            raise SeamError(SEAM, self._incomplete(timeout, last, trace_ids)) from None
+            raise TraceIncomplete(SEAM, self._incomplete(timeout, last, trace_ids)) from None
         self.join(timeline, result.spans)
         return result.spans
 
