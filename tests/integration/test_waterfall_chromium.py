@@ -18,8 +18,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-from conftest import need_server
-
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO / "docs" / "waterfall.png"
 SUITE = textwrap.dedent(
@@ -85,8 +83,7 @@ def chromium(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*command, *args], capture_output=True, text=True, timeout=90, check=False)
 
 
-def test_the_waterfall_in_log_html_renders_with_labels_clear_of_bars(tmp_path):
-    need_server("chromium")
+def test_the_waterfall_in_log_html_renders_with_labels_clear_of_bars(tmp_path, chromium_available):
     suite = tmp_path / "journey.robot"
     suite.write_text(SUITE.format(resources=REPO / "resources"), encoding="utf-8")
     run = subprocess.run(
