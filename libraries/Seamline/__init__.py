@@ -171,7 +171,7 @@ class Seamline(DynamicCore):
     its root), which an instrumented service continues. Seamline receives the spans in one of two ways:
 
     | =Import= | =Spans come from= |
-    | ``Library    Seamline    traces=otlp`` | an OTLP/HTTP receiver Seamline runs on a free loopback port (``otlp:127.0.0.1:4318`` picks one) |
+    | ``Library    Seamline    traces=otlp`` | a receiver on a free loopback port (``otlp:127.0.0.1:4318`` picks one) |
     | ``Library    Seamline    traces=jaeger:http://jaeger:16686`` | a Jaeger query API, fetched by trace id |
 
     `Start Trace Receiver` starts the receiver without the import argument and returns its endpoint,
