@@ -143,7 +143,30 @@ class SpanTree:
                 self.roots.append(span)
             else:
                 self._children.setdefault(id(parent), []).append(span)
+        self._break_cycles(by_id)
         self.hops = [hop for root in self.roots for hop in self._hops_from(root)]
+
+    def _break_cycles(self, by_id: dict[str, Span]) -> None:
+        """Spans whose parents lead round in a circle (ids repeated by a faulty exporter) never reach a root:
+        the earliest of each circle becomes one, so that every span is drawn and counted once."""
+        reached: set[int] = set()
+
+        def reach(span: Span) -> None:
+            stack = [span]
+            while stack:
+                current = stack.pop()
+                if id(current) not in reached:
+                    reached.add(id(current))
+                    stack.extend(self.children(current))
+
+        for root in self.roots:
+            reach(root)
+        for span in self.spans:
+            if id(span) not in reached:
+                self._children[id(by_id[str(span.parent_id)])].remove(span)
+                self.roots.append(span)
+                reach(span)
+        self.roots.sort(key=lambda span: span.start)
 
     def children(self, span: Span) -> list[Span]:
         return self._children.get(id(span), [])
