@@ -7,9 +7,11 @@ from typing import Any
 
 from robotlibcore import DynamicCore
 
+from .compat import CompatListener, instrumented_libraries
 from .engine.context import SeamContext, directories
 from .engine.driver_logs import quiet_driver_loggers
 from .engine.errors import SeamError
+from .engine.metrics import collector
 from .engine.schema.registry import SchemaRegistry
 from .engine.trace.receiver import TraceJoin
 from .engine.trace.sources import open_source
@@ -24,6 +26,7 @@ from .keywords.services import ServiceKeywords
 from .keywords.ssh import SshKeywords
 from .keywords.trace import TraceKeywords
 from .listener import SeamListener
+from .metrics import Metrics
 
 __version__ = "0.1.0"
 
@@ -233,6 +236,33 @@ class Seamline(DynamicCore):
     the bottleneck highlighted; hover a row for its details. ``Library    Seamline    waterfall=False``
     turns it off, ``waterfall=failures`` keeps it for failed tests.
 
+    = Run metrics =
+
+    A run's figures are written to ``metrics.json`` in the output directory by the metrics listener,
+    which the library registers for the suites that import it; ``robot --listener Seamline.Metrics``
+    covers every suite of the run and takes options
+    (``--listener Seamline.Metrics:retry=1:retry_on=timeout:history=results/history.db``):
+
+    - tests by verdict: PASS, FLAKY (failed, then passed on a retry), FAIL or SKIP; the first-run pass
+      rate counts a FLAKY test as a first-run failure;
+    - per hop latency (count, mean, p50, p95, p99, max) and the latency added between services, from
+      every test's timeline; detection times of reconciliation; suite and test durations; the commit;
+    - resources per test for each process of a service started with `Start Service` (CPU seconds, peak
+      and mean resident memory, open connections; children are named by their role, not summed), and
+      for services Seamline did not start, their Prometheus endpoint named in
+      ``${SEAMLINE_PROMETHEUS}`` (``name=url,...``).
+
+    Retries: ``retry=N`` or a test's ``retry:N`` tag runs a failed test again right after it; with
+    ``retry_on=`` only failures whose message matches are retried. Every attempt keeps its own status
+    and time: in Robot's log a retried attempt is a SKIP saying why, and ``seamline-xunit.xml`` marks
+    the test with Surefire's ``flakyFailure``. A ``quarantine:<date>`` tag (or a ``quarantine=`` file of
+    ``<date> <test full name>`` lines) keeps a failing test from failing the run until that date; it is
+    still counted and reported. ``history=`` appends the run to a SQLite file or SQL database, where a
+    test that passed and failed on one commit is flagged flaky. Under pabot, each process writes its
+    part and the parts merge into one ``metrics.json``; ``seamline merge`` joins reruns and shards.
+    ``seamline report`` prints the figures, writes ``dashboard.html`` and fails when a gate breaks
+    (``--fail-under first_run=95 --max-hop-p95 gateway>orders=50ms --max-detect 2s``).
+
     = Databases =
 
     `Connect To Sql` takes ``sqlite:///path``, ``postgresql://user@host:port/db`` or
@@ -288,6 +318,35 @@ class Seamline(DynamicCore):
     becomes ready. Suites use it to start the system under test; a service lives until the test
     or suite that started it ends, or until `Stop Service`.
 
+    = Beside RequestsLibrary and DatabaseLibrary =
+
+    Suites written with RequestsLibrary (robotframework-requests 0.9) or DatabaseLibrary
+    (robotframework-databaselibrary 2.x) gain Seamline's timeline and masking by importing Seamline
+    next to them, their keywords unchanged:
+
+    | Library | RequestsLibrary |
+    | Library | DatabaseLibrary |
+    | Library | Seamline |
+
+    - every request of a RequestsLibrary session (``Create Session``, then ``GET On Session``...)
+      sends ``X-Correlation-Id`` and a W3C ``traceparent`` (unless the test gives its own) and is an
+      ``http`` span like those of `Call Api`: method, URL, status, duration, bytes, correlation and
+      trace ids, ``Server-Timing``. A redirect is a span of its own. The sessionless keywords (``GET``,
+      ``POST``...) are spans too, but send no trace headers: requests makes their session inside the call;
+    - every DatabaseLibrary statement (``Query``, ``Execute Sql String``, ``Check Row Count``, ``Check If
+      Exists In Database``...) is an ``sql`` span: statement, rows read or changed, duration and alias;
+      its target is the driver module and the alias (``sqlite3 default``);
+    - their spans are in `Log Timeline`, `Get Timeline` and ``seamline-metrics.json``;
+    - their log messages pass Seamline's masker at every level (see `Secrets`): headers such as
+      ``Authorization``, credential fields of bodies, passwords of connection strings.
+
+    Nothing changes in what their keywords do or return. Seamline never imports either library: only
+    one the suite imports is instrumented. ``instrument`` at import picks them: ``False`` for none, or
+    one name.
+
+    | Library | Seamline | instrument=False |
+    | Library | Seamline | instrument=RequestsLibrary |
+
     = Driver logs =
 
     The drivers' own log records (paramiko, pika, urllib3) reach the log at DEBUG only, without
@@ -306,6 +365,7 @@ class Seamline(DynamicCore):
         secret_names: str | list[str] = "",
         waterfall: bool | str = True,
         traces: str | None = None,
+        instrument: bool | str | list[str] = True,
     ):
         """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies;
         ``schemas`` is a directory (or a list of them) where schemas are found by name; ``layouts`` is a
@@ -313,7 +373,9 @@ class Seamline(DynamicCore):
         (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked; ``traces``
         receives the spans the systems under test export: ``otlp`` (an OTLP/HTTP receiver on a free loopback
         port; `Start Trace Receiver` returns its endpoint), ``otlp:127.0.0.1:4318`` or ``jaeger:<query URL>``;
-        ``waterfall`` draws each test's waterfall when it ends: ``True``, ``False`` or ``failures``."""
+        ``waterfall`` draws each test's waterfall when it ends: ``True``, ``False`` or ``failures``;
+        ``instrument`` names the libraries whose calls join the timeline (see `Beside RequestsLibrary and
+        DatabaseLibrary`): ``True`` for both, ``False`` for none, or ``RequestsLibrary`` or ``DatabaseLibrary``."""
         quiet_driver_loggers()
         seconds = seconds_of(timeout)  # Robot converts a given timeout; the documented default is text
         self.ctx = SeamContext(
@@ -326,7 +388,12 @@ class Seamline(DynamicCore):
         if traces:
             self.ctx.traces = TraceJoin(open_source(traces))
         self.services = ServiceKeywords(self.ctx)
-        self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services, waterfall)
+        collector.register(self.ctx)
+        listeners: list[Any] = [SeamListener(self.ctx, self.services, waterfall), Metrics(registered_by_library=True)]
+        instrumented = instrumented_libraries(instrument)
+        if instrumented:
+            listeners.append(CompatListener(self.ctx, instrumented))
+        self.ROBOT_LIBRARY_LISTENER = listeners
         keyword_classes = (
             ApiKeywords,
             SchemaKeywords,

@@ -45,8 +45,10 @@ class SeamListener:
     def start_test(self, data: Any, result: Any) -> None:
         self.ctx.timeline.clear()
         self.ctx.enter_scope()
+        self.services.begin_resource_window(BuiltIn().get_variable_value("${SEAMLINE_PROMETHEUS}"))
 
     def end_test(self, data: Any, result: Any) -> None:
+        self.services.end_resource_window(result.full_name)
         self._run_cleanups(f"test '{result.name}'")
         if self.ctx.traces is not None:  # what has arrived joins the test, for the metrics file and waterfall
             self.ctx.traces.finish(self.ctx.timeline)

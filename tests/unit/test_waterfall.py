@@ -127,9 +127,8 @@ def test_a_listener_set_off_draws_nothing(monkeypatch):
     monkeypatch.setattr(listener.logger, "info", lambda message, html=False: logged.append(message))
     ctx = SeamContext()
     ctx.timeline.record("http", "GET", "/", 1.0, 0.01)
-    finished = type("Result", (), {"name": "t", "longname": "s.t", "passed": False})()
-    SeamListener(ctx, None, waterfall="False").end_test(None, finished)  # type: ignore[arg-type]
+    failed = type("Result", (), {"name": "t", "passed": False})()
+    SeamListener(ctx, None, waterfall="False")._draw_waterfall(failed)  # type: ignore[arg-type]
     assert logged == []
-    ctx.timeline.record("http", "GET", "/", 1.0, 0.01)
-    SeamListener(ctx, None, waterfall="failures").end_test(None, finished)  # type: ignore[arg-type]
+    SeamListener(ctx, None, waterfall="failures")._draw_waterfall(failed)  # type: ignore[arg-type]
     assert len(logged) == 1 and "<svg" in logged[0]

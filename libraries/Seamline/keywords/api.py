@@ -14,15 +14,8 @@ from robot.api.types import Secret
 from robot.running.context import EXECUTION_CONTEXTS
 
 from ..engine.api.paging import Pages
-from ..engine.api.session import (
-    CORRELATION_HEADER,
-    ApiSession,
-    ExpectedStatus,
-    json_body,
-    response_json,
-    server_timing,
-    trace_ids_of,
-)
+from ..engine.api.session import ApiSession, ExpectedStatus, json_body, response_json
+from ..engine.api.spans import fill_http_span
 from ..engine.errors import SeamError
 from ..engine.jsonpath import find_one
 from ..engine.values import values_equal
@@ -359,16 +352,7 @@ class ApiKeywords(SeamKeywords):
                 method, url, json=json, data=data, params=params, headers=headers, files=files, timeout=timeout
             )
             request = response.request
-            span.correlation_id = request.headers.get(CORRELATION_HEADER)
-            span.trace_id, span.span_id = trace_ids_of(request.headers.get("traceparent"))
-            span.bytes_sent = _body_length(request.body)
-            span.bytes_received = len(response.content)
-            span.attributes["status"] = response.status_code
-            timings = server_timing(response.headers.get("Server-Timing"))
-            if timings:
-                span.attributes["server_timing"] = timings
-            if response.status_code >= 500:
-                span.outcome = f"status {response.status_code}"
+            fill_http_span(span, request, response)
         if response.url != url:  # redirected or query parameters added
             shown_url = self.masker.url(response.url)
         # Built from the masked URL, a status and numbers only: no second masking pass (this runs per call).
@@ -444,9 +428,3 @@ def _names(value: list[str] | str | None) -> list[str]:
 
 def _attempts(count: int) -> str:
     return "1 attempt" if count == 1 else f"{count} attempts"
-
-
-def _body_length(body: Any) -> int:
-    if body is None:
-        return 0
-    return len(body) if isinstance(body, (bytes, str)) else 0

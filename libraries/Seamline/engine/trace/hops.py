@@ -47,9 +47,10 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
 
 
-def latency_figures(durations: Iterable[float]) -> dict[str, Any]:
-    """Count, mean, p50, p95, p99 and max of `durations` (seconds), in milliseconds, rounded to µs."""
-    milliseconds = sorted(duration * 1000 for duration in durations)
+def latency_figures(durations: Iterable[float], scale: float = 1000.0) -> dict[str, Any]:
+    """Count, mean, p50, p95, p99 and max of `durations` in milliseconds, rounded to µs; `scale` turns one
+    duration into milliseconds (1000 for seconds, 1 for durations already in milliseconds)."""
+    milliseconds = sorted(duration * scale for duration in durations)
     if not milliseconds:
         return {"count": 0, "mean_ms": 0.0, "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0}
     return {
