@@ -29,6 +29,7 @@ from .engine.runs import Verdicts, balance, literal_test_pattern
 
 SUITE_SUFFIXES = {".robot"}
 USER_SUFFIXES = {".resource", ".py", ".robot"}
+TICK_MS = 200
 
 
 # Shards
@@ -230,32 +231,41 @@ class Watcher:
         return verdicts
 
     def watch(self) -> int:
-        from watchfiles import watch
-
-        used = uses(self.paths)
-        stop = _StopOnSignal(self._stop_child)
         try:
-            self.run_once("first run", None)
+            from watchfiles import watch
+        except ImportError:
+            raise SystemExit(
+                "seamline watch needs watchfiles: pip install 'robotframework-seamline[metrics]'"
+            ) from None
+        stop = _StopOnSignal(self._stop_child)
+        first, due = True, None
+        try:
+            # The watcher yields (nothing) every TICK_MS once it watches: the first run starts then, so a change
+            # made during it is not missed, and the interval is kept without a second clock.
             for changes in watch(
                 *self.paths,
                 debounce=50,
                 step=50,
                 stop_event=stop.event,
                 yield_on_timeout=True,
-                rust_timeout=int((self.interval or 0) * 1000) or 5000,
+                rust_timeout=TICK_MS,
                 raise_interrupt=False,
                 watch_filter=lambda _change, path: Path(path).suffix in USER_SUFFIXES,
             ):
                 if stop.event.is_set():
                     break
-                if not changes:
-                    if self.interval:
-                        self.run_once("interval", None)
+                if first:
+                    first = False
+                    self.run_once("first run", None)
+                elif changes:
+                    changed = sorted({Path(path) for _change, path in changes})
+                    names = ", ".join(path.name for path in changed[:3]) + (" ..." if len(changed) > 3 else "")
+                    self.run_once(f"changed {names}", affected_suites(changed, uses(self.paths)))
+                elif due is not None and time.monotonic() >= due:
+                    self.run_once("interval", None)
+                else:
                     continue
-                changed = sorted({Path(path) for _change, path in changes})
-                used = uses(self.paths)  # a change may add or remove imports
-                names = ", ".join(path.name for path in changed[:3]) + (" ..." if len(changed) > 3 else "")
-                self.run_once(f"changed {names}", affected_suites(changed, used))
+                due = time.monotonic() + self.interval if self.interval else None
         finally:
             stop.restore()
             self._stop_child()

@@ -8,12 +8,12 @@ Resource          ../../resources/resilience.resource
 Suite Setup       Open Orderflow Data Over Its Broker Link
 Suite Teardown    Disconnect From Orderflow Data
 
-Test Tags         faults    messaging
+Test Tags         faults    messaging    needs-broker-link
 
 
 *** Test Cases ***
 A Broker Link Cut For A Few Seconds Loses No Message
-    [Tags]    critical    slow
+    [Tags]    critical
     ${before} =    Take Journey Snapshot
     Cut Connections    broker    for=${BROKER_CUT}
     ${first} =    Place Order For    resilience-broker-first    1    SKU-APPLE

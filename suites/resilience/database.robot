@@ -9,7 +9,7 @@ Resource          ../../resources/resilience.resource
 Suite Setup       Open Orderflow Data Over Its Database Link
 Suite Teardown    Disconnect From Orderflow Data
 
-Test Tags         faults    db
+Test Tags         faults    db    needs-database-link
 
 
 *** Test Cases ***

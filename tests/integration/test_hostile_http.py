@@ -165,8 +165,9 @@ FAILURES = [
     ),
     (
         "Wait Until Api Returns Against A Silent Server",
-        "HTTP: GET {SILENT}/status: '$.status' did not become 'READY' within 3s (1 attempt); every attempt failed, "
-        "the last with: GET {SILENT}/status failed: no response within 3s (timeout)",
+        # One attempt takes the whole wait, unless a busy machine leaves a moment for a second, shorter one.
+        "HTTP: GET {SILENT}/status: '$.status' did not become 'READY' within 3s (* attempt*); every attempt failed, "
+        "the last with: GET {SILENT}/status failed: no response within *s (timeout)",
         3,
     ),
 ]
