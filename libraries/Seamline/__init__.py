@@ -15,6 +15,7 @@ from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure, seconds_of
 from .keywords.database import DatabaseKeywords
 from .keywords.messaging import MessagingKeywords
+from .keywords.reconcile import ReconcileKeywords
 from .keywords.records import RecordKeywords
 from .keywords.schema import SchemaKeywords
 from .keywords.services import ServiceKeywords
@@ -256,6 +257,7 @@ class Seamline(DynamicCore):
             RecordKeywords,
             MessagingKeywords,
             TraceKeywords,
+            ReconcileKeywords,
         )
         super().__init__([self.services, *(cls(self.ctx) for cls in keyword_classes)])
 
