@@ -159,3 +159,10 @@ def test_tolerance_lives_in_the_one_rule():
     assert values_equal(200, "202", Tolerance(relative=Decimal("0.01")))
     assert values_equal("2026-01-01T10:00:00Z", "2026-01-01T10:00:02Z", Tolerance(absolute=Decimal(2)))
     assert not values_equal("007", "7", Tolerance(absolute=Decimal(1)))  # two texts stay texts
+
+
+def test_only_keeps_the_rows_of_both_sides_with_the_values_given():
+    left = [{"id": 1, "shop": "a"}, {"id": 2, "shop": "b"}]
+    right = [{"id": 1, "shop": "a"}, {"id": 3, "shop": "b"}]
+    result = reconcile(left, right, build_options("id", only="shop=a"))
+    assert result.consistent and (result.left_rows, result.right_rows) == (1, 1)

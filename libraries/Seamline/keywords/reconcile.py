@@ -47,6 +47,7 @@ class ReconcileKeywords(SeamKeywords):
         rename: str | dict[str, str] | None = None,
         normalise: str | dict[str, str] | None = None,
         name: str = "",
+        only: str | dict[str, Any] | None = None,
         show: int = 20,
     ) -> dict[str, Any]:
         """Matches the rows of ``left`` and ``right`` by ``key`` and compares their ``fields``; returns the result.
@@ -67,6 +68,8 @@ class ReconcileKeywords(SeamKeywords):
         ``trim``, ``case``, ``decimals:2`` or ``timezone:Europe/Paris`` (a time without a zone is local
         there) to a field before comparing (``*`` for every field; ``customer=trim|case``). ``rename``
         gives fields their other names, on either side: ``total=amount`` reads a v2 ``total`` as ``amount``.
+        ``only`` keeps the rows of both sides whose fields equal the values given (``customer=acme``): a
+        slice of a shared system.
 
         The result is a dictionary: ``consistent``, ``left_rows``, ``right_rows``, ``matched``,
         ``mismatched_rows``, ``missing_left`` and ``missing_right`` (keys only the other side has),
@@ -76,7 +79,7 @@ class ReconcileKeywords(SeamKeywords):
 
         | ${result} = | `Reconcile` | sql:orders:SELECT id, amount FROM orders | file:${CURDIR}/export.csv | key=id |
         """
-        options = self._options(key, fields, tolerance, ignore, rename, normalise, name)
+        options = self._options(key, fields, tolerance, ignore, rename, normalise, name, only)
         result = self._reconcile(left, right, options)
         self._log(result, show)
         return result.to_dict()
@@ -93,6 +96,7 @@ class ReconcileKeywords(SeamKeywords):
         rename: str | dict[str, str] | None = None,
         normalise: str | dict[str, str] | None = None,
         name: str = "",
+        only: str | dict[str, Any] | None = None,
         msg: str | None = None,
     ) -> dict[str, Any]:
         """Fails unless every row of ``left`` has one equal row in ``right`` and the other way round.
@@ -102,7 +106,7 @@ class ReconcileKeywords(SeamKeywords):
 
         | `Data Should Be Consistent` | sql::SELECT id, amount FROM orders | api:clerk:/api/orders | fields=amount |
         """
-        options = self._options(key, fields, tolerance, ignore, rename, normalise, name)
+        options = self._options(key, fields, tolerance, ignore, rename, normalise, name, only)
         result = self._reconcile(left, right, options)
         self._log(result, 20)
         if not result.consistent:
@@ -121,6 +125,7 @@ class ReconcileKeywords(SeamKeywords):
         rename: str | dict[str, str] | None = None,
         normalise: str | dict[str, str] | None = None,
         name: str = "",
+        only: str | dict[str, Any] | None = None,
         timeout: timedelta | None = None,
         interval: timedelta | str = "500ms",
         msg: str | None = None,
@@ -133,7 +138,7 @@ class ReconcileKeywords(SeamKeywords):
 
         | `Wait Until Consistent` | sql::SELECT id, status FROM orders | api:clerk:/api/orders | timeout=20s |
         """
-        options = self._options(key, fields, tolerance, ignore, rename, normalise, name)
+        options = self._options(key, fields, tolerance, ignore, rename, normalise, name, only)
         seconds, pause = self.seconds(timeout), self.duration(interval, "interval")
         started = time.monotonic()
         try:
@@ -166,6 +171,7 @@ class ReconcileKeywords(SeamKeywords):
         rename: str | dict[str, str] | None = None,
         normalise: str | dict[str, str] | None = None,
         name: str = "",
+        only: str | dict[str, Any] | None = None,
         action_args: list[Any] | None = None,
         timeout: timedelta | None = None,
         interval: timedelta | str = "200ms",
@@ -180,7 +186,7 @@ class ReconcileKeywords(SeamKeywords):
 
         | ${s} = | `Measure Time To Detect` | Tamper With Ledger | sql::SELECT id, amount FROM orders | ${ledger_rows} |
         """
-        options = self._options(key, fields, tolerance, ignore, rename, normalise, name)
+        options = self._options(key, fields, tolerance, ignore, rename, normalise, name, only)
         before = self._reconcile(left, right, options)
         if not before.consistent:
             raise SeamError(
@@ -258,8 +264,8 @@ class ReconcileKeywords(SeamKeywords):
         return {**result.to_dict(), "statements": stats.statements, "rows_read": stats.rows_read}
 
     # Sources
-    def _options(self, key, fields, tolerance, ignore, rename, normalise, name) -> Options:
-        return build_options(key, fields, tolerance, ignore, rename, normalise, name)
+    def _options(self, key, fields, tolerance, ignore, rename, normalise, name, only=None) -> Options:
+        return build_options(key, fields, tolerance, ignore, rename, normalise, name, only)
 
     def _reconcile(self, left: Data, right: Data, options: Options) -> Result:
         if _same_connection(left, right):  # one connection cannot stream two results at once: read the left first

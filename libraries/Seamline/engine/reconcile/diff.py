@@ -173,6 +173,8 @@ class _Side:
 def reconcile(left: Iterable[Mapping[str, Any]], right: Iterable[Mapping[str, Any]], options: Options) -> Result:
     """The diff of `left` and `right` (rows as mappings, read once, in step)."""
     left_rows, right_rows = iter(left), iter(right)
+    if options.only:
+        left_rows, right_rows = filter(options.keeps, left_rows), filter(options.keeps, right_rows)
     left_first, right_first = next(left_rows, None), next(right_rows, None)
     fields = options.compared(left_first, right_first)
     result = Result(options.name, list(options.key), fields, samples=options.samples)

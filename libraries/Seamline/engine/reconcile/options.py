@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import SeamError
-from ..values import Tolerance, _as_decimal, _as_instant
+from ..values import Tolerance, _as_decimal, _as_instant, values_equal
 
 SEAM = "Reconcile"
 Normaliser = Callable[[Any], Any]
@@ -156,6 +156,10 @@ class Options:
     normalise: dict[str, Normaliser] = field(default_factory=dict)  # "*" applies to every field
     name: str = "reconciliation"
     samples: int = 1000
+    only: dict[str, Any] = field(default_factory=dict)  # rows of both sides with these field values
+
+    def keeps(self, row: Mapping[str, Any]) -> bool:
+        return all(name in row and values_equal(row[name], wanted) for name, wanted in self.only.items())
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -185,6 +189,7 @@ def build_options(
     rename: str | Mapping[str, Any] | None = None,
     normalise: str | Mapping[str, Any] | None = None,
     name: str = "",
+    only: str | Mapping[str, Any] | None = None,
 ) -> Options:
     """Options from keyword arguments; ``normalise`` maps a field (``*``: every field) to ``trim|case``..."""
     field_names = names(fields) if fields not in (None, "") else None
@@ -202,4 +207,5 @@ def build_options(
         },
         normalise=normalisers,
         name=name or "reconciliation",
+        only=pairs(only, "only"),
     )
