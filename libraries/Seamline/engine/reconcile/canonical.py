@@ -65,6 +65,8 @@ def key_text(value: Any) -> str:
     """The canonical text of a key part: text that reads as a number or an ISO timestamp is taken as one."""
     if type(value) is str:
         text = value.strip()
+        if text.isdigit() and text.isascii():
+            return text.lstrip("0") or "0"
         if _NUMBER.match(text):
             return number_text(Decimal(text))
         if _TIMESTAMP.match(text):

@@ -24,6 +24,7 @@ from .canonical import key_text
 from .options import SEAM, Options
 
 MISSING = "(no such field)"
+STEP = 256  # rows read from one side before the other side's turn
 _ABSENT = object()
 Key = Any  # the canonical text of a one-field key, a tuple of texts for a composite key
 
@@ -128,13 +129,13 @@ class Result:
 
 
 class _Side:
-    """One data set being read: how to take a row's key and compared values."""
+    """How to take a row's key and compared values: `key(row)` -> (canonical key, raw key values),
+    `values(row)` -> the compared values. Built once per reconciliation, with a fast path for the
+    common case (no renamed field, no normaliser, one key field)."""
 
     def __init__(self, options: Options, fields: list[str]):
-        self.options = options
-        rename = options.rename
         own_to_given: dict[str, list[str]] = {}
-        for other, own in rename.items():
+        for other, own in options.rename.items():
             own_to_given.setdefault(own, []).append(other)
         # A field may arrive under its own name or any name renamed to it (v1 and v2 of one payload).
         self.lookup = {name: [name, *own_to_given.get(name, [])] for name in [*options.key, *fields]}
@@ -142,30 +143,52 @@ class _Side:
         self.fields = fields
         self.normalisers = [options.normaliser_of(name) for name in fields]
         self.key_normalisers = [options.normaliser_of(name) for name in options.key]
+        plain = not own_to_given and not any(self.normalisers)
+        self.values = self._plain_values if plain else self._values
+        self._absent = [_ABSENT] * len(fields)
+        plain_key = len(options.key) == 1 and not own_to_given and not self.key_normalisers[0]
+        self.key = self._one_key if plain_key else self._key
 
-    def value(self, row: Mapping[str, Any], name: str) -> Any:
+    def _value(self, row: Mapping[str, Any], name: str) -> Any:
         for given in self.lookup[name]:
             value = row.get(given, _ABSENT)
             if value is not _ABSENT:
                 return value
         return _ABSENT
 
-    def key(self, row: Mapping[str, Any]) -> tuple[Key, tuple[Any, ...]]:
+    def _missing_key(self, row: Mapping[str, Any], name: str) -> SeamError:
+        shown = ", ".join(map(str, row)) or "none"
+        return SeamError(SEAM, f"a row has no key field '{name}' (its fields: {shown})")
+
+    def _one_key(self, row: Mapping[str, Any]) -> tuple[Key, tuple[Any, ...]]:
+        name = self.key_fields[0]
+        try:
+            value = row[name]
+        except KeyError:
+            raise self._missing_key(row, name) from None
+        kind = type(value)
+        if kind is int:
+            return str(value), (value,)
+        return (value if kind is str and not value[:1].isdigit() else key_text(value)), (value,)
+
+    def _key(self, row: Mapping[str, Any]) -> tuple[Key, tuple[Any, ...]]:
         raw = []
         for name, normalise in zip(self.key_fields, self.key_normalisers, strict=True):
-            value = self.value(row, name)
+            value = self._value(row, name)
             if value is _ABSENT:
-                shown = ", ".join(map(str, row)) or "none"
-                raise SeamError(SEAM, f"a row has no key field '{name}' (its fields: {shown})")
+                raise self._missing_key(row, name)
             raw.append(normalise(value) if normalise else value)
         if len(raw) == 1:
             return key_text(raw[0]), tuple(raw)
         return tuple(key_text(part) for part in raw), tuple(raw)
 
-    def values(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    def _plain_values(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(map(row.get, self.fields, self._absent))
+
+    def _values(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         found = []
         for name, normalise in zip(self.fields, self.normalisers, strict=True):
-            value = self.value(row, name)
+            value = self._value(row, name)
             found.append(normalise(value) if normalise is not None and value is not _ABSENT else value)
         return tuple(found)
 
@@ -182,39 +205,51 @@ def reconcile(left: Iterable[Mapping[str, Any]], right: Iterable[Mapping[str, An
     tolerances = [options.tolerance.get(name) for name in fields]
     left_stream = itertools.chain(() if left_first is None else (left_first,), left_rows)
     right_stream = itertools.chain(() if right_first is None else (right_first,), right_rows)
-    _merge(_in_step(left_stream, right_stream), sides, tolerances, result)
+    _merge((left_stream, right_stream), sides, tolerances, result)
     return result
 
 
-def _in_step(left: Iterator[Mapping[str, Any]], right: Iterator[Mapping[str, Any]]) -> Iterator[tuple[int, Mapping]]:
-    """(0, left row), (1, right row), alternating while both last."""
-    for pair in itertools.zip_longest(left, right, fillvalue=None):
-        if pair[0] is not None:
-            yield 0, pair[0]
-        if pair[1] is not None:
-            yield 1, pair[1]
-
-
-def _merge(rows: Iterator[tuple[int, Mapping]], sides: tuple[_Side, _Side], tolerances: list, result: Result) -> None:
+def _merge(
+    streams: tuple[Iterator[Mapping], Iterator[Mapping]], sides: tuple[_Side, _Side], tolerances: list, result: Result
+) -> None:
+    """Reads both sides in step, a batch of each in turn: a row waits only until its partner arrives."""
     # waiting[side][key] = [(raw key, values), ...]: rows of `side` whose partner has not arrived yet.
     waiting: tuple[dict[Key, list], dict[Key, list]] = ({}, {})
     paired: set[int] = set()  # hashes of keys that paired: an extra row of such a key is a duplicate
     counts = [0, 0]
     fields = result.fields
-    for side, row in rows:
-        counts[side] += 1
-        key, raw_key = sides[side].key(row)
-        values = sides[side].values(row)
-        others = waiting[1 - side].get(key)
-        if others:
-            other_raw, other_values = others.pop(0)
-            if not others:
-                del waiting[1 - side][key]
-            paired.add(hash(key))
-            left_values, right_values = (values, other_values) if side == 0 else (other_values, values)
-            _compare(raw_key if side == 0 else other_raw, left_values, right_values, fields, tolerances, result)
-        else:
-            waiting[side].setdefault(key, []).append((raw_key, values))
+    ended = [False, False]
+    while not all(ended):
+        for side in (0, 1):
+            batch = list(itertools.islice(streams[side], STEP))
+            if len(batch) < STEP:
+                ended[side] = True
+            if not batch:
+                continue
+            counts[side] += len(batch)
+            key_of, values_of = sides[side].key, sides[side].values
+            mine, theirs = waiting[side], waiting[1 - side]
+            for row in batch:
+                key, raw_key = key_of(row)
+                values = values_of(row)
+                others = theirs.get(key)
+                if others is None:
+                    entry = mine.get(key)
+                    if entry is None:
+                        mine[key] = [(raw_key, values)]
+                    else:
+                        entry.append((raw_key, values))
+                    continue
+                other_raw, other_values = others.pop(0)
+                if not others:
+                    del theirs[key]
+                paired.add(hash(key))
+                if values == other_values and tuple(map(type, values)) == tuple(map(type, other_values)):
+                    result.matched += 1  # the same values of the same types: equal by the one rule, field by field
+                elif side == 0:
+                    _compare(raw_key, values, other_values, fields, tolerances, result)
+                else:
+                    _compare(other_raw, other_values, values, fields, tolerances, result)
     result.left_rows, result.right_rows = counts
     for side, (missing, duplicates) in enumerate(
         (("missing_right", "duplicates_left"), ("missing_left", "duplicates_right"))
@@ -229,6 +264,8 @@ def _merge(rows: Iterator[tuple[int, Mapping]], sides: tuple[_Side, _Side], tole
 def _compare(raw_key: tuple, left: tuple, right: tuple, fields: list[str], tolerances: list, result: Result) -> None:
     different = False
     for index, (left_value, right_value) in enumerate(zip(left, right, strict=True)):
+        if type(left_value) is type(right_value) and left_value == right_value:
+            continue
         if left_value is _ABSENT or right_value is _ABSENT:
             if left_value is right_value:
                 continue
