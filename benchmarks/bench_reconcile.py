@@ -44,7 +44,8 @@ def generate(rows: int, csv_path: Path) -> None:
         for name in names.values():
             conn.execute(f"DROP TABLE IF EXISTS {name}")
             conn.execute(
-                f"CREATE TABLE {name} (id BIGINT PRIMARY KEY, customer VARCHAR(40), amount NUMERIC(12, 2), at TIMESTAMP)"
+                f"CREATE TABLE {name} (id BIGINT PRIMARY KEY, customer VARCHAR(40), amount NUMERIC(12, 2), "
+                "at TIMESTAMP)"
             )
             changed = f"+ CASE WHEN g % {CHANGED_EVERY} = 0 THEN 1 ELSE 0 END" if name == names["diff"] else ""
             conn.execute(
@@ -127,7 +128,7 @@ def child(case: str, rows: int, right: str, csv_path: str) -> dict[str, Any]:
             left = pandas.DataFrame(cursor.fetchall(), columns=["id", "customer", "amount"])
         left["amount"] = left["amount"].astype(float)
         compare = datacompy.PandasCompare(left, pandas.read_csv(csv_path), join_columns="id")
-        found = {"mismatched_rows": int(len(compare.all_mismatch()))}
+        found = {"mismatched_rows": len(compare.all_mismatch())}
     else:  # the same rows in memory: lists of dicts (Seamline) or DataFrames built from them (datacompy)
         left_rows = [{"id": i, "customer": f"customer {i % 997}", "amount": (i % 100000) / 100} for i in range(rows)]
         right_rows = [
@@ -147,7 +148,7 @@ def child(case: str, rows: int, right: str, csv_path: str) -> dict[str, Any]:
             compare = datacompy.PandasCompare(
                 pandas.DataFrame(left_rows), pandas.DataFrame(right_rows), join_columns="id"
             )
-            found = {"mismatched_rows": int(len(compare.all_mismatch()))}
+            found = {"mismatched_rows": len(compare.all_mismatch())}
     seconds = time.perf_counter() - started
     return {"seconds": round(seconds, 3), "peak_mb": round(_peak_mb(), 1), "baseline_mb": round(baseline, 1), **found}
 

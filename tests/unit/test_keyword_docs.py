@@ -8,7 +8,7 @@ from Seamline import Seamline
 
 LIBRARY = Seamline()
 KEYWORDS = LIBRARY.get_keyword_names()
-SEAMS = {"HTTP", "Contracts", "SQL", "SSH", "Records", "Messages", "Services", "Timeline"}
+SEAMS = {"HTTP", "Contracts", "SQL", "SSH", "Records", "Messages", "Services", "Timeline", "Reconcile"}
 
 
 def _defaults(name: str) -> dict[str, object]:
