@@ -179,6 +179,23 @@ Measure Time To Detect Returns How Long A Difference Took To Show
     ...    Measure Time To Detect    No Operation    ${ORDERS}    sql::SELECT * FROM late    name=nothing changes
     ...    timeout=0.3s
 
+Reconcile Tables Compares Checksums And Reads Only Differing Segments
+    Execute Sql    DELETE FROM late    alias=shop
+    Execute Sql    INSERT INTO late SELECT * FROM orders    alias=shop
+    ${same} =    Reconcile Tables    shop    orders    shop    late
+    Should Be True    ${same}[consistent]
+    Should Be Equal As Integers    ${same}[rows_read]    0
+    Execute Sql    UPDATE late SET customer = 'Ann' WHERE id = 1    alias=shop
+    ${result} =    Reconcile Tables    shop    orders    shop    SELECT id, customer FROM late    columns=customer
+    Should Be Equal
+    ...    ${result}[mismatches]
+    ...    ${{[{"key": {"id": 1}, "field": "customer", "left": "Ada", "right": "Ann"}]}}
+    Should Be Equal
+    ...    ${result}[summary]
+    ...    orders vs SELECT id, customer FROM late: 2 left rows, 2 right rows by id: 1 matched, 1 with different fields
+    Run Keyword And Expect Error    EQUALS:Reconcile: orders has no column price on sqlite:///${DIR}/shop.db
+    ...    Reconcile Tables    shop    orders    shop    late    columns=price
+
 Bad Sources Fail Clearly
     Run Keyword And Expect Error
     ...    Reconcile: 'ftp:x' is no source: give rows, or sql:, api:, file:, sftp: or messages:
