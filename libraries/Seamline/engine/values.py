@@ -38,6 +38,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 _BOOLEAN_WORDS = frozenset({"true", "false"})
+_NUMBER_TYPES = (int, float, Decimal)  # not bool: True is no number here
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,17 @@ def values_equal(actual: Any, expected: Any, tolerance: Tolerance | None = None)
 
     `tolerance` allows numbers (and timestamps) that far apart; without it they must be equal.
     """
-    if type(actual) is type(expected) and actual == expected:  # the same value of one type: equal by every rule
+    kinds = type(actual), type(expected)
+    if kinds[0] is kinds[1] and actual == expected:  # the same value of one type: equal by every rule
         return True
+    if str in kinds and (kinds[0] in _NUMBER_TYPES or kinds[1] in _NUMBER_TYPES):  # a number and a text
+        text = actual if kinds[0] is str else expected
+        if _NUMBER.match(text):  # numeric text is no boolean word: compare as numbers, as below
+            number = _as_decimal(expected if kinds[0] is str else actual)
+            given = Decimal(text.strip())
+            return number == given or (
+                tolerance is not None and number is not None and tolerance.numbers_close(number, given)
+            )
     if actual is None or expected is None:
         other = expected if actual is None else actual
         return other is None or (isinstance(other, str) and other.strip() in NULL_SPELLINGS)

@@ -8,7 +8,10 @@ values. Every row is accounted for exactly once: each left row is matched, misma
 the right or a duplicate; each right row likewise.
 
 Rows of one key pair up in the order they arrive. An extra row of a key is a duplicate when that key
-also paired (or has another extra row on its side), else it is missing on the other side.
+also paired (or has another extra row on its side), else it is missing on the other side. Which keys
+paired is kept in a filter of fixed size (`PairedKeys`), so memory does not grow with the rows that
+matched: counts are always exact, and an extra row is called a duplicate in error with a chance below
+0.1% at a million paired keys (2% at ten million).
 """
 
 from __future__ import annotations
@@ -128,6 +131,26 @@ class Result:
         }
 
 
+class PairedKeys:
+    """A Bloom filter of keys (2 bits each in 2**27, 16 MB): no false "not paired", rare false "paired"."""
+
+    BITS = 1 << 27
+
+    def __init__(self) -> None:
+        self._bits = bytearray(self.BITS // 8)
+
+    def _places(self, key: Key) -> tuple[int, int]:
+        code = hash(key) & 0xFFFFFFFFFFFFFFFF
+        return code & (self.BITS - 1), (code >> 32) & (self.BITS - 1)
+
+    def add(self, key: Key) -> None:
+        for place in self._places(key):
+            self._bits[place >> 3] |= 1 << (place & 7)
+
+    def __contains__(self, key: Key) -> bool:
+        return all(self._bits[place >> 3] & (1 << (place & 7)) for place in self._places(key))
+
+
 class _Side:
     """How to take a row's key and compared values: `key(row)` -> (canonical key, raw key values),
     `values(row)` -> the compared values. Built once per reconciliation, with a fast path for the
@@ -215,7 +238,7 @@ def _merge(
     """Reads both sides in step, a batch of each in turn: a row waits only until its partner arrives."""
     # waiting[side][key] = [(raw key, values), ...]: rows of `side` whose partner has not arrived yet.
     waiting: tuple[dict[Key, list], dict[Key, list]] = ({}, {})
-    paired: set[int] = set()  # hashes of keys that paired: an extra row of such a key is a duplicate
+    paired = PairedKeys()  # the keys that paired: an extra row of such a key is a duplicate
     counts = [0, 0]
     fields = result.fields
     ended = [False, False]
@@ -243,7 +266,7 @@ def _merge(
                 other_raw, other_values = others.pop(0)
                 if not others:
                     del theirs[key]
-                paired.add(hash(key))
+                paired.add(key)
                 if values == other_values and tuple(map(type, values)) == tuple(map(type, other_values)):
                     result.matched += 1  # the same values of the same types: equal by the one rule, field by field
                 elif side == 0:
@@ -255,7 +278,7 @@ def _merge(
         (("missing_right", "duplicates_left"), ("missing_left", "duplicates_right"))
     ):
         for key, extras in waiting[side].items():
-            first_is_duplicate = hash(key) in paired
+            first_is_duplicate = key in paired
             for index, (raw_key, _) in enumerate(extras):
                 kind = duplicates if first_is_duplicate or index else missing
                 result.keep(kind, _key_dict(result.key, raw_key))

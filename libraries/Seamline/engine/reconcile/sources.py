@@ -102,7 +102,10 @@ def local_rows(path: str, form: str) -> Iterator[dict[str, Any]]:
 
 def text_rows(handle: io.TextIOBase | Any, form: str, source: str) -> Iterator[dict[str, Any]]:
     if form == "csv":
-        yield from csv.DictReader(handle)
+        rows = csv.reader(handle)
+        header = next(rows, None)
+        if header is not None:
+            yield from (dict(zip(header, values, strict=False)) for values in rows if values)
     elif form == "jsonl":
         for number, line in enumerate(handle, 1):
             if line.strip():
