@@ -27,6 +27,7 @@ from .diff import Result, reconcile
 from .options import SEAM, Options
 
 SAMPLE_ROWS = 50
+MAX_SEGMENTS = 100_000  # checksums one statement may return (an integer key's ranges)
 T = TypeVar("T")
 Bound = tuple[Any, ...] | None  # a key value (one per key column); None: unbounded
 Checksum = tuple[int, int]  # rows, sum of row hashes
@@ -248,11 +249,13 @@ class _Plan:
 
 
 class _IntegerBisection:
-    """A single integer key: segments are ranges of equal width, each level one statement per side.
+    """A single integer key: segments are ranges of equal width (a power of two), one statement per side
+    per level for the whole level.
 
-    Level 1 cuts [min, max] into `factor` ranges; each next level cuts the ranges that differ (and
-    hold more than `leaf` rows) `factor` times finer, in one statement per side for the whole level;
-    differing ranges of at most `leaf` rows are read in one statement per side per level.
+    The first level cuts [min, max] into ranges of about `leaf` rows (at most MAX_SEGMENTS of them): one
+    pass over each table, whose checksums come back per range. Differing ranges of at most `leaf`
+    rows are read (one statement per side); larger ones are cut again, into ranges of about `leaf` rows
+    by their own density, each level nesting exactly in the one before.
     """
 
     def __init__(self, plan: _Plan):
@@ -262,14 +265,13 @@ class _IntegerBisection:
     def run(self) -> tuple[int, list[int], list[dict[str, Any]], list[dict[str, Any]]]:
         plan = self.plan
         bounds = plan.both(self._bounds)
-        present = [(int(found[0]), int(found[1])) for found in bounds if found[0] is not None and found[1] is not None]
+        present = [(int(lo), int(hi), int(n)) for lo, hi, n in bounds if lo is not None and hi is not None]
         if not present:
             return 0, [0, 0], [], []
         low = min(found[0] for found in present)
         span = max(found[1] for found in present) - low + 1
-        width = 1  # a power of factor: each level's ranges cut the previous level's exactly
-        while width * plan.factor < span:
-            width *= plan.factor
+        rows = max(found[2] for found in present)
+        width = _power_of_two(max(span * plan.leaf // rows, -(-span // MAX_SEGMENTS), 1))
         parents: tuple[int, list[int]] | None = None  # the previous level's width and its differing ranges
         equal, totals = 0, [0, 0]
         left_rows: list[dict[str, Any]] = []
@@ -293,16 +295,19 @@ class _IntegerBisection:
                 right_rows += found[1]
             if not differing:
                 return equal, totals, left_rows, right_rows
-            parents, width = (width, differing), width // plan.factor
+            busiest = max(max(mine.get(b, (0, 0))[0], theirs.get(b, (0, 0))[0]) for b in differing)
+            finer = max(width * plan.leaf // busiest, -(-width * len(differing) // MAX_SEGMENTS), 1)
+            parents, width = (width, differing), min(width // 2, _power_of_two(finer) // 2 or 1)
 
     def _read(self, side: Side, low: int, width: int, buckets: list[int]) -> list[dict[str, Any]]:
         return self.plan.read(side, self._in(side, low, width, buckets))
 
-    def _bounds(self, side: Side) -> tuple[int | None, int | None]:
+    def _bounds(self, side: Side) -> tuple[Any, Any, Any]:
         column = quote_identifier(self.key, side.dialect)
         self.plan.stats.statements += 1
-        row = side.database.query(f"SELECT MIN({column}) AS lo, MAX({column}) AS hi FROM {side.relation()}")[0]
-        return row["lo"], row["hi"]
+        sql = f"SELECT MIN({column}) AS lo, MAX({column}) AS hi, COUNT(*) AS n FROM {side.relation()}"
+        row = side.database.query(sql)[0]
+        return row["lo"], row["hi"], row["n"]
 
     def _bucket(self, side: Side, low: int, width: int) -> str:
         column = quote_identifier(self.key, side.dialect)
@@ -318,3 +323,8 @@ class _IntegerBisection:
     def _level(self, side: Side, low: int, width: int, parents: tuple[int, list[int]] | None) -> dict[int, Checksum]:
         where = "1 = 1" if parents is None else self._in(side, low, parents[0], parents[1])
         return self.plan.grouped(side, self._bucket(side, low, width), where, [])
+
+
+def _power_of_two(number: int) -> int:
+    """The smallest power of two at least `number` (1 for 1 or less)."""
+    return 1 << max(int(number) - 1, 0).bit_length()
