@@ -252,8 +252,8 @@ class _IntegerBisection:
     """A single integer key: segments are ranges of equal width (a power of two), one statement per side
     per level for the whole level.
 
-    The first level cuts [min, max] into ranges of about `leaf` rows (at most MAX_SEGMENTS of them): one
-    pass over each table, whose checksums come back per range. Differing ranges of at most `leaf`
+    The first level cuts [min, max] into ranges of `leaf` keys (at most MAX_SEGMENTS of them): one pass
+    over each table, whose checksums come back per range. Differing ranges of at most `leaf`
     rows are read (one statement per side); larger ones are cut again, into ranges of about `leaf` rows
     by their own density, each level nesting exactly in the one before.
     """
@@ -265,13 +265,14 @@ class _IntegerBisection:
     def run(self) -> tuple[int, list[int], list[dict[str, Any]], list[dict[str, Any]]]:
         plan = self.plan
         bounds = plan.both(self._bounds)
-        present = [(int(lo), int(hi), int(n)) for lo, hi, n in bounds if lo is not None and hi is not None]
+        present = [(int(lo), int(hi)) for lo, hi in bounds if lo is not None and hi is not None]
         if not present:
             return 0, [0, 0], [], []
         low = min(found[0] for found in present)
         span = max(found[1] for found in present) - low + 1
-        rows = max(found[2] for found in present)
-        width = _power_of_two(max(span * plan.leaf // rows, -(-span // MAX_SEGMENTS), 1))
+        # Ranges of `leaf` keys: `leaf` rows for dense unique keys (MIN and MAX come from the index; a
+        # count would cost a pass), fewer for sparse ones; a denser range is cut again by its own density.
+        width = _power_of_two(max(plan.leaf, -(-span // MAX_SEGMENTS), 1))
         parents: tuple[int, list[int]] | None = None  # the previous level's width and its differing ranges
         equal, totals = 0, [0, 0]
         left_rows: list[dict[str, Any]] = []
@@ -302,12 +303,11 @@ class _IntegerBisection:
     def _read(self, side: Side, low: int, width: int, buckets: list[int]) -> list[dict[str, Any]]:
         return self.plan.read(side, self._in(side, low, width, buckets))
 
-    def _bounds(self, side: Side) -> tuple[Any, Any, Any]:
+    def _bounds(self, side: Side) -> tuple[Any, Any]:
         column = quote_identifier(self.key, side.dialect)
         self.plan.stats.statements += 1
-        sql = f"SELECT MIN({column}) AS lo, MAX({column}) AS hi, COUNT(*) AS n FROM {side.relation()}"
-        row = side.database.query(sql)[0]
-        return row["lo"], row["hi"], row["n"]
+        row = side.database.query(f"SELECT MIN({column}) AS lo, MAX({column}) AS hi FROM {side.relation()}")[0]
+        return row["lo"], row["hi"]
 
     def _bucket(self, side: Side, low: int, width: int) -> str:
         column = quote_identifier(self.key, side.dialect)
