@@ -6,8 +6,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.seamline-installed
 RESULTS := results
 ROBOT_OPTS ?=
+# Every suite run adds to the history the dashboard (`seamline report`) draws from.
+METRICS := --listener Seamline.Metrics:history=$(RESULTS)/history.db
 
-.PHONY: install demo test unit integration acceptance suites suites-servers lint format docs bench clean
+.PHONY: install demo report test unit integration acceptance suites suites-servers lint format docs bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +23,14 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 demo: install
-	$(PY) -m robot --outputdir $(RESULTS) --name Orderflow $(ROBOT_OPTS) suites
-	@echo "Open $(RESULTS)/log.html (report: $(RESULTS)/report.html)"
+	@$(PY) -m robot --outputdir $(RESULTS) --name Orderflow $(METRICS) $(ROBOT_OPTS) suites; status=$$?; \
+	$(VENV)/bin/seamline report $(RESULTS) --history $(RESULTS)/history.db; \
+	echo "Open $(RESULTS)/log.html (report: $(RESULTS)/report.html, dashboard: $(RESULTS)/dashboard.html)"; \
+	exit $$status
+
+# The figures of the last `make demo` and the dashboard of every run so far; add gates with GATES=...
+report: install
+	$(VENV)/bin/seamline report $(RESULTS) --history $(RESULTS)/history.db $(GATES)
 
 unit: install
 	$(PY) -m pytest tests/unit --junitxml=$(RESULTS)/pytest-unit.xml
@@ -35,7 +43,7 @@ acceptance: install
 		--pythonpath tests/acceptance/libraries $(ROBOT_OPTS) tests/acceptance
 
 suites: install
-	$(PY) -m robot --outputdir $(RESULTS)/suites --name Orderflow $(ROBOT_OPTS) suites
+	$(PY) -m robot --outputdir $(RESULTS)/suites --name Orderflow $(METRICS) $(ROBOT_OPTS) suites
 
 # The same suites with orderflow on each server this machine has (all of them on CI, where a missing one fails).
 SERVER_ENVS := postgres mariadb rabbitmq
@@ -46,7 +54,7 @@ suites-servers: install
 		if [ $$status -eq 1 ]; then continue; fi; \
 		if [ $$status -eq 2 ]; then mkdir -p $(RESULTS)/suites-$$env; continue; fi; \
 		$(PY) -m robot --outputdir $(RESULTS)/suites-$$env --name Orderflow-$$env \
-			--variablefile variables/$$env.py $(ROBOT_OPTS) suites; \
+			--variablefile variables/$$env.py --exclude slow $(METRICS) $(ROBOT_OPTS) suites; \
 	done
 
 # Every part runs even when an earlier one fails; the summary then says what failed.

@@ -124,27 +124,28 @@ def run_suite(path: Path, url: str, out: Path) -> tuple[float, float, int]:
     return test.elapsed_time.total_seconds(), float(test.message), out.stat().st_size
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+def measure(
+    suites: dict[str, str], rounds: int, libraries: dict[str, str], prefix: str
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, int]]:
+    """Run each suite text `rounds` times, alternating, against one local server (bench_api's), with the
+    `libraries` (file name -> source) beside them; per tool: wall seconds and CPU seconds of each round in the
+    calls, and the size of its output.xml."""
     server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
         url = f"http://127.0.0.1:{server.stdout.readline().strip()}"
-        with tempfile.TemporaryDirectory(prefix="seamline-bench-api-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
             work = Path(tmp)
-            (work / "BareHttp.py").write_text(BARE_LIBRARY)
-            (work / "BenchClock.py").write_text(CLOCK_LIBRARY)
+            for name, source in {**libraries, "BenchClock.py": CLOCK_LIBRARY}.items():
+                (work / name).write_text(source)
             files = {}
-            for index, (tool, parts) in enumerate(SUITES.items()):
+            for index, (tool, text) in enumerate(suites.items()):
                 files[tool] = work / f"suite_{index}.robot"
-                files[tool].write_text(suite_text(*parts, args.calls))
-            seconds: dict[str, list[float]] = {tool: [] for tool in SUITES}
-            cpu: dict[str, list[float]] = {tool: [] for tool in SUITES}
+                files[tool].write_text(text)
+            seconds: dict[str, list[float]] = {tool: [] for tool in suites}
+            cpu: dict[str, list[float]] = {tool: [] for tool in suites}
             sizes: dict[str, int] = {}
-            for _ in range(args.rounds):
+            for _ in range(rounds):
                 for tool, path in files.items():
                     elapsed, cpu_seconds, size = run_suite(path, url, work / "output.xml")
                     seconds[tool].append(elapsed)
@@ -153,6 +154,16 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+    return seconds, cpu, sizes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    texts = {tool: suite_text(*parts, args.calls) for tool, parts in SUITES.items()}
+    seconds, cpu, sizes = measure(texts, args.rounds, {"BareHttp.py": BARE_LIBRARY}, "seamline-bench-api-")
     # Best of the rounds: the machine is shared, and the least disturbed round shows each tool's own cost.
     per_op = {tool: min(values) / args.calls * 1000 for tool, values in seconds.items()}
     median_op = {tool: statistics.median(values) / args.calls * 1000 for tool, values in seconds.items()}

@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orderflow import amqp, serving
+from orderflow import amqp, serving, telemetry
 from orderflow.config import Flags, duration, mapping
 from orderflow.db import connect, create_schema, dead_letters, deliveries, outbox, utcnow
 from orderflow.messaging import SUBSCRIPTIONS, envelope_text
@@ -97,7 +97,8 @@ class OutboxTransport:
             "x-delivery-attempt": str(attempt),
         }
         try:
-            response = self.http.post(f"{url}/messages", content=envelope_text(row), headers=headers)
+            with telemetry.continued(row.traceparent, f"deliver {row.type}", **{"messaging.consumer": consumer}):
+                response = self.http.post(f"{url}/messages", content=envelope_text(row), headers=headers)
         except httpx.HTTPError as error:
             # The consumer is unreachable: not the message's fault, so it costs no attempt.
             self._record(row.message_id, consumer, failed=False, error=f"{type(error).__name__}")
@@ -187,7 +188,8 @@ class BrokerTransport:
             rows = conn.execute(query).all()
         try:
             for row in rows:
-                self.relay.send(row)
+                with telemetry.continued(row.traceparent, f"relay {row.type}"):
+                    self.relay.send(row)
                 with self.engine.begin() as conn:
                     conn.execute(update(outbox).where(outbox.c.position == row.position).values(published_at=utcnow()))
             if not rows:
@@ -264,6 +266,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     flags.add("--delivery-timeout", type=duration, default=5.0, help="HTTP delivery timeout")
     flags.add("--port", type=int, default=0, help="HTTP port for /health and /status")
     args = flags.parse(argv)
+    telemetry.setup("bus")
     logging.basicConfig(level=logging.WARNING)
     engine = connect(args.db)
     create_schema(engine)

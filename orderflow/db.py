@@ -35,6 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import URL, make_url
 
+from orderflow import telemetry
+
 _DRIVERS = {
     "postgres": "postgresql+psycopg",
     "postgresql": "postgresql+psycopg",
@@ -85,6 +87,8 @@ orders = Table(
     Column("correlation_id", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False, index=True),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The trace that created the order (W3C traceparent): settlement continues it (orderflow.telemetry).
+    Column("traceparent", String(55), nullable=True),
 )
 
 outbox = Table(
@@ -98,6 +102,8 @@ outbox = Table(
     Column("correlation_id", String(64), nullable=False),
     Column("payload", Text, nullable=False),
     Column("published_at", UtcDateTime, nullable=True, index=True),
+    # The producer span's traceparent: the bus carries it to consumers (HTTP header / AMQP header).
+    Column("traceparent", String(55), nullable=True),
 )
 
 deliveries = Table(
@@ -186,17 +192,19 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 
 
 def connect(url: str) -> Engine:
-    """An engine for `url`, with timeouts so that no statement can wait forever."""
+    """An engine for `url`, with timeouts so that no statement can wait forever (traced when exporting)."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
-        return engine
-    connect_args: dict[str, Any] = {"connect_timeout": 10}
-    if parsed.get_backend_name() == "mysql":
-        connect_args |= {"read_timeout": 30, "write_timeout": 30}
-    return create_engine(parsed, pool_pre_ping=True, pool_size=5, connect_args=connect_args)
+    else:
+        connect_args: dict[str, Any] = {"connect_timeout": 10}
+        if parsed.get_backend_name() == "mysql":
+            connect_args |= {"read_timeout": 30, "write_timeout": 30}
+        engine = create_engine(parsed, pool_pre_ping=True, pool_size=5, connect_args=connect_args)
+    telemetry.instrument_engine(engine)
+    return engine
 
 
 def create_schema(engine: Engine, attempts: int = 5) -> None:

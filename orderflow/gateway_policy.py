@@ -124,3 +124,26 @@ class TraceContext:
     @property
     def traceparent(self) -> str:
         return f"00-{self.trace_id}-{self.span_id}-{self.flags}"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Which upstream failures the gateway tries again, and how soon.
+
+    Only idempotent reads (GET, HEAD) are repeated, and only when the upstream was unreachable
+    or answered 502, 503 or 504: a write might have happened and is reported, never repeated.
+    Every attempt shares the one --upstream-timeout budget of the request.
+    """
+
+    retries: int = 3
+    backoff: float = 0.05  # seconds before the first retry; doubles each time
+
+    RETRY_METHODS = frozenset({"GET", "HEAD"})
+    RETRY_STATUSES = frozenset({502, 503, 504})
+
+    def attempts(self, method: str) -> int:
+        return 1 + (self.retries if method in self.RETRY_METHODS else 0)
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based)."""
+        return float(self.backoff * 2 ** (attempt - 1))

@@ -13,17 +13,20 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
+from jsonschema import Draft202012Validator
 from sqlalchemy import Connection, Engine, exc, insert, select, update
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from orderflow import telemetry
 from orderflow.config import mapping
 from orderflow.consumer_service import consumer_service_flags, serve_consumer
 from orderflow.db import connect, create_schema, reservations, stock
-from orderflow.messaging import Consumer, messages_route, publish
-from orderflow.serving import ApiError, json_body
+from orderflow.messaging import Consumer, Poison, messages_route, publish
+from orderflow.openapi_schemas import schemas
+from orderflow.serving import ApiError, integer, json_body
 
 DEFAULT_SEED = "SKU-APPLE=100,SKU-PEAR=50,SKU-RARE=0"
 
@@ -70,7 +73,7 @@ class InventoryService:
         return stock_json(row)
 
     def on_order_created(self, conn: Connection, envelope: dict[str, Any]) -> None:
-        order = envelope["payload"]
+        order = contract_order(envelope["payload"])
         order_id, sku, quantity = str(order["id"]), str(order["sku"]), int(order["quantity"])
         if self._reservation(conn, order_id) is not None:
             return  # already reserved, rejected, or cancelled before it arrived
@@ -91,7 +94,7 @@ class InventoryService:
         publish(conn, "stock.rejected", payload, envelope["correlation_id"])
 
     def on_order_cancelled(self, conn: Connection, envelope: dict[str, Any]) -> None:
-        order = envelope["payload"]
+        order = contract_order(envelope["payload"])
         order_id = str(order["id"])
         reservation = self._reservation(conn, order_id)
         if reservation is None:
@@ -122,21 +125,51 @@ class InventoryService:
         return conn.execute(query).first()
 
 
+_ORDER = Draft202012Validator(schemas()["Order"], format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def contract_order(payload: Any) -> dict[str, Any]:
+    """The order of an order.* message; Poison when it breaks the Order contract.
+
+    Checked whole, not only the fields used here: a quantity of -5 used to be reserved (stock grew), and an
+    order the orders service never wrote got a stock answer its producer dead-lettered.
+    """
+    error = next(iter(sorted(_ORDER.iter_errors(payload), key=lambda e: list(e.absolute_path))), None)
+    if error is not None:
+        where = "/".join(str(part) for part in error.absolute_path) or "the payload"
+        raise Poison(f"the order breaks the Order contract at {where}: {error.message[:200]}")
+    return payload
+
+
+# The column sizes: a longer SKU or a larger integer made the database fail (500) instead of a 422.
+MAX_SKU, MAX_AVAILABLE = 64, 2**31 - 1
+
+
+def valid_sku(sku: str) -> bool:
+    return 0 < len(sku) <= MAX_SKU and not any(ord(char) < 32 or ord(char) == 127 for char in sku)
+
+
 def routes(service: InventoryService, consumer: Consumer) -> list[Route]:
     async def all_stock(_request: Request) -> Response:
         return JSONResponse({"items": await run_in_threadpool(service.all)})
 
     async def get(request: Request) -> Response:
-        return JSONResponse(await run_in_threadpool(service.get, request.path_params["sku"]))
+        sku = request.path_params["sku"]
+        if not valid_sku(sku):  # no such SKU can exist; PostgreSQL would refuse a NUL in the query
+            raise ApiError(404, "SKU_NOT_FOUND", f"no stock item {sku!r}")
+        return JSONResponse(await run_in_threadpool(service.get, sku))
 
     async def put(request: Request) -> Response:
+        sku = request.path_params["sku"]
+        if not valid_sku(sku):
+            raise ApiError(422, "VALIDATION_ERROR", f"sku must be 1 to {MAX_SKU} characters, no control characters")
         body = await json_body(request)
-        available = body.get("available")
-        if set(body) != {"available"} or isinstance(available, bool):
+        if set(body) != {"available"}:
             raise ApiError(422, "VALIDATION_ERROR", 'body must be {"available": <integer >= 0>}')
-        if not isinstance(available, int) or available < 0:
-            raise ApiError(422, "VALIDATION_ERROR", "available must be an integer >= 0")
-        item, created = await run_in_threadpool(service.put, request.path_params["sku"], available)
+        available = integer(body["available"])
+        if available is None or not 0 <= available <= MAX_AVAILABLE:
+            raise ApiError(422, "VALIDATION_ERROR", f"available must be an integer from 0 to {MAX_AVAILABLE}")
+        item, created = await run_in_threadpool(service.put, sku, available)
         return JSONResponse(item, status_code=201 if created else 200)
 
     async def health(_request: Request) -> Response:
@@ -163,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     flags = consumer_service_flags("inventory", "orderflow inventory service")
     flags.add("--seed", default=DEFAULT_SEED, help="initial stock SKU=qty,... for missing SKUs")
     args = flags.parse(argv)
+    telemetry.setup("inventory")
     engine = connect(args.db)
     create_schema(engine)
     service = InventoryService(engine)

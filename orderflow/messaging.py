@@ -3,7 +3,8 @@
 A service publishes by inserting an outbox row in the same transaction as its state change.
 The dispatcher (`orderflow.bus`) carries rows to consumers, over HTTP (`POST /messages`) or
 RabbitMQ. A consumer handles each message_id once (processed_messages) and moves a message to
-dead_letters when it is not an envelope, or when its handler failed MAX_ATTEMPTS times.
+dead_letters when it is not an envelope, when its handler finds it poison (its payload breaks the contract),
+or when its handler failed MAX_ATTEMPTS times.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from orderflow import telemetry
 from orderflow.db import dead_letters, outbox, processed_messages, utcnow
 from orderflow.serving import error_response
 
@@ -34,18 +36,23 @@ Handler = Callable[[Connection, dict[str, Any]], None]
 
 
 def publish(conn: Connection, type: str, payload: Mapping[str, Any], correlation_id: str) -> str:
-    """Append a message to the outbox inside the caller's transaction; return its message_id."""
+    """Append a message to the outbox inside the caller's transaction; return its message_id.
+
+    The row keeps the producer span's ``traceparent``, so the consumer's spans continue this trace.
+    """
     message_id = str(uuid.uuid4())
-    conn.execute(
-        insert(outbox).values(
-            message_id=message_id,
-            type=type,
-            version=ENVELOPE_VERSION,
-            occurred_at=utcnow(),
-            correlation_id=correlation_id,
-            payload=json.dumps(payload),
+    with telemetry.producer_span(type, "outbox") as traceparent:
+        conn.execute(
+            insert(outbox).values(
+                message_id=message_id,
+                type=type,
+                version=ENVELOPE_VERSION,
+                occurred_at=utcnow(),
+                correlation_id=correlation_id,
+                payload=json.dumps(payload),
+                traceparent=traceparent,
+            )
         )
-    )
     return message_id
 
 
@@ -67,6 +74,10 @@ def envelope_text(row: Row[Any]) -> str:
 
 class NotAnEnvelope(ValueError):
     pass
+
+
+class Poison(ValueError):
+    """A message its handler can never process (its payload breaks the contract): dead-lettered at once."""
 
 
 def parse_envelope(body: bytes) -> dict[str, Any]:
@@ -115,6 +126,8 @@ class Consumer:
                     return Outcome("duplicate")
                 handler(conn, envelope)
                 conn.execute(insert(processed_messages).values(consumer=self.name, message_id=message_id))
+        except Poison as error:
+            return self._dead_letter(message_id, envelope["type"], body, f"Poison: {error}", attempt)
         except Exception as error:
             if isinstance(error, exc.IntegrityError) and self._seen_now(message_id):
                 return Outcome("duplicate")  # a concurrent delivery of the same message won

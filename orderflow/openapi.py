@@ -14,16 +14,21 @@ ERROR_DESCRIPTIONS = {
     "403": "The key's role may not use this operation (FORBIDDEN)",
     "404": "No such route or resource (NOT_FOUND, ORDER_NOT_FOUND, SKU_NOT_FOUND)",
     "405": "Method not allowed on this route (METHOD_NOT_ALLOWED); see the Allow header",
-    "409": "The resource's state forbids the operation (ORDER_NOT_CANCELLABLE)",
+    "409": (
+        "The resource's state forbids the operation (ORDER_NOT_CANCELLABLE: the order is REJECTED or CANCELLED; "
+        "ORDER_SETTLED: the order was sent to the ledger in a settlement batch, the error names it)"
+    ),
     "413": "Request body larger than the gateway's limit (PAYLOAD_TOO_LARGE)",
-    "422": "Invalid request (VALIDATION_ERROR, INVALID_JSON, INVALID_CURSOR, INVALID_DATE)",
+    "422": "Invalid request (VALIDATION_ERROR, INVALID_JSON, INVALID_CURSOR, INVALID_DATE), X-Correlation-Id included",
     "429": "Per-key rate limit exceeded (RATE_LIMITED); see Retry-After",
     "500": "Unexpected failure (INTERNAL_ERROR)",
     "502": "Upstream service unreachable (UPSTREAM_UNAVAILABLE) or its dependency failed",
     "503": "A service's own dependency is unavailable (DEPENDENCY_UNAVAILABLE)",
     "504": "Upstream service did not answer within the upstream timeout (UPSTREAM_TIMEOUT)",
 }
-ALWAYS = ["401", "403", "405", "429", "500", "502", "503", "504"]
+NO_CONTROL = "^[^\\x00-\\x1f\\x7f]+$"
+# 422 too: every operation refuses an X-Correlation-Id longer than its maxLength.
+ALWAYS = ["401", "403", "405", "422", "429", "500", "502", "503", "504"]
 
 
 def json_content(schema: dict[str, Any]) -> dict[str, Any]:
@@ -69,13 +74,16 @@ def operation(
     return result
 
 
-def path_param(name: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
+def path_param(name: str, description: str, limits: dict[str, Any] | None = None) -> dict[str, Any]:
+    schema = {"type": "string", **(limits or {})}
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": schema}
 
 
 def paths() -> dict[str, Any]:
     order_id = path_param("id", "order id (UUID)")
-    sku = path_param("sku", "stock keeping unit, e.g. SKU-APPLE")
+    sku = path_param(
+        "sku", "stock keeping unit, e.g. SKU-APPLE", {"minLength": 1, "maxLength": 64, "pattern": NO_CONTROL}
+    )
     read_orders, write_orders = "clerk, auditor, admin", "clerk, admin"
     return {
         "/api/orders": {
@@ -121,7 +129,7 @@ def paths() -> dict[str, Any]:
         "/api/orders/{id}/cancel": {
             "post": operation(
                 "cancelOrder",
-                "Cancel a NEW or RESERVED order (reserved stock is released)",
+                "Cancel a NEW or RESERVED order not yet settled (reserved stock is released)",
                 write_orders,
                 {"200": ok("The cancelled order", "Order")},
                 ["404", "409"],

@@ -16,6 +16,9 @@ DISAGREEMENT_KINDS = [
     "posted_twice",
 ]
 DECIMAL = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["25.00"]}
+# More than zero, at most 10 digits before the point and 2 after (the orders service refuses 0 and 0.00).
+POSITIVE_PRICE = r"^([1-9][0-9]{0,9}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9]))$"
+NOT_BLANK = r"\S"  # the orders service refuses a customer or SKU of spaces only
 TIMESTAMP = {"type": "string", "format": "date-time"}
 
 
@@ -55,10 +58,10 @@ def schemas() -> dict[str, Any]:
         ),
         "NewOrder": closed_object(
             {
-                "customer": {"type": "string", "minLength": 1, "maxLength": 200},
-                "sku": {"type": "string", "minLength": 1, "maxLength": 64},
+                "customer": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK},
+                "sku": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": NOT_BLANK},
                 "quantity": {"type": "integer", "minimum": 1, "maximum": 1000000},
-                "unit_price": {"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$", "examples": ["12.50"]},
+                "unit_price": {"type": "string", "pattern": POSITIVE_PRICE, "examples": ["12.50"]},
                 "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "default": "EUR"},
             },
             optional=["currency"],
@@ -93,7 +96,7 @@ def schemas() -> dict[str, Any]:
             }
         ),
         "StockList": closed_object({"items": {"type": "array", "items": ref("StockItem")}}),
-        "StockUpdate": closed_object({"available": {"type": "integer", "minimum": 0}}),
+        "StockUpdate": closed_object({"available": {"type": "integer", "minimum": 0, "maximum": 2147483647}}),
         "DailyReport": closed_object(
             {
                 "date": {"type": "string", "format": "date"},

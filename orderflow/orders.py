@@ -5,6 +5,13 @@
 POST /orders, GET /orders?limit=&cursor=, GET /orders/{id}, POST /orders/{id}/cancel,
 POST /messages (consumes stock.reserved / stock.rejected). Each state change and its outbox
 row are written in one transaction.
+
+Cancelling: a NEW or RESERVED order can be cancelled until it is settled, that is until the settlement
+exporter has put it in a batch for the ledger (a row in ``settlements``; the exporter leaves a reserved
+order alone for ``--settle-after``, the window in which it can still be cancelled). From then on the
+ledger posts it, and ``POST /orders/{id}/cancel`` answers 409 ``ORDER_SETTLED`` naming the batch: a
+posted amount is never silently contradicted by a cancelled order (the ledger has no reversal postings).
+A REJECTED or CANCELLED order answers 409 ``ORDER_NOT_CANCELLABLE``.
 """
 
 from __future__ import annotations
@@ -26,15 +33,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from orderflow import telemetry
 from orderflow.consumer_service import consumer_service_flags, serve_consumer
-from orderflow.db import connect, create_schema, orders, utcnow
+from orderflow.db import connect, create_schema, orders, settlements, utcnow
 from orderflow.messaging import Consumer, messages_route, publish
-from orderflow.serving import ApiError, json_body
+from orderflow.serving import ApiError, integer, json_body
 
 CANCELLABLE = ("NEW", "RESERVED")
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 _PRICE = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+_LIMIT = re.compile(r"^[0-9]{1,6}$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _ORDER_FIELDS = {"customer", "sku", "quantity", "unit_price", "currency"}
 CENT = Decimal("0.01")
 
@@ -69,8 +79,8 @@ def validate_order(body: dict[str, Any]) -> dict[str, Any]:
         value = body.get(field)
         if not isinstance(value, str) or not value.strip() or len(value) > limit:
             raise ApiError(422, "VALIDATION_ERROR", f"{field} must be a non-empty string of at most {limit}")
-    quantity = body.get("quantity")
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= 1_000_000:
+    quantity = integer(body.get("quantity"))
+    if quantity is None or not 0 < quantity <= 1_000_000:
         raise ApiError(422, "VALIDATION_ERROR", "quantity must be an integer from 1 to 1000000")
     price_text = body.get("unit_price")
     if not isinstance(price_text, str) or not _PRICE.match(price_text):
@@ -108,6 +118,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise ApiError(422, "INVALID_CURSOR", "cursor is not one this service returned") from error
 
 
+def order_id(request: Request) -> str:
+    """The path's order id; one that is no UUID names no order (and a NUL in it would fail on PostgreSQL)."""
+    given = request.path_params["id"]
+    if not _UUID.match(given):
+        raise ApiError(404, "ORDER_NOT_FOUND", f"no order {given!r}")
+    return given
+
+
 def correlation_id(request: Request) -> str:
     given = request.headers.get("x-correlation-id", "")
     return given[:64] if given else str(uuid.uuid4())
@@ -127,6 +145,7 @@ class OrdersService:
             "correlation_id": correlation,
             "created_at": now,
             "updated_at": now,
+            "traceparent": telemetry.current_traceparent(),
         }
         with self.engine.begin() as conn:
             conn.execute(insert(orders).values(**row))
@@ -158,19 +177,31 @@ class OrdersService:
         }
 
     def cancel(self, order_id: str, correlation: str) -> dict[str, Any]:
+        """Cancel a NEW or RESERVED order that has not been settled yet (see the module's docstring)."""
         with self.engine.begin() as conn:
-            changed = conn.execute(
-                update(orders)
-                .where(orders.c.id == order_id, orders.c.status.in_(CANCELLABLE))
-                .values(status="CANCELLED", updated_at=utcnow())
-            ).rowcount
-            order = self._get(conn, order_id)
-            if not changed:
+            # The row lock orders this cancel and the settlement exporter's claim of the same order: whichever
+            # comes second sees what the first committed (SQLite serialises every write transaction anyway).
+            row = conn.execute(select(orders.c.status).where(orders.c.id == order_id).with_for_update()).first()
+            if row is None:
+                raise ApiError(404, "ORDER_NOT_FOUND", f"no order {order_id}")
+            if row.status not in CANCELLABLE:
                 raise ApiError(
                     409,
                     "ORDER_NOT_CANCELLABLE",
-                    f"order {order_id} is {order['status']}; only NEW or RESERVED can be cancelled",
+                    f"order {order_id} is {row.status}; only NEW or RESERVED can be cancelled",
                 )
+            settled = conn.execute(
+                select(settlements.c.batch_id).where(settlements.c.order_id == order_id).with_for_update(read=True)
+            ).first()
+            if settled is not None:
+                raise ApiError(
+                    409,
+                    "ORDER_SETTLED",
+                    f"order {order_id} was sent to the ledger in settlement batch {settled.batch_id}; "
+                    "a settled order cannot be cancelled",
+                )
+            conn.execute(update(orders).where(orders.c.id == order_id).values(status="CANCELLED", updated_at=utcnow()))
+            order = self._get(conn, order_id)
             publish(conn, "order.cancelled", order, correlation)
         return order
 
@@ -204,17 +235,18 @@ def routes(service: OrdersService, consumer: Consumer) -> list[Route]:
         return JSONResponse(order, status_code=201, headers={"location": f"/orders/{order['id']}"})
 
     async def get(request: Request) -> Response:
-        return JSONResponse(await run_in_threadpool(service.get, request.path_params["id"]))
+        return JSONResponse(await run_in_threadpool(service.get, order_id(request)))
 
     async def page(request: Request) -> Response:
         limit_text = request.query_params.get("limit", str(DEFAULT_PAGE))
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE:
+        # ASCII digits only: "²".isdigit() holds and int("²") fails (500), a huge number costs a conversion.
+        if not _LIMIT.match(limit_text) or not 1 <= int(limit_text) <= MAX_PAGE:
             raise ApiError(422, "VALIDATION_ERROR", f"limit must be an integer from 1 to {MAX_PAGE}")
         cursor = request.query_params.get("cursor") or None
         return JSONResponse(await run_in_threadpool(service.page, int(limit_text), cursor))
 
     async def cancel(request: Request) -> Response:
-        order = await run_in_threadpool(service.cancel, request.path_params["id"], correlation_id(request))
+        order = await run_in_threadpool(service.cancel, order_id(request), correlation_id(request))
         return JSONResponse(order)
 
     async def health(_request: Request) -> Response:
@@ -232,6 +264,7 @@ def routes(service: OrdersService, consumer: Consumer) -> list[Route]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = consumer_service_flags("orders", "orderflow orders service").parse(argv)
+    telemetry.setup("orders")
     engine = connect(args.db)
     create_schema(engine)
     service = OrdersService(engine)

@@ -1,7 +1,8 @@
 """orderflow reports service: daily figures and a consistency check across the seams.
 
     python -m orderflow.reports --db URL --inventory URL [--ledger ssh://settle@HOST:PORT]
-        [--ledger-fingerprint SHA256:...] [--settle-grace 30s] [--export-interval 1s]
+        [--ledger-fingerprint SHA256:...] [--ledger-timeout 10s] [--settle-grace 30s] [--export-interval 1s]
+        [--settle-after 2s]
         [--no-auto-post] [--port 0]
 
 GET /reports/daily?date=YYYY-MM-DD: orders (count and amount per status), stock (inventory
@@ -11,6 +12,7 @@ With --ledger, this process also runs the settlement exporter (orderflow.settlem
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -26,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orderflow import serving
+from orderflow import serving, telemetry
 from orderflow.config import Flags, duration
 from orderflow.db import connect, create_schema, orders, reservations, utcnow
 from orderflow.ledger.client import Ack
@@ -176,13 +178,19 @@ class Reports:
             raise ApiError(503, "DEPENDENCY_UNAVAILABLE", f"ledger: {type(error).__name__}: {error}") from error
 
 
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
 def build_app(reports: Reports, exporter: SettlementExporter | None) -> Starlette:
     async def daily(request: Request) -> Response:
         text = request.query_params.get("date")
+        # Only a missing date means today: an empty one is refused, and so is 20261201 (fromisoformat takes it).
         try:
-            day = date.fromisoformat(text) if text else utcnow().date()
-        except ValueError as error:
-            raise ApiError(422, "INVALID_DATE", f"date must be YYYY-MM-DD, not {text!r}") from error
+            day = utcnow().date() if text is None else date.fromisoformat(text) if _DATE.match(text) else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise ApiError(422, "INVALID_DATE", f"date must be YYYY-MM-DD, not {text!r}")
         return JSONResponse(await run_in_threadpool(reports.daily, day))
 
     async def consistency(_request: Request) -> Response:
@@ -216,15 +224,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     flags.add("--ledger", help="ssh://user@host:port of the ledger (no ledger: no postings)")
     flags.add("--ledger-password", default=DEFAULT_LEDGER_PASSWORD, help="ledger SSH password")
     flags.add("--ledger-fingerprint", help="expected ledger host key, SHA256:...")
+    flags.add("--ledger-timeout", type=duration, default=10.0, help="per ledger connection and command")
     flags.add("--settle-grace", type=duration, default=30.0, help="time to post a RESERVED order")
     flags.add("--export-interval", type=duration, default=1.0, help="settlement export period")
+    flags.add("--settle-after", type=duration, default=2.0, help="time a RESERVED order can still be cancelled")
     flags.switch("--no-auto-post", help="export batches but leave posting them to someone else")
     flags.add("--port", type=int, default=0, help="listening port (0: any free port)")
     args = flags.parse(argv)
+    telemetry.setup("reports")
     engine = connect(args.db)
     create_schema(engine)
-    ledger = LedgerTarget.parse(args.ledger, args.ledger_password, args.ledger_fingerprint) if args.ledger else None
-    exporter = SettlementExporter(engine, ledger, args.export_interval, not args.no_auto_post) if ledger else None
+    ledger = None
+    if args.ledger:
+        ledger = LedgerTarget.parse(args.ledger, args.ledger_password, args.ledger_fingerprint, args.ledger_timeout)
+    exporter = (
+        SettlementExporter(engine, ledger, args.export_interval, not args.no_auto_post, args.settle_after)
+        if ledger
+        else None
+    )
     reports = Reports(engine, args.inventory, ledger, args.settle_grace)
     serving.run(build_app(reports, exporter), "reports", args.port)
 

@@ -2,7 +2,8 @@
 
 A service binds its own socket (port 0 allowed) so that the real port is known before uvicorn
 starts, prints one ``READY {json}`` line when it accepts connections, and answers every failure
-with ``{"error": {"code", "message"}}``.
+with ``{"error": {"code", "message"}}``; a database that cannot be reached (its link cut, or reset
+mid-statement) is 503 DEPENDENCY_UNAVAILABLE.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import uvicorn
+from sqlalchemy import exc
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -26,6 +28,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from orderflow import telemetry
+from orderflow.config import duration, env_name, mapping
 
 HOST = "127.0.0.1"
 
@@ -72,6 +77,12 @@ async def _http_error(_request: Request, error: Exception) -> Response:
     return error_response(error.status_code, code, str(error.detail), dict(error.headers or {}))
 
 
+async def _database_unavailable(_request: Request, error: Exception) -> Response:
+    # The driver's text names the statement and its parameters: not for the caller.
+    assert isinstance(error, exc.OperationalError)
+    return error_response(503, "DEPENDENCY_UNAVAILABLE", f"database: {type(error.orig).__name__}")
+
+
 async def _unexpected_error(_request: Request, error: Exception) -> Response:
     return error_response(500, "INTERNAL_ERROR", f"{type(error).__name__}: {error}")
 
@@ -109,10 +120,20 @@ def service_app(routes: Sequence[BaseRoute], lifespan: Lifespan | None = None, t
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
+            exc.OperationalError: _database_unavailable,
             Exception: _unexpected_error,
         },
         lifespan=lifespan,
     )
+
+
+def integer(value: Any) -> int | None:
+    """A JSON integer as JSON Schema counts them (``5`` and ``5.0``; not ``true``), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) else None
 
 
 async def json_body(request: Request) -> dict[str, Any]:
@@ -155,9 +176,38 @@ def exit_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+class Delay:
+    """Holds every request but ``/health`` for a set time inside the service (``ORDERFLOW_DELAY``).
+
+    ``ORDERFLOW_DELAY=orders=50ms,inventory=10ms`` (``up --delay``) slows the named services' request
+    handling, inside their server span and their ``Server-Timing``: a known delay on one hop, for tests
+    of latency attribution.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path") != "/health":
+            await asyncio.sleep(self.seconds)
+        await self.app(scope, receive, send)
+
+
+def delay_of(service: str) -> float:
+    """The artificial delay ``ORDERFLOW_DELAY`` gives `service`, in seconds (0 when none)."""
+    given = mapping(os.environ.get(env_name("--delay"), "")).get(service)
+    return duration(given) if given else 0.0
+
+
 def run(app: ASGIApp, service: str, port: int = 0) -> None:
     """Serve `app` until SIGINT/SIGTERM; announce READY once it accepts connections."""
     exit_with_parent()
+    if isinstance(app, Starlette):
+        seconds = delay_of(service)
+        if seconds:
+            app.user_middleware.append(Middleware(Delay, seconds=seconds))  # innermost: inside Server-Timing
+        telemetry.instrument_app(app)
     sock = bind(port)
     url = f"http://{HOST}:{sock.getsockname()[1]}"
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3, lifespan="on")

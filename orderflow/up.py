@@ -13,10 +13,25 @@ rest and exits non-zero, showing that child's last output.
 Database: an SQLite file in the data dir by default; --db postgresql://... or mysql://...
 for a server; add --fresh-db to run in a new orderflow_<random> database dropped on exit.
 Transport: the SQL outbox by default; --broker amqp://... for RabbitMQ.
+Tracing: --otlp-endpoint URL makes every service export OpenTelemetry spans there (orderflow.telemetry);
+--delay orders=50ms,inventory=10ms holds each request of the named services that long (latency tests).
 The data dir (ledger files, SQLite) is a new temporary directory removed on exit, unless
 --data-dir names one. Example:
 
     python -m orderflow up --db postgresql://postgres@127.0.0.1:5432/test --fresh-db
+
+Links (see orderflow.links): --ports SERVICE=PORT,... fixes where services listen (gateway,
+orders, inventory, reports, bus, ledger; --gateway-port still works), and --link
+CALLER>TARGET=host:port (repeatable) sends one upstream link elsewhere, e.g. through a fault
+proxy started beforehand on the target's fixed port:
+
+    python -m orderflow up --ports inventory=7102 --link 'gateway>inventory=127.0.0.1:7202'
+
+The links: gateway>orders|inventory|reports, bus>orders|inventory (outbox deliveries),
+reports>inventory, settlement>ledger (the exporter and the reports' postings), SERVICE>database
+for orders, inventory, reports and bus (a PostgreSQL/MariaDB --db; SQLite has no network link),
+SERVICE>broker for orders, inventory and bus (with --broker); ``*>TARGET`` means every caller.
+`up` itself reaches the database directly (schema, --fresh-db). The READY line adds "links".
 """
 
 from __future__ import annotations
@@ -39,8 +54,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from orderflow.amqp import DEFAULT_NAMESPACE, remove_namespace
-from orderflow.config import Flags, duration
+from orderflow.config import Flags, duration, mapping
 from orderflow.db import connect, create_schema, create_scratch_database, drop_database, masked
+from orderflow.links import LINKS, LinkError, parse_links, parse_ports, redirect
 
 LEDGER_USER = "settle"
 DEFAULT_LEDGER_PASSWORD = "settle-pw-123"
@@ -114,6 +130,13 @@ def masked_broker(url: str | None) -> str | None:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def delays(text: str) -> str:
+    """``orders=50ms,inventory=10ms``, checked here (each service reads it from ORDERFLOW_DELAY)."""
+    for value in mapping(text).values():
+        duration(value)
+    return text
+
+
 def parse_arguments(argv: Sequence[str] | None) -> Any:
     flags = Flags("python -m orderflow up", __doc__ or "")
     flags.parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -124,14 +147,34 @@ def parse_arguments(argv: Sequence[str] | None) -> Any:
     flags.switch("--drop-broker-namespace", help="delete the namespace's queues and exchange on exit")
     flags.add("--data-dir", help="directory for ledger files and SQLite; default: temporary")
     flags.add("--gateway-port", type=int, default=0, help="gateway port (0: any free port)")
+    flags.add("--ports", default="", help="fixed ports SERVICE=PORT,... (others: any free port)")
+    flags.parser.add_argument(
+        "--link", action="append", default=[], help="CALLER>TARGET=host:port: send one upstream link elsewhere"
+    )
+    flags.add("--upstream-retries", default="3", help="gateway's retries of a failed idempotent request")
+    flags.add("--delivery-timeout", default="5s", help="bus's timeout per outbox delivery")
+    flags.add("--ledger-timeout", default="10s", help="settlement's timeout per ledger operation")
     flags.switch("--no-auto-post", help="export settlement batches but do not post them")
     flags.add("--upstream-timeout", default="5s", help="gateway's timeout per upstream call")
     flags.add("--rate-limit", default="20/s", help="gateway's requests per API key")
     flags.add("--max-body", default="64KiB", help="gateway's largest request body")
     flags.add("--settle-grace", default="30s", help="time a RESERVED order has to be posted")
     flags.add("--export-interval", default="1s", help="settlement export period")
+    flags.add("--settle-after", default="2s", help="time a RESERVED order can still be cancelled")
     flags.add("--start-timeout", type=duration, default=60.0, help="wait for READY lines")
+    flags.add(
+        "--otlp-endpoint", help="OTLP/HTTP endpoint every service exports its spans to (OTEL_EXPORTER_OTLP_ENDPOINT)"
+    )
+    flags.add("--delay", type=delays, default="", help="artificial delay per service: orders=50ms,inventory=10ms")
     return flags.parse(argv)
+
+
+def check_links(links: dict[str, str], db: str, broker: str | None) -> None:
+    """Refuse links that lead nowhere: a database link to SQLite, a broker link without --broker."""
+    if db.startswith("sqlite") and any(link.endswith(">database") for link in links):
+        raise StartFailed("a >database link needs a PostgreSQL or MariaDB --db: SQLite has no network link")
+    if not broker and any(link.endswith(">broker") for link in links):
+        raise StartFailed("a >broker link needs --broker (the SQL outbox has no broker link)")
 
 
 class Deployment:
@@ -147,9 +190,18 @@ class Deployment:
             "ORDERFLOW_PARENT_PID": str(os.getpid()),
             "PYTHONUNBUFFERED": "1",
         }
+        if args.otlp_endpoint:
+            self.env["OTEL_EXPORTER_OTLP_ENDPOINT"] = args.otlp_endpoint
+        if args.delay:
+            self.env["ORDERFLOW_DELAY"] = args.delay
 
     def start(self) -> dict[str, Any]:
         args = self.args
+        try:
+            ports, links = parse_ports(args.ports), parse_links(args.link)
+        except LinkError as error:
+            raise StartFailed(str(error)) from error
+        check_links(links, args.db or "sqlite", args.broker)
         db = args.db or f"sqlite:///{self.data_dir / 'orderflow.db'}"
         if args.fresh_db:
             if not args.db:
@@ -163,39 +215,58 @@ class Deployment:
         deadline = time.monotonic() + args.start_timeout
         ledger_root = self.data_dir / "ledger"
         ledger_root.mkdir(exist_ok=True)
-        broker = ["--broker", args.broker, "--broker-namespace", args.broker_namespace]
-        messaging = broker if args.broker else []
-        ledger = self._spawn("ledger", ["--root", str(ledger_root), "--user", LEDGER_USER])
-        inventory = self._spawn("inventory", ["--db", db, *messaging])
-        orders = self._spawn("orders", ["--db", db, *messaging])
+
+        def backends(service: str) -> list[str]:
+            """--db (and --broker) as `service` reaches them."""
+            found = ["--db", redirect(db, links.get(f"{service}>database"))]
+            if args.broker and f"{service}>broker" in LINKS:
+                broker = redirect(args.broker, links.get(f"{service}>broker"))
+                found += ["--broker", broker, "--broker-namespace", args.broker_namespace]
+            return found
+
+        def port(service: str) -> list[str]:
+            return ["--port", str(ports.get(service, 0))]
+
+        ledger = self._spawn("ledger", ["--root", str(ledger_root), "--user", LEDGER_USER, *port("ledger")])
+        inventory = self._spawn("inventory", [*backends("inventory"), *port("inventory")])
+        orders = self._spawn("orders", [*backends("orders"), *port("orders")])
         ledger_info = ledger.wait_ready(deadline)
         inventory_url = inventory.wait_ready(deadline)["url"]
         orders_url = orders.wait_ready(deadline)["url"]
+        ledger_url = f"ssh://{LEDGER_USER}@{ledger_info['host']}:{ledger_info['port']}"
         reports = self._spawn(
             "reports",
             [
-                "--db", db,
-                "--inventory", inventory_url,
-                "--ledger", f"ssh://{LEDGER_USER}@{ledger_info['host']}:{ledger_info['port']}",
+                *backends("reports"),
+                "--inventory", redirect(inventory_url, links.get("reports>inventory")),
+                "--ledger", redirect(ledger_url, links.get("settlement>ledger")),
                 "--ledger-fingerprint", str(ledger_info.get("host_key_fingerprint") or ""),
+                "--ledger-timeout", args.ledger_timeout,
                 "--settle-grace", args.settle_grace,
                 "--export-interval", args.export_interval,
+                "--settle-after", args.settle_after,
                 *(["--no-auto-post"] if args.no_auto_post else []),
+                *port("reports"),
             ],
         )  # fmt: skip
-        subscribers = f"inventory={inventory_url},orders={orders_url}"
-        bus = self._spawn("bus", ["--db", db, *(broker if args.broker else ["--subscribers", subscribers])])
+        subscribers = ",".join(
+            f"{name}={redirect(url, links.get(f'bus>{name}'))}"
+            for name, url in (("inventory", inventory_url), ("orders", orders_url))
+        )
+        delivery = ["--subscribers", subscribers, "--delivery-timeout", args.delivery_timeout]
+        bus = self._spawn("bus", [*backends("bus"), *([] if args.broker else delivery), *port("bus")])
         reports_url = reports.wait_ready(deadline)["url"]
         gateway = self._spawn(
             "gateway",
             [
-                "--orders", orders_url,
-                "--inventory", inventory_url,
-                "--reports", reports_url,
+                "--orders", redirect(orders_url, links.get("gateway>orders")),
+                "--inventory", redirect(inventory_url, links.get("gateway>inventory")),
+                "--reports", redirect(reports_url, links.get("gateway>reports")),
                 "--upstream-timeout", args.upstream_timeout,
+                "--upstream-retries", args.upstream_retries,
                 "--rate-limit", args.rate_limit,
                 "--max-body", args.max_body,
-                "--port", str(args.gateway_port),
+                "--port", str(args.gateway_port or ports.get("gateway", 0)),
             ],
         )  # fmt: skip
         return {
@@ -214,6 +285,7 @@ class Deployment:
             "database": masked(db),
             "broker": masked_broker(args.broker),
             "data_dir": str(self.data_dir),
+            "links": links,
         }
 
     def _spawn(self, name: str, argv: list[str]) -> Child:

@@ -62,9 +62,11 @@ def embedded_strings(html: str) -> str:
     return "\n".join(strings)
 
 
-def run_canary(suite: Path, secrets: dict[str, str], tmp_path: Path, *, pythonpath: Sequence[Path] = ()) -> CanaryRun:
-    """Run `suite` at --loglevel TRACE with `secrets` (environment variable -> value) set; it must pass."""
-    command = [sys.executable, "-m", "robot", "--loglevel", "TRACE", "--outputdir", str(tmp_path)]
+def run_canary(
+    suite: Path, secrets: dict[str, str], tmp_path: Path, *, pythonpath: Sequence[Path] = (), loglevel: str = "TRACE"
+) -> CanaryRun:
+    """Run `suite` at `loglevel` (TRACE by default) with `secrets` (env variable -> value) set; it must pass."""
+    command = [sys.executable, "-m", "robot", "--loglevel", loglevel, "--outputdir", str(tmp_path)]
     for path in pythonpath:
         command += ["--pythonpath", str(path)]
     process = subprocess.run(

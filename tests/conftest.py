@@ -43,3 +43,8 @@ def rabbitmq_url() -> str:
 @pytest.fixture
 def sshd_available() -> None:
     need_server("sshd")
+
+
+@pytest.fixture
+def chromium_available() -> None:
+    need_server("chromium")

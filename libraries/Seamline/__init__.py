@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import keyword as python_keywords
 from datetime import timedelta
 from typing import Any
 
 from robotlibcore import DynamicCore
 
+from .compat import CompatListener, instrumented_libraries
 from .engine.context import SeamContext, directories
 from .engine.driver_logs import quiet_driver_loggers
 from .engine.errors import SeamError
+from .engine.metrics import collector
 from .engine.schema.registry import SchemaRegistry
+from .engine.trace.receiver import TraceJoin
+from .engine.trace.sources import open_source
 from .keywords.api import ApiKeywords
 from .keywords.base import SeamFailure, seconds_of
 from .keywords.database import DatabaseKeywords
+from .keywords.faults import FaultKeywords
+from .keywords.hops import HopKeywords
+from .keywords.inputs import InputKeywords
 from .keywords.messaging import MessagingKeywords
 from .keywords.reconcile import ReconcileKeywords
 from .keywords.records import RecordKeywords
@@ -22,6 +30,7 @@ from .keywords.services import ServiceKeywords
 from .keywords.ssh import SshKeywords
 from .keywords.trace import TraceKeywords
 from .listener import SeamListener
+from .metrics import Metrics
 
 __version__ = "0.1.0"
 
@@ -34,9 +43,9 @@ class Seamline(DynamicCore):
     Framework's own ``log.html``. ``pip install robotframework-seamline`` needs no optional driver;
     the PostgreSQL, MariaDB and RabbitMQ drivers load on first use, and a missing one fails naming
     the extra to install (``pip install 'robotframework-seamline[postgres,mysql,amqp]'``).
-    Keywords are tagged by the seam they cross (``HTTP``, ``SQL``,
-    ``Messages``, ``SSH``, ``Records``, ``Contracts``, ``Services``, ``Timeline``, ``Reconcile``): pick a tag in
-    the list of keywords to see one seam's keywords together.
+    Keywords are tagged by the seam they cross (``HTTP``, ``SQL``, ``Messages``, ``SSH``, ``Records``,
+    ``Contracts``, ``Services``, ``Faults``, ``Inputs``, ``Timeline``, ``Reconcile``): pick a tag in the
+    list of keywords to see one seam's keywords together.
 
     %TOC%
 
@@ -107,8 +116,9 @@ class Seamline(DynamicCore):
 
     A failing keyword says, in one message, what crossed which seam and what was expected, with
     what was seen (a response body, the closest rows, the messages that did arrive), masked and
-    cut. The message starts with the seam of the keyword (``HTTP:``, ``SQL:``, ``Messages:``,
-    ``SSH:``, ``Records:``, ``Contracts:``, ``Services:``, ``Timeline:``, ``Reconcile:``), one prefix per seam.
+    cut. The message starts with the seam of the keyword (``HTTP:``, ``SQL:``, ``Messages:``, ``SSH:``,
+    ``Records:``, ``Contracts:``, ``Services:``, ``Faults:``, ``Inputs:``, ``Timeline:``, ``Reconcile:``),
+    one prefix per seam.
     Expected failures never show a Python traceback.
 
     Every assertion keyword takes ``msg=``: given, it replaces the failure message, as ``msg=``
@@ -158,9 +168,103 @@ class Seamline(DynamicCore):
     Every keyword that crosses a boundary (an HTTP call, an SQL statement, an SSH command, an
     SFTP transfer, a message) records a span: system, operation, target, start, duration,
     bytes, outcome and correlation id. `Log Timeline` draws the current test's spans as a
-    waterfall in the log; `Get Hop Latency` summarises them; `Timeline Should Contain` checks
+    waterfall in the log; `Get Hop Latencies` summarises them (see `Hops`); `Timeline Should Contain` checks
     that a test crossed a seam. The spans of every test, and the resource usage of services, are
     written to ``seamline-metrics.json`` in the output directory.
+
+    == Traces from inside the systems ==
+
+    A test's own spans show the calls it made; a system that exports OpenTelemetry spans shows what
+    happened inside it. Every `Call Api` sends a W3C ``traceparent`` (a new trace, the call's span as
+    its root), which an instrumented service continues. Seamline receives the spans in one of two ways:
+
+    | =Import argument= | =Spans come from= |
+    | ``traces=otlp`` | an OTLP/HTTP receiver on a free loopback port (``otlp:127.0.0.1:4318``: that port) |
+    | ``traces=jaeger:http://jaeger:16686`` | a Jaeger query API, by trace id |
+
+    `Start Trace Receiver` starts the receiver without the import argument and returns its endpoint,
+    to give to the systems as ``OTEL_EXPORTER_OTLP_ENDPOINT`` (they export to ``<endpoint>/v1/traces``,
+    protobuf or JSON, gzip or not). The receiver keeps the newest 5000 traces and drops the oldest beyond
+    that. Decoding needs ``pip install 'robotframework-seamline[traces]'``.
+
+    Spans join the test by trace id, under the call that caused them: each received span carries the
+    ``service.name`` that exported it, its ``kind`` (server, client, producer, consumer, internal), its
+    ``parent_id`` and its seam (``http``, ``sql`` from ``db.system``, ``amqp`` or ``messaging`` from
+    ``messaging.system``, ``sftp``/``ssh``, else ``internal``), with the OpenTelemetry attributes
+    (``peer.service`` names a peer that exports no spans of its own). Exporters send spans in batches,
+    after the work is done, so a test that checks them first calls `Wait For Trace`: it returns when the
+    test's traces are complete, that is when at least one span arrived, every span's parent is known
+    (a received span or one of the test's calls), every service named in ``services=`` sent a span, and
+    no new span arrived for ``quiet`` (300 ms unless given: longer than the exporters' batch delay). At
+    the end of every test, whatever has arrived joins it without waiting, so ``seamline-metrics.json``
+    and the waterfall hold it. With Jaeger, spans join when `Wait For Trace` fetches them.
+
+    | `Call Api` | POST | /api/orders | json=${order} |
+    | `Wait For Trace` | services=gateway,orders,inventory | timeout=5s |
+    | `Timeline Should Contain` | sql | insert | orders |
+
+    == Where the time goes ==
+
+    With the spans of a trace nested by parent, a journey's time splits three ways:
+
+    - a hop's duration: how long one span lasted (the gateway's server span, an SQL statement);
+    - its self time: its duration minus the part its children overlap, the time the service spent on
+      its own work (asynchronous children, such as a message consumed later, overlap nothing);
+    - the gap between a client span and the server span it caused: the client waited while the
+      server did not yet work, which is network and queueing, the latency inter-service
+      communication adds.
+
+    Where a system exports no traces, its ``Server-Timing`` header and the test's client span still
+    split a call's time into inside the service (``server_timing`` of the span's attributes) and
+    between (the rest of the client span).
+
+    = Hops =
+
+    A hop is one crossing from a service to a peer, named ``<service>><peer>``: ``test>gateway`` for the
+    test's own call, ``gateway>orders``, ``orders>sql``, ``inventory>amqp``. The peer is the service of
+    the span that answered (received from the system), else the span's ``peer.service``, else its
+    system. Per hop, `Get Hop Latencies` gives the count, mean, p50, p95, p99 and max duration, the
+    self time (the hop minus the hops it caused: the callee's own work and the time between the two)
+    and the gap (a client span minus its server span: network and queueing; for a message, from the
+    publish to the consumer's start). Percentiles are nearest-rank: p95 of 20 calls is the 19th
+    fastest, always a duration that was measured. The bottleneck is the hop with the most self time;
+    every latency failure names it with its share of the time spent in hops. `Hops Should Follow`
+    checks the causal order (a caller before what it caused), not wall-clock guesses.
+
+    | `Hop Latency Should Be Below` | gateway>orders | 50ms | percentile=95 |
+    | `Trace Should Contain` | service=inventory | kind=server | duration<200ms |
+
+    At the end of every test that has spans, its waterfall is logged: one row per span, nested
+    by parent, coloured by seam, self time solid and waiting on children pale, failures marked and
+    the bottleneck highlighted; hover a row for its details. ``Library    Seamline    waterfall=False``
+    turns it off, ``waterfall=failures`` keeps it for failed tests.
+
+    = Run metrics =
+
+    A run's figures are written to ``metrics.json`` in the output directory by the metrics listener,
+    which the library registers for the suites that import it; ``robot --listener Seamline.Metrics``
+    covers every suite of the run and takes options
+    (``--listener Seamline.Metrics:retry=1:retry_on=timeout:history=results/history.db``):
+
+    - tests by verdict: PASS, FLAKY (failed, then passed on a retry), FAIL or SKIP; the first-run pass
+      rate counts a FLAKY test as a first-run failure;
+    - per hop latency (count, mean, p50, p95, p99, max) and the latency added between services, from
+      every test's timeline; detection times of reconciliation; suite and test durations; the commit;
+    - resources per test for each process of a service started with `Start Service` (CPU seconds, peak
+      and mean resident memory, open connections; children are named by their role, not summed), and
+      for services Seamline did not start, their Prometheus endpoint named in
+      ``${SEAMLINE_PROMETHEUS}`` (``name=url,...``).
+
+    Retries: ``retry=N`` or a test's ``retry:N`` tag runs a failed test again right after it; with
+    ``retry_on=`` only failures whose message matches are retried. Every attempt keeps its own status
+    and time: in Robot's log a retried attempt is a SKIP saying why, and ``seamline-xunit.xml`` marks
+    the test with Surefire's ``flakyFailure``. A ``quarantine:<date>`` tag (or a ``quarantine=`` file of
+    ``<date> <test full name>`` lines) keeps a failing test from failing the run until that date; it is
+    still counted and reported. ``history=`` appends the run to a SQLite file or SQL database, where a
+    test that passed and failed on one commit is flagged flaky. Under pabot, each process writes its
+    part and the parts merge into one ``metrics.json``; ``seamline merge`` joins reruns and shards.
+    ``seamline report`` prints the figures, writes ``dashboard.html`` and fails when a gate breaks
+    (``--fail-under first_run=95 --max-hop-p95 gateway>orders=50ms --max-detect 2s``).
 
     = Databases =
 
@@ -255,6 +359,86 @@ class Seamline(DynamicCore):
     may spell differently for extreme values; a segment that hashes differently is still compared row by
     row, so the result stays exact, only slower.
 
+    = Beside RequestsLibrary and DatabaseLibrary =
+
+    Suites written with RequestsLibrary (robotframework-requests 0.9) or DatabaseLibrary
+    (robotframework-databaselibrary 2.x) gain Seamline's timeline and masking by importing Seamline
+    next to them, their keywords unchanged:
+
+    | Library | RequestsLibrary |
+    | Library | DatabaseLibrary |
+    | Library | Seamline |
+
+    - every request of a RequestsLibrary session (``Create Session``, then ``GET On Session``...)
+      sends ``X-Correlation-Id`` and a W3C ``traceparent`` (unless the test gives its own) and is an
+      ``http`` span like those of `Call Api`: method, URL, status, duration, bytes, correlation and
+      trace ids, ``Server-Timing``. A redirect is a span of its own. The sessionless keywords (``GET``,
+      ``POST``...) are spans too, but send no trace headers: requests makes their session inside the call;
+    - every DatabaseLibrary statement (``Query``, ``Execute Sql String``, ``Check Row Count``, ``Check If
+      Exists In Database``...) is an ``sql`` span: statement, rows read or changed, duration and alias;
+      its target is the driver module and the alias (``sqlite3 default``);
+    - their spans are in `Log Timeline`, `Get Timeline` and ``seamline-metrics.json``;
+    - their log messages pass Seamline's masker at every level (see `Secrets`): headers such as
+      ``Authorization``, credential fields of bodies, passwords of connection strings.
+
+    Nothing changes in what their keywords do or return. Seamline never imports either library: only
+    one the suite imports is instrumented. ``instrument`` at import picks them: ``False`` for none, or
+    one name.
+
+    | Library | Seamline | instrument=False |
+    | Library | Seamline | instrument=RequestsLibrary |
+
+    = Faults =
+
+    A fault proxy sits on one link between two parts of a system: `Start Fault Proxy` listens on a
+    local address and forwards every connection to the ``upstream`` address, and the test points the
+    client (a service's configured upstream) at the proxy. It runs inside the test process: nothing
+    to install, no root, no kernel module. Faults then shape what crosses the link, per direction
+    (``downstream``: server to client, the default; ``upstream``: client to server; ``both``):
+    `Add Latency`, `Limit Bandwidth`, `Slice Data`, `Drop Data`, `Hang Connections`,
+    `Close After Bytes`, `Cut Connections` / `Restore Connections`, `Reset Connections`, and for HTTP
+    links `Fail Http Requests` (the proxy answers matching requests itself) and `Delay Http Requests`.
+
+    | ${address} = | `Start Fault Proxy` | inventory | upstream=127.0.0.1:8002 |
+    | `Add Latency` | inventory | 300ms | direction=both | for=10s |
+
+    Scoping: a fault lasts until `Remove Faults`, until its ``for`` time is over (``for=5s``: a
+    time-boxed fault removes itself), or until the end of the test that added it (a suite setup: the
+    suite), whichever comes first; one left at the end is removed and the log says so. A proxy
+    started in a test stops at its end. Each fault's addition and removal is logged, and at the end
+    of every test the log lists the faults still on, so a failure can be read against them.
+
+    Randomness (``jitter``, `Drop Data`, ``toxicity``: the share of connections a fault affects) comes
+    from ``seed``: the same seed over the same traffic meets the same faults. Without ``seed`` one is
+    drawn and logged, so a run can be repeated. Faults never block the keywords: adding, removing or
+    stopping returns at once, even while connections are frozen mid-transfer. `Get Proxy Stats`
+    counts connections, bytes each way and faults applied, and every connection through a proxy is a
+    span on the timeline (system ``proxy``, operation the proxy's name) of the test it ended in.
+
+    = Unexpected inputs =
+
+    `Api Should Handle Unexpected Inputs` checks an API's error handling with inputs generated from its
+    OpenAPI document by Schemathesis (the ``inputs`` extra: ``pip install 'robotframework-seamline[inputs]'``).
+    Each operation gets the document's boundary cases first (values at and past every limit, missing
+    required parts, undeclared methods), then random valid and schema-violating inputs, at most
+    ``examples`` requests in all, within ``max_time``. They are sent through the HTTP session, so
+    they carry its credentials, correlation id and trace headers, are masked in the log and are
+    spans on the timeline. The checks: no 5xx and no request left without an answer, invalid inputs
+    refused with a 4xx, every status, header, content type and body as documented, undeclared methods
+    answered 405 with ``Allow``, the correlation id on every response and, with ``error_schema=``,
+    every error body in the system's error envelope. The seed is logged; a failure lists each
+    distinct problem once (by check, operation and status), with a curl line that sends its first
+    request again (secrets masked) and the seed that sends the same requests again.
+
+    | `Api Should Handle Unexpected Inputs` | operation=POST /api/orders | seed=1234 | error_schema=error.v1 |
+
+    The other seams get the same from their contracts: `Generate Invalid Messages` and
+    `Publish Unexpected Messages` make messages that break a JSON Schema (one property wrong, one
+    missing, one unknown, or the wrong type altogether), to check that a consumer dead-letters them and
+    keeps consuming; `Generate Corrupt Batch` writes a batch file that breaks a record layout in one
+    named way (``short_line``, ``bad_trailer``, ``bad_encoding``, ``bad_number``, ``duplicate_key``),
+    to check that a legacy system rejects it. Each logs its seed, and the same seed gives the same inputs.
+
     = Driver logs =
 
     The drivers' own log records (paramiko, pika, urllib3) reach the log at DEBUG only, without
@@ -271,11 +455,19 @@ class Seamline(DynamicCore):
         schemas: str | list[str] | None = None,
         layouts: str | list[str] | None = None,
         secret_names: str | list[str] = "",
+        instrument: bool | str | list[str] = True,
+        waterfall: bool | str = True,
+        traces: str | None = None,
     ):
         """``timeout`` is the default of every keyword's timeout; ``body_log_limit`` cuts logged bodies;
         ``schemas`` is a directory (or a list of them) where schemas are found by name; ``layouts`` is a
         directory (or a list of them) where record layouts given by name are found; ``secret_names``
-        (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked."""
+        (``X-Custom-Auth,session_ref``) are more header and field names whose values are masked;
+        ``instrument`` names the libraries whose calls join the timeline (see `Beside RequestsLibrary and
+        DatabaseLibrary`): ``True`` for both, ``False`` for none, or ``RequestsLibrary`` or ``DatabaseLibrary``;
+        ``traces`` receives the spans the systems under test export: ``otlp`` (an OTLP/HTTP receiver on a free loopback
+        port; `Start Trace Receiver` returns its endpoint), ``otlp:127.0.0.1:4318`` or ``jaeger:<query URL>``;
+        ``waterfall`` draws each test's waterfall when it ends: ``True``, ``False`` or ``failures``."""
         quiet_driver_loggers()
         seconds = seconds_of(timeout)  # Robot converts a given timeout; the documented default is text
         self.ctx = SeamContext(
@@ -285,8 +477,19 @@ class Seamline(DynamicCore):
             layout_directories=directories(layouts),
         )
         self.ctx.masker.add_names(secret_names)
+        if traces:
+            self.ctx.traces = TraceJoin(open_source(traces))
         self.services = ServiceKeywords(self.ctx)
-        self.ROBOT_LIBRARY_LISTENER = SeamListener(self.ctx, self.services)
+        collector.register(self.ctx)
+        self.faults = FaultKeywords(self.ctx)
+        listeners: list[Any] = [
+            SeamListener(self.ctx, self.services, self.faults, waterfall),
+            Metrics(registered_by_library=True),
+        ]
+        instrumented = instrumented_libraries(instrument)
+        if instrumented:
+            listeners.append(CompatListener(self.ctx, instrumented))
+        self.ROBOT_LIBRARY_LISTENER = listeners
         keyword_classes = (
             ApiKeywords,
             SchemaKeywords,
@@ -295,11 +498,16 @@ class Seamline(DynamicCore):
             RecordKeywords,
             MessagingKeywords,
             TraceKeywords,
+            InputKeywords,
+            HopKeywords,
             ReconcileKeywords,
         )
-        super().__init__([self.services, *(cls(self.ctx) for cls in keyword_classes)])
+        super().__init__([self.services, self.faults, *(cls(self.ctx) for cls in keyword_classes)])
+        _name_reserved_word_arguments(self.keywords_spec)
 
     def run_keyword(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
+        if kwargs:
+            kwargs = {f"{key}_" if python_keywords.iskeyword(key) else key: value for key, value in kwargs.items()}
         try:
             return super().run_keyword(name, args, kwargs)
         except (SeamError, AssertionError) as error:
@@ -310,3 +518,17 @@ class Seamline(DynamicCore):
         tags = list(super().get_keyword_tags(name))
         seam = getattr(getattr(self.keywords[name], "__self__", None), "SEAM", None)
         return [seam, *tags] if seam and seam not in tags else tags
+
+
+def _name_reserved_word_arguments(specs: dict[str, Any]) -> None:
+    """Show Python's ``for_`` as ``for=``: an argument named after a reserved word loses its trailing ``_``."""
+
+    def robot_name(name: str) -> str:
+        return name[:-1] if name.endswith("_") and python_keywords.iskeyword(name[:-1]) else name
+
+    for spec in specs.values():
+        spec.argument_specification = [
+            (robot_name(arg[0]), *arg[1:]) if isinstance(arg, tuple) else robot_name(arg)
+            for arg in spec.argument_specification
+        ]
+        spec.argument_types = {robot_name(name): kind for name, kind in spec.argument_types.items()}

@@ -36,6 +36,11 @@ class SettlementLine:
     settled_on: date
 
 
+def new_batch_id() -> str:
+    """A settlement batch id: ``S<YYYYMMDD><11 hex digits>``."""
+    return f"S{date.today():%Y%m%d}{uuid4().hex[:11].upper()}"
+
+
 class PostResult(TypedDict):
     batch_id: str
     status: str  # "posted" or "already posted"
@@ -153,10 +158,10 @@ class LedgerClient:
         """Upload a batch of `lines` as inbox/<batch_id>.dat; returns the batch id.
 
         The file is written as ``.part`` and renamed when complete, so the ledger never sees
-        half a batch. The default batch id is ``S<YYYYMMDD><11 hex digits>``.
+        half a batch. The default batch id is a `new_batch_id`.
         """
         today = date.today()
-        batch_id = batch_id or f"S{today:%Y%m%d}{uuid4().hex[:11].upper()}"
+        batch_id = batch_id or new_batch_id()
         details = tuple(
             Detail(
                 line.order_id,

@@ -88,8 +88,8 @@ Stop Service Refuses A Negative Grace
 Timeline Keywords Work On The Current Test
     ${spans} =    Get Timeline
     Should Be Empty    ${spans}
-    ${latency} =    Get Hop Latency
-    Should Be Equal As Integers    ${latency}[count]    0
+    ${latency} =    Get Hop Latencies
+    Should Be Empty    ${latency}
     Log Timeline    empty
     Run Keyword And Expect Error    Timeline: no span 'http GET'. Spans recorded:\n${SPACE * 2}(none)
     ...    Timeline Should Contain    http    GET
@@ -107,8 +107,8 @@ Every Crossing Of The Test Is On Its Timeline
     ${spans} =    Get Timeline    system=http
     Length Should Be    ${spans}    2
     Should Be Equal    ${spans[1].attributes}[status]    ${404}
-    ${latency} =    Get Hop Latency    system=http
-    Should Be Equal As Integers    ${latency}[count]    2
+    ${latency} =    Get Hop Latencies
+    Should Be Equal As Integers    ${latency}[test>http][count]    2
     Log Timeline    Two calls
 
 Timeline Should Contain Finds A Crossing Or Lists Those Recorded

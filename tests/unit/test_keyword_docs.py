@@ -8,7 +8,19 @@ from Seamline import Seamline
 
 LIBRARY = Seamline()
 KEYWORDS = LIBRARY.get_keyword_names()
-SEAMS = {"HTTP", "Contracts", "SQL", "SSH", "Records", "Messages", "Services", "Timeline", "Reconcile"}
+SEAMS = {
+    "HTTP",
+    "Contracts",
+    "SQL",
+    "SSH",
+    "Records",
+    "Messages",
+    "Services",
+    "Timeline",
+    "Faults",
+    "Inputs",
+    "Reconcile",
+}
 
 
 def _defaults(name: str) -> dict[str, object]:
@@ -75,6 +87,7 @@ def test_library_introduction_has_the_sections_users_look_for():
         "= Messages =",
         "= Legacy systems =",
         "= Services =",
+        "= Faults =",
     ):
         assert section in intro
 
@@ -84,3 +97,9 @@ def test_the_introduction_names_each_seams_connection_keywords():
     for seam in ("Api", "Sql", "Broker", "Ssh"):
         for verb in ("Connect To", "Disconnect From", "Switch"):
             assert f"`{verb} {seam}`" in intro, f"{verb} {seam}"
+
+
+def test_arguments_named_after_python_reserved_words_read_as_robot_writes_them():
+    assert ("for", None) in LIBRARY.get_keyword_arguments("add_latency")
+    assert "for" in LIBRARY.get_keyword_types("add_latency")
+    assert not any(str(arg).startswith(("for_", "('for_'")) for arg in LIBRARY.get_keyword_arguments("cut_connections"))

@@ -1,11 +1,10 @@
-"""The timeline: spans recorded in order, failures marked, latency summarised, waterfall drawn."""
+"""The timeline: spans recorded in order, failures marked, selected and cleared."""
 
 import threading
 
 import pytest
 
-from Seamline.engine.timeline import Timeline, latency_summary
-from Seamline.engine.trace.waterfall import render_waterfall
+from Seamline.engine.timeline import Timeline
 
 
 def test_span_records_system_operation_target_and_duration():
@@ -51,25 +50,3 @@ def test_spans_from_many_threads_are_all_kept():
     for thread in threads:
         thread.join()
     assert len(timeline) == 50
-
-
-def test_latency_summary():
-    timeline = Timeline()
-    for index, duration in enumerate([0.010, 0.020, 0.030, 0.040]):
-        timeline.record("http", "GET", "/", start=float(index), duration=duration)
-    summary = latency_summary(timeline.spans)
-    assert summary["count"] == 4
-    assert summary["median_ms"] == pytest.approx(25.0)
-    assert summary["max_ms"] == pytest.approx(40.0)
-    assert latency_summary([])["count"] == 0
-
-
-def test_waterfall_has_a_bar_per_span_and_escapes_labels():
-    timeline = Timeline()
-    timeline.record("http", "GET", "/a?x=<b>", start=1.0, duration=0.2)
-    timeline.record("sql", "query", "orders", start=1.1, duration=0.05, outcome="error: Timeout")
-    svg = render_waterfall(timeline.spans)
-    assert svg.count("<rect") == 2
-    assert "&lt;b&gt;" in svg
-    assert "#c0392b" in svg  # the failed span is drawn red
-    assert "no spans" in render_waterfall([])

@@ -12,6 +12,7 @@ from .connections import Connections
 from .masking import Masker
 from .schema.registry import SchemaRegistry
 from .timeline import Span, Timeline
+from .trace.receiver import TraceJoin
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class SeamContext:
     schemas: SchemaRegistry = field(default_factory=SchemaRegistry)
     # Where record layouts given by name are looked up (the `layouts` import argument), in order.
     layout_directories: tuple[Path, ...] = ()
+    # Spans the systems under test export (`traces=` import argument, Start Trace Receiver); None: off.
+    traces: TraceJoin | None = None
 
     def seam(self, name: str, opener_keyword: str, close: Callable[[Any], None] | None = None) -> Connections[Any]:
         """The connections of one seam, created on first use."""
@@ -77,6 +80,8 @@ class SeamContext:
         self.metrics.setdefault(kind, []).append(values)
 
     def close(self) -> None:
+        if self.traces is not None:
+            self.traces.source.close()
         for connections in self.connections.values():
             try:
                 connections.close_all()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -97,17 +96,3 @@ class Timeline:
 
     def __len__(self) -> int:
         return len(self._spans)
-
-
-def latency_summary(spans: list[Span]) -> dict[str, float]:
-    """Count, median, p95 and max duration in milliseconds."""
-    if not spans:
-        return {"count": 0, "median_ms": 0.0, "p95_ms": 0.0, "max_ms": 0.0}
-    durations = sorted(span.duration * 1000 for span in spans)
-    p95 = durations[min(len(durations) - 1, round(0.95 * (len(durations) - 1)))]
-    return {
-        "count": len(durations),
-        "median_ms": round(statistics.median(durations), 3),
-        "p95_ms": round(p95, 3),
-        "max_ms": round(durations[-1], 3),
-    }

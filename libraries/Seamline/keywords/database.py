@@ -8,7 +8,6 @@ benchmarks/bench_database.py); its connection parameters are also where custom s
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, NoReturn, TypeVar
@@ -17,6 +16,7 @@ from robot.api.deco import keyword
 from robot.api.types import Secret
 
 from ..engine.database.rows import compare_row, expected_object
+from ..engine.database.spans import timed_statement
 from ..engine.database.sql import Database, Params, open_database
 from ..engine.database.tables import (
     SHOWN_ROWS,
@@ -355,24 +355,8 @@ class DatabaseKeywords(SeamKeywords):
         return self._timed(database, "changes", snapshot.table, lambda: changes_since(database, snapshot, columns))
 
     def _timed(self, database: Database, operation: str, what: str, action: Callable[[], T]) -> T:
-        """Runs `action` as one span of the timeline (measured by hand: this is every query's hot path)."""
-        started, clock = time.time(), time.perf_counter()
-        outcome = "ok"
-        try:
-            return action()
-        except BaseException as error:
-            outcome = f"error: {type(error).__name__}"
-            raise
-        finally:
-            self.timeline.record(
-                "sql",
-                operation,
-                database.display_url,
-                started,
-                time.perf_counter() - clock,
-                outcome=outcome,
-                attributes={"statement": what[:STATEMENT_LOG_LIMIT]},
-            )
+        """Runs `action` as one span of the timeline."""
+        return timed_statement(self.timeline, operation, database.display_url, what, action)
 
     def _statement(self, sql: str) -> str:
         return self.cut(" ".join(sql.split()), STATEMENT_LOG_LIMIT)

@@ -10,6 +10,8 @@ from robot.api.deco import keyword
 
 from ..engine.errors import SeamError
 from ..engine.services.process import ResourceUsage, Service, ServiceManager
+from ..engine.services.prometheus import reading, scrape
+from ..engine.services.sampling import ResourceSampler
 from .base import SeamKeywords
 
 # How long a stopping service may take to exit after SIGTERM before it is killed: a fixed default, not the
@@ -26,6 +28,32 @@ class ServiceKeywords(SeamKeywords):
     def __init__(self, ctx):
         super().__init__(ctx)
         self.services = ServiceManager()
+        self.sampler = ResourceSampler()
+        self._scraped: dict[str, tuple[str, dict[str, float]]] = {}  # service -> (url, reading at test start)
+
+    # Resources per test: the listener opens a window at each test's start and reads it at its end.
+    def begin_resource_window(self, prometheus: dict[str, str] | str | None) -> None:
+        """``prometheus``: the ``${SEAMLINE_PROMETHEUS}`` variable, ``{service: url}`` or ``service=url,...``."""
+        if isinstance(prometheus, str):
+            prometheus = dict(pair.strip().split("=", 1) for pair in prometheus.split(",") if "=" in pair)
+        if self.sampler.services:
+            self.sampler.begin()
+        self._scraped = {}
+        for service, url in (prometheus or {}).items():
+            try:
+                self._scraped[service] = (url, scrape(url, min(self.ctx.timeout, 2.0)))
+            except SeamError as error:
+                self.warn(str(error))
+
+    def end_resource_window(self, test: str) -> None:
+        readings = self.sampler.end() if self.sampler.services else []
+        for service, (url, before) in self._scraped.items():
+            try:
+                readings.append(reading(service, before, scrape(url, min(self.ctx.timeout, 2.0))))
+            except SeamError as error:
+                self.warn(str(error))
+        for usage in readings:
+            self.ctx.add_metric("resource_usage", {**usage, "test": test})
 
     @keyword
     def start_service(
@@ -60,6 +88,7 @@ class ServiceKeywords(SeamKeywords):
         | ${svc} =  | `Start Service` | app | python -m orderflow up | ready=log:ORDERFLOW READY (.*) | timeout=60s |
         """
         service = self.services.start(name, command, ready, self.seconds(timeout), self.masker.reveal_deep(env), cwd)
+        self.sampler.watch(name, service.pid)
         self.ctx.add_cleanup(f"stop service {name}", lambda: self._stop_if_still_running(service))
         self.info(f"Service '{name}' (pid {service.pid}) is ready: {service.readiness}.")
         self.debug(f"Command: {' '.join(service.command)}")
@@ -75,6 +104,7 @@ class ServiceKeywords(SeamKeywords):
         | `Stop Service` | slow-to-exit | grace=20s |
         """
         self._record_usage(name)
+        self.sampler.forget(name)
         code = self.services.stop(name, self._grace(grace))
         self.info(f"Service '{name}' stopped (exit code {code}).")
         return code

@@ -37,9 +37,9 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def deployment() -> Iterator[Deployment]:
-    """`python -m orderflow up` on SQLite with a fast exporter and a short settle grace."""
+    """`python -m orderflow up` on SQLite with a fast exporter, a short cancellation window and settle grace."""
     process = start_up(
-        "--rate-limit", "1000/s", "--export-interval", "0.2s", "--settle-grace", "3s"
+        "--rate-limit", "1000/s", "--export-interval", "0.2s", "--settle-after", "0.5s", "--settle-grace", "10s"
     )  # fmt: skip
     endpoints = process.info or {}
     engine = connect(f"sqlite:///{endpoints['data_dir']}/orderflow.db")

@@ -7,7 +7,7 @@ import base64
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
@@ -116,6 +116,22 @@ def new_trace_ids() -> tuple[str, str]:
     """A correlation id and a W3C traceparent (random trace and span ids, sampled)."""
     trace_id = os.urandom(16).hex()
     return trace_id, f"00-{trace_id}-{os.urandom(8).hex()}-01"
+
+
+def add_trace_headers(headers: MutableMapping[str, str]) -> None:
+    """Give `headers` an ``X-Correlation-Id`` and a W3C ``traceparent`` unless they have them (any case).
+
+    A new correlation id is the trace id of the traceparent sent with it (given or new), so one id finds the
+    call in the system's logs and in its traces; a correlation id given alone gets a traceparent of its own.
+    """
+    names = {name.lower(): name for name in headers}
+    given = names.get("traceparent")
+    if given is None:
+        trace_id, headers["traceparent"] = new_trace_ids()
+    else:
+        trace_id = trace_ids_of(headers[given])[0] or new_trace_ids()[0]
+    if CORRELATION_HEADER.lower() not in names:
+        headers[CORRELATION_HEADER] = trace_id
 
 
 def trace_ids_of(traceparent: str | None) -> tuple[str | None, str | None]:
@@ -277,10 +293,7 @@ class ApiSession:
             self.guard.note(self.credentials, url, f"{method} {self.masker.url(url)}")
         if headers:
             call_headers.update(self.masker.reveal_deep(dict(headers)))
-        if not any(name.lower() == CORRELATION_HEADER.lower() for name in call_headers):
-            call_headers[CORRELATION_HEADER], call_headers["traceparent"] = new_trace_ids()
-        elif not any(name.lower() == "traceparent" for name in call_headers):
-            call_headers["traceparent"] = new_trace_ids()[1]
+        add_trace_headers(call_headers)
         return call_headers
 
     def _failure(self, error: Exception, response: requests.Response | None, deadline: CallDeadline) -> str:

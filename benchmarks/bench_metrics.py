@@ -1,0 +1,171 @@
+"""Metrics: what the metrics listener costs a run, per test and per span, and what a report of 1000 runs costs.
+
+- per test: a suite of trivial tests (the worst case: nothing else to hide the listener behind) run by
+  `robot` with no listener (the floor) and with `--listener Seamline.Metrics` keeping a history, best of
+  three rounds each, in the same run;
+- the same for a suite whose tests call a local HTTP server (a realistic integration test);
+- per span: turning spans into hop samples and writing them into metrics.json, in process;
+- `seamline report`: the dashboard from a history of 1000 runs of 200 tests and 6 hops each.
+Goals: the listener costs at most 2% of a suite's run time; the report of 1000 runs takes seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import http.server
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from common import ROOT, print_table, write_results
+
+from Seamline.engine.metrics.attempts import Attempt, TestRecord
+from Seamline.engine.metrics.collector import hop_samples
+from Seamline.engine.metrics.dashboard import write_dashboard
+from Seamline.engine.metrics.history import History
+from Seamline.engine.metrics.run import RunMetrics
+from Seamline.engine.timeline import Span
+
+TESTS = 500
+ROUNDS = 3
+SPANS = 20_000
+HISTORY_RUNS = 1000
+FIRST_RUN = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def suite(directory: Path, name: str, body: str) -> Path:
+    tests = "".join(f"Test {index}\n{body}\n" for index in range(TESTS))
+    path = directory / f"{name}.robot"
+    path.write_text(f"*** Test Cases ***\n{tests}", encoding="utf-8")
+    return path
+
+
+def wall_seconds(robot_file: Path, *options: str) -> float:
+    best = float("inf")
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        command = [sys.executable, "-m", "robot", "--output", "NONE", "--log", "NONE", "--report", "NONE"]
+        command += ["--console", "none", "--outputdir", str(robot_file.parent / "out"), *options, str(robot_file)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, cwd=ROOT)
+        if done.returncode != 0:
+            raise RuntimeError(f"{robot_file.name} failed: {done.stdout[-1500:]}{done.stderr[-1500:]}")
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+class Quiet(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def listener_cost(directory: Path, kind: str, body: str) -> dict[str, object]:
+    floor = wall_seconds(suite(directory, f"{kind}_floor", body))
+    with_metrics = wall_seconds(
+        suite(directory, f"{kind}_metrics", body), "--listener", f"Seamline.Metrics:history={directory / 'h.db'}"
+    )
+    return {
+        "suite": kind,
+        "tests": TESTS,
+        "floor_s": round(floor, 3),
+        "metrics_s": round(with_metrics, 3),
+        "added_pct": round(100 * (with_metrics - floor) / floor, 2),
+        "per_test_us": round((with_metrics - floor) / TESTS * 1e6, 1),
+    }
+
+
+def span_cost() -> dict[str, float]:
+    spans = []
+    for index in range(SPANS // 2):
+        client = Span("http", "GET", "/x", index, 0.004, span_id=f"c{index}", trace_id=f"t{index}")
+        server = Span(
+            "http",
+            "GET",
+            "/x",
+            index,
+            0.003,
+            span_id=f"s{index}",
+            parent_id=f"c{index}",
+            trace_id=f"t{index}",
+            service="gateway",
+            kind="server",
+        )
+        spans += [client, server]
+    started = time.perf_counter()
+    durations, gaps = hop_samples(spans)
+    metrics = RunMetrics(run={"run_key": "bench"})
+    metrics.add_hops(durations, gaps)
+    metrics.to_dict()
+    return {"spans": SPANS, "per_span_us": round((time.perf_counter() - started) / SPANS * 1e6, 3)}
+
+
+def report_cost(directory: Path) -> dict[str, float]:
+    history = History(directory / "big-history.db")
+    history.db.execute("BEGIN")
+    for run in range(HISTORY_RUNS):
+        metrics = RunMetrics(
+            run={
+                "run_key": f"run{run}",
+                "started": (FIRST_RUN + timedelta(hours=run)).isoformat(),
+                "commit": f"c{run // 3}",
+            }
+        )
+        for test in range(200):
+            status = "FAIL" if (run + test) % 97 == 0 else "PASS"
+            metrics.add_attempt(TestRecord(f"S.T{test}", [], [Attempt(status, "", "2026-01-01T00:00:00", 0.1)]))
+        metrics.add_hops({f"svc{hop}>svc{hop + 1}": [1.0 + hop, 2.0, 3.0] for hop in range(6)}, {})
+        history.append(metrics)
+    history.db.execute("COMMIT")
+    started = time.perf_counter()
+    data = write_dashboard(history, directory / "dashboard.html")
+    seconds = time.perf_counter() - started
+    history.close()
+    return {
+        "runs": HISTORY_RUNS,
+        "shown": len(data["runs"]),
+        "seconds": round(seconds, 3),
+        "size_kb": round((directory / "dashboard.html").stat().st_size / 1024, 1),
+    }
+
+
+def main() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        trivial = listener_cost(directory, "trivial", "    Log    fine")
+        http_body = (
+            f"    Evaluate    __import__('urllib.request').request.urlopen('http://127.0.0.1:{port}/').read()\n" * 5
+        )
+        calling = listener_cost(directory, "http", http_body)
+        spans = span_cost()
+        report = report_cost(directory)
+    server.shutdown()
+    print_table(
+        [trivial, calling],
+        [
+            ("suite", "suite", "<8s"),
+            ("floor s", "floor_s", ">8.3f"),
+            ("metrics s", "metrics_s", ">10.3f"),
+            ("added %", "added_pct", ">8.2f"),
+            ("us/test", "per_test_us", ">8.1f"),
+        ],
+    )
+    print(f"per span (hop samples + metrics.json): {spans['per_span_us']} us")
+    print(f"dashboard from {report['runs']} runs: {report['seconds']} s, {report['size_kb']} KB")
+    write_results("metrics", {"listener": [trivial, calling], "spans": spans, "report": report})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,284 @@
+"""Traces: what a span costs Seamline, how fast the OTLP receiver takes spans in, and what tracing adds to a journey.
+
+Three parts, each beside what users would use otherwise, in the same run:
+- cost per span recorded: a client span (`Timeline.span`, what every Call Api records) against a span of the
+  OpenTelemetry SDK in the test process (recording only, no exporter); a received span (decoding an OTLP
+  protobuf export into timeline spans and joining them to a test) against protobuf's own parsing of the same
+  export (the floor: no timeline span built);
+- OTLP receiving throughput: the OpenTelemetry SDK's OTLP/HTTP exporter sending batches of 512 spans to
+  Seamline's receiver against the same exporter sending to a bare stdlib server that reads the body and
+  answers 200 without decoding (the floor: HTTP alone);
+- a journey (orders placed through the gateway, each read back every 10 ms until inventory reserved it:
+  gateway, orders, SQL, outbox, bus, inventory and back) with orderflow exporting its spans to the receiver
+  and the listener joining them at the end of each test, against the same journey with tracing off
+  (``--variable TRACES:off``), through `robot`, rounds alternated. Goal: tracing adds at most 3%;
+- what the journey costs orderflow in CPU per order (every process of ``orderflow up``, its idle polling
+  taken off), tracing on and off: the part of tracing that a loaded machine turns into latency.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from bench_masking import best_seconds
+from common import ROOT, print_table, run_robot, test_seconds, write_results
+from opentelemetry import propagate
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from Seamline.engine.timeline import Span, Timeline
+from Seamline.engine.trace.otlp import OtlpReceiver, decode
+from Seamline.engine.trace.receiver import TraceJoin
+
+BATCH = 512
+BATCHES = 40
+JOURNEY_ORDERS = 30
+JOURNEY_ROUNDS = 4
+CPU_ORDERS = 40
+JOURNEY = """
+*** Settings ***
+Resource    {root}/resources/orders.resource
+Suite Setup    Start Journey Platform
+Suite Teardown    Stop Orderflow
+
+*** Test Cases ***
+Journey
+    FOR    ${{i}}    IN RANGE    {orders}
+        ${{order}} =    Place Order For    Ann Example    1    SKU-APPLE
+        Wait Until Api Returns    GET    /api/orders/${{order}}[id]    $.status    RESERVED
+        ...    interval=10ms    alias=clerk
+    END
+
+*** Keywords ***
+Start Journey Platform
+    Start Orderflow
+    Connect To Gateway As    clerk
+"""
+
+
+def sdk_spans(count: int, trace_id: str) -> list[ReadableSpan]:
+    """`count` finished SDK spans of one trace (a server span and SQL children), as an exporter gets them."""
+    kept = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "orders"}))
+    provider.add_span_processor(SimpleSpanProcessor(kept))
+    tracer = provider.get_tracer("bench")
+    parent = propagate.extract({"traceparent": f"00-{trace_id}-{'1' * 16}-01"})
+    with tracer.start_as_current_span("POST /orders", context=parent, attributes={"http.method": "POST"}):
+        for _ in range(count - 1):
+            with tracer.start_as_current_span("INSERT", attributes={"db.system": "sqlite", "db.statement": "INSERT"}):
+                pass
+    return list(kept.get_finished_spans())
+
+
+def encoded(spans: list[ReadableSpan]) -> bytes:
+    return bytes(encode_spans(spans).SerializeToString())
+
+
+def span_costs() -> list[dict[str, object]]:
+    timeline = Timeline()
+
+    def client_span() -> None:
+        with timeline.span("http", "GET", "http://127.0.0.1/api/orders"):
+            pass
+
+    def clear_now_and_then() -> None:
+        client_span()
+        if len(timeline) > 10_000:
+            timeline.clear()
+
+    tracer = TracerProvider().get_tracer("bench")
+
+    def sdk_span() -> None:
+        with tracer.start_as_current_span("GET /api/orders"):
+            pass
+
+    trace_id = os.urandom(16).hex()
+    body = encoded(sdk_spans(BATCH, trace_id))
+
+    def received() -> None:
+        test = Timeline()
+        test.add(Span("http", "POST", "/api/orders", 0.0, 0.1, trace_id=trace_id, span_id="1" * 16))
+        TraceJoin(_Fixed(decode(body))).join(test)
+
+    def parsed() -> None:
+        ExportTraceServiceRequest().ParseFromString(body)
+
+    return [
+        {"what": "client span (Timeline.span)", "us_per_span": best_seconds(clear_now_and_then, 20_000) * 1e6},
+        {"what": "OpenTelemetry SDK span in the test", "us_per_span": best_seconds(sdk_span, 20_000) * 1e6},
+        {"what": "received span (decode + join)", "us_per_span": best_seconds(received, 20) * 1e6 / BATCH},
+        {"what": "protobuf parse only (floor)", "us_per_span": best_seconds(parsed, 20) * 1e6 / BATCH},
+    ]
+
+
+class _Fixed:
+    description = "spans decoded in the benchmark"
+    poll_interval = 0.05
+
+    def __init__(self, spans: list[Span]):
+        self.spans = spans
+
+    def spans_of(self, trace_ids: object, timeout: float) -> list[Span]:
+        return self.spans
+
+    def forget(self, trace_ids: object) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _Sink(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def spans_per_second(endpoint: str, batches: list[list[ReadableSpan]]) -> float:
+    exporter = OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces")
+    started = time.perf_counter()
+    for batch in batches:
+        exporter.export(batch)
+    elapsed = time.perf_counter() - started
+    exporter.shutdown()
+    return sum(len(batch) for batch in batches) / elapsed
+
+
+def throughput() -> list[dict[str, object]]:
+    batches = [sdk_spans(BATCH, os.urandom(16).hex()) for _ in range(BATCHES)]
+    receiver = OtlpReceiver()
+    sink = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    try:
+        ours = max(spans_per_second(receiver.endpoint, batches) for _ in range(3))
+        floor = max(spans_per_second(f"http://127.0.0.1:{sink.server_address[1]}", batches) for _ in range(3))
+        assert receiver.store.received == 3 * BATCH * BATCHES, receiver.store.received
+    finally:
+        receiver.close()
+        sink.shutdown()
+        sink.server_close()
+    return [
+        {"what": "Seamline OTLP receiver (decodes, keeps)", "spans_per_s": ours, "ratio": ours / floor},
+        {"what": "stdlib server reading the body (floor)", "spans_per_s": floor, "ratio": 1.0},
+    ]
+
+
+def journeys() -> list[dict[str, object]]:
+    os.environ["ORDERFLOW_RATE_LIMIT"] = "1000/s"  # `up` reads it: the journey reads orders back every 10 ms
+    with tempfile.TemporaryDirectory() as scratch:
+        suite = Path(scratch, "journey.robot")
+        suite.write_text(JOURNEY.format(root=ROOT, orders=JOURNEY_ORDERS), encoding="utf-8")
+        times: dict[str, list[float]] = {"on": [], "off": []}
+        for round_number in range(JOURNEY_ROUNDS):
+            for mode in ("on", "off") if round_number % 2 == 0 else ("off", "on"):
+                output = Path(scratch, f"{mode}-{round_number}.xml")
+                run_robot(f"journey, tracing {mode}", suite, "--variable", f"TRACES:{mode}", output=output)
+                times[mode].append(test_seconds(output)["Journey"])
+    on, off = statistics.median(times["on"]), statistics.median(times["off"])
+    return [
+        {"tracing": "on", "orders": JOURNEY_ORDERS, "median_s": on, "ms_per_order": on / JOURNEY_ORDERS * 1000,
+         "vs_off": on / off},
+        {"tracing": "off", "orders": JOURNEY_ORDERS, "median_s": off, "ms_per_order": off / JOURNEY_ORDERS * 1000,
+         "vs_off": 1.0},
+    ]  # fmt: skip
+
+
+def orderflow_cpu(busy: float, traced: bool) -> float:
+    """CPU milliseconds per order of every orderflow process (idle polling taken off), tracing on or off."""
+    import json
+    import subprocess
+
+    import httpx
+    import psutil
+
+    receiver = OtlpReceiver()
+    command = [sys.executable, "-m", "orderflow", "up", "--rate-limit", "1000/s"]
+    up = subprocess.Popen(
+        command + (["--otlp-endpoint", receiver.endpoint] if traced else []),
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+
+    def cpu_seconds() -> float:
+        total = 0.0
+        for process in [psutil.Process(up.pid), *psutil.Process(up.pid).children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                total += times.user + times.system
+        return total
+
+    try:
+        assert up.stdout is not None
+        line = next(line for line in up.stdout if line.startswith("ORDERFLOW READY "))
+        gateway = json.loads(line.removeprefix("ORDERFLOW READY "))["gateway"]
+        with httpx.Client(base_url=gateway, headers={"x-api-key": "clerk-key-123"}, timeout=10) as clerk:
+            time.sleep(busy)
+            idle_before = cpu_seconds()
+            time.sleep(busy)
+            idle_rate = (cpu_seconds() - idle_before) / busy
+            started, before = time.monotonic(), cpu_seconds()
+            order = {"customer": "Ann Example", "sku": "SKU-APPLE", "quantity": 1, "unit_price": "1.00"}
+            ids = [clerk.post("/api/orders", json=order).json()["id"] for _ in range(CPU_ORDERS)]
+            while clerk.get(f"/api/orders/{ids[-1]}").json()["status"] != "RESERVED":
+                time.sleep(0.01)
+            used = cpu_seconds() - before - idle_rate * (time.monotonic() - started)
+    finally:
+        up.terminate()
+        up.wait(20)
+        receiver.close()
+    return used / CPU_ORDERS * 1000
+
+
+def cpu_rows() -> list[dict[str, object]]:
+    on = statistics.median(orderflow_cpu(2.0, True) for _ in range(2))
+    off = statistics.median(orderflow_cpu(2.0, False) for _ in range(2))
+    return [
+        {"tracing": "on", "cpu_ms_per_order": on, "vs_off": on / off},
+        {"tracing": "off", "cpu_ms_per_order": off, "vs_off": 1.0},
+    ]
+
+
+def main() -> int:
+    costs = span_costs()
+    print_table(costs, [("span", "what", "<40s"), ("us/span", "us_per_span", ">9.2f")])
+    received = throughput()
+    print_table(received, [("receiver", "what", "<42s"), ("spans/s", "spans_per_s", ">10.0f"), ("x", "ratio", ">6.2f")])
+    journey = journeys()
+    print_table(
+        journey,
+        [("tracing", "tracing", "<8s"), ("median s", "median_s", ">9.3f"), ("ms/order", "ms_per_order", ">9.1f"),
+         ("vs off", "vs_off", ">7.3f")],
+    )  # fmt: skip
+    print(f"tracing adds {(journey[0]['vs_off'] - 1) * 100:+.1f}% to the journey (goal: at most +3%)")  # type: ignore[operator]
+    cpu = cpu_rows()
+    print_table(
+        cpu,
+        [("tracing", "tracing", "<8s"), ("CPU ms/order", "cpu_ms_per_order", ">13.1f"), ("vs off", "vs_off", ">7.3f")],
+    )
+    results = {"span_costs": costs, "receiver_throughput": received, "journey": journey, "orderflow_cpu": cpu}
+    write_results("traces", results | {"machine": "2 cores shared with 7 other helpers' work: figures are noisy"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Run metrics: verdicts across retries, figures, history, the dashboard and its gates."""

@@ -1,0 +1,134 @@
+"""Resources per service, per test: each process of a service is sampled while a test runs.
+
+A service's processes are named, not summed: ``python -m orderflow up`` with children
+``python -m orderflow.gateway`` and ``python -m orderflow.orders`` reads as ``orderflow``,
+``orderflow/gateway`` and ``orderflow/orders``. A test's reading of a process is the CPU it used during
+the test, its peak and mean resident memory and its most open connections, sampled every ``interval``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+INTERVAL = 0.5
+
+
+@dataclass
+class _Window:
+    """What one process did since the test began."""
+
+    cpu_at_start: float
+    cpu: float = 0.0
+    peak_rss: int = 0
+    rss_total: int = 0
+    samples: int = 0
+    connections: int = 0
+
+    def add(self, cpu: float, rss: int, connections: int) -> None:
+        self.cpu = cpu
+        self.peak_rss = max(self.peak_rss, rss)
+        self.rss_total += rss
+        self.samples += 1
+        self.connections = max(self.connections, connections)
+
+
+@dataclass
+class ResourceSampler:
+    """Samples the processes of every watched service in one background thread."""
+
+    interval: float = INTERVAL
+    services: dict[str, int] = field(default_factory=dict)  # service name -> root pid
+    _windows: dict[str, _Window] = field(default_factory=dict)  # process name -> window
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def watch(self, service: str, pid: int) -> None:
+        with self._lock:
+            self.services[service] = pid
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="seamline-resources", daemon=True)
+            self._thread.start()
+
+    def forget(self, service: str) -> None:
+        with self._lock:
+            self.services.pop(service, None)
+            if not self.services:
+                self._stop.set()
+
+    def begin(self) -> None:
+        """A test starts: every window opens now."""
+        with self._lock:
+            self._windows = {}
+        self.sample()
+
+    def end(self) -> list[dict[str, Any]]:
+        """A test ends: each process's reading over the test, named ``service`` or ``service/child``."""
+        self.sample()
+        with self._lock:
+            windows, self._windows = self._windows, {}
+        return [
+            {
+                "service": name,
+                "cpu_seconds": round(window.cpu - window.cpu_at_start, 3),
+                "peak_rss_mb": round(window.peak_rss / 1_048_576, 1),
+                "mean_rss_mb": round(window.rss_total / window.samples / 1_048_576, 1) if window.samples else 0.0,
+                "open_connections": window.connections,
+            }
+            for name, window in sorted(windows.items())
+        ]
+
+    def sample(self) -> None:
+        with self._lock:
+            services = dict(self.services)
+        for service, pid in services.items():
+            for name, process in _named_processes(service, pid):
+                try:
+                    with process.oneshot():
+                        times = process.cpu_times()
+                        cpu = times.user + times.system
+                        rss = process.memory_info().rss
+                        connections = len(process.net_connections(kind="inet"))
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                with self._lock:
+                    window = self._windows.setdefault(name, _Window(cpu_at_start=cpu))
+                    window.add(cpu, rss, connections)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+
+def _named_processes(service: str, pid: int) -> list[tuple[str, psutil.Process]]:
+    try:
+        root = psutil.Process(pid)
+        children = root.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    named = [(service, root)]
+    seen: dict[str, int] = {}
+    for child in children:
+        role = process_role(child)
+        seen[role] = seen.get(role, 0) + 1
+        named.append((f"{service}/{role}" + (f"#{seen[role]}" if seen[role] > 1 else ""), child))
+    return named
+
+
+def process_role(process: psutil.Process) -> str:
+    """A child's name: the module of ``python -m x.y`` (``y``), the script of ``python app.py``, the program."""
+    try:
+        command = process.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return str(process.pid)
+    if "-m" in command[:-1]:
+        return command[command.index("-m") + 1].rsplit(".", 1)[-1]
+    if command and Path(command[0]).name.startswith("python") and len(command) > 1:
+        return Path(command[1]).stem
+    return Path(command[0]).name if command else str(process.pid)

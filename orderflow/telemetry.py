@@ -1,0 +1,157 @@
+"""OpenTelemetry for orderflow's services: every service exports its spans when told where.
+
+`setup(service)` runs first in each service's main. When ``OTEL_EXPORTER_OTLP_ENDPOINT`` (the standard
+variable; ``up --otlp-endpoint`` sets it for every child) is set, it installs the SDK with the resource
+``service.name`` = the service, an OTLP/HTTP exporter behind a BatchSpanProcessor with a short schedule
+delay (`EXPORT_DELAY_MS`: spans reach a receiver promptly, a test waits for them instead of sleeping),
+and the maintained instrumentations: Starlette/ASGI (`instrument_app`, server spans that continue the
+caller's ``traceparent``), httpx (client spans that send it on), SQLAlchemy (`instrument_engine`) and pika
+(producer/consumer spans, context in the message headers). Without the variable nothing is installed:
+the API's no-op tracer is all that runs.
+
+A trace only starts at an entry point (a request or a message received); the background polls of the
+bus and the settlement exporter start none, so they do not flood the receiver. Work that continues a
+trace asynchronously (the outbox row, the settlement batch) keeps its ``traceparent`` and resumes with
+`continued`. Spans whose peer exports no trace of its own (the outbox, the ledger over SFTP/SSH) carry
+``peer.service``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from opentelemetry import context, propagate, trace
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
+from opentelemetry.trace import Link, Span, SpanKind
+
+ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_ENDPOINT"
+EXPORT_DELAY_MS = 100
+_state: dict[str, Any] = {"enabled": False}
+_tracer = trace.get_tracer("orderflow")
+
+
+def enabled() -> bool:
+    return bool(_state["enabled"])
+
+
+def setup(service: str) -> bool:
+    """Export this process's spans as `service` when an OTLP endpoint is configured; True if so."""
+    if _state["enabled"] or not (os.environ.get(ENDPOINT_VARIABLE) or "").strip():
+        return enabled()
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from opentelemetry.instrumentation.pika import PikaInstrumentor
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    sampler = _Sampler(ParentBased(_EntryPoints()))
+    provider = TracerProvider(resource=Resource.create({"service.name": service}), sampler=sampler)
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(), schedule_delay_millis=EXPORT_DELAY_MS))
+    trace.set_tracer_provider(provider)
+    atexit.register(provider.shutdown)  # the last spans leave before the process does
+    HTTPXClientInstrumentor().instrument()
+    PikaInstrumentor().instrument()
+    _state["enabled"] = True
+    return True
+
+
+class _Sampler(Sampler):
+    """Drops leaves that say nothing a test asks about, else asks `parent_based`: ASGI's per-message spans
+    (``http send``/``http receive``) and SQLAlchemy's ``connect`` (a pool checkout, not a round trip)."""
+
+    def __init__(self, parent_based: Sampler) -> None:
+        self.parent_based = parent_based
+
+    def should_sample(self, parent_context: Any, trace_id: int, name: str, kind: Any = None, *rest: Any) -> Any:
+        if (kind == SpanKind.INTERNAL and name.endswith((" http send", " http receive"))) or (
+            kind == SpanKind.CLIENT and name == "connect"
+        ):
+            return SamplingResult(Decision.DROP)
+        return self.parent_based.should_sample(parent_context, trace_id, name, kind, *rest)
+
+    def get_description(self) -> str:
+        return "orderflow"
+
+
+class _EntryPoints(Sampler):
+    """Samples a trace that starts at an entry point (a request or a message received), nothing else."""
+
+    def should_sample(
+        self,
+        parent_context: Any,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Any = None,
+        links: Sequence[Link] | None = None,
+        trace_state: Any = None,
+    ) -> Any:
+        keep = kind in (SpanKind.SERVER, SpanKind.CONSUMER)
+        return SamplingResult(Decision.RECORD_AND_SAMPLE if keep else Decision.DROP, attributes)
+
+    def get_description(self) -> str:
+        return "EntryPoints"
+
+
+def instrument_app(app: Any) -> None:
+    """Server spans for a Starlette app (continuing the caller's ``traceparent``); nothing when off."""
+    if enabled():
+        from opentelemetry.instrumentation.starlette import StarletteInstrumentor
+
+        StarletteInstrumentor.instrument_app(app)
+
+
+def instrument_engine(engine: Any) -> None:
+    """A span per SQL statement of `engine` (``db.system``, ``db.statement``); nothing when off."""
+    if enabled():
+        from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+        # Its declared range stops below SQLAlchemy 2.1; the engine events it uses are unchanged there.
+        SQLAlchemyInstrumentor().instrument(engine=engine, enable_commenter=False, skip_dep_check=True)
+
+
+def current_traceparent() -> str | None:
+    """The W3C ``traceparent`` of the span in progress, to keep with work that continues it later."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier.get("traceparent")
+
+
+@contextmanager
+def continued(
+    traceparent: str | None, name: str, links: Sequence[str | None] = (), **attributes: Any
+) -> Iterator[Span]:
+    """An internal span resuming the trace of `traceparent` (a stored one), linked to `links`' traces."""
+    parent = propagate.extract({"traceparent": traceparent}) if traceparent else context.Context()
+    linked = [
+        Link(trace.get_current_span(propagate.extract({"traceparent": tp})).get_span_context()) for tp in links if tp
+    ]
+    with _tracer.start_as_current_span(name, context=parent, links=linked, attributes=attributes) as span:
+        yield span
+
+
+@contextmanager
+def client_span(name: str, peer: str, **attributes: Any) -> Iterator[Span]:
+    """A client span to a peer that exports no spans itself (``peer.service``: outbox, ledger)."""
+    with _tracer.start_as_current_span(
+        name, kind=SpanKind.CLIENT, attributes={"peer.service": peer, **attributes}
+    ) as span:
+        yield span
+
+
+@contextmanager
+def producer_span(message_type: str, peer: str) -> Iterator[str | None]:
+    """A producer span for one message written to `peer`; yields the ``traceparent`` the message keeps."""
+    attributes = {
+        "peer.service": peer,
+        "messaging.system": peer,
+        "messaging.operation.type": "publish",
+        "messaging.destination.name": message_type,
+    }
+    with _tracer.start_as_current_span(f"publish {message_type}", kind=SpanKind.PRODUCER, attributes=attributes):
+        yield current_traceparent()

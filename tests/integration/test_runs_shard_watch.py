@@ -1,0 +1,180 @@
+"""`seamline shard` and `seamline watch` on real suites run by real robot processes."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import psutil
+
+from Seamline.engine.metrics.attempts import Attempt, TestRecord
+from Seamline.engine.metrics.history import History
+from Seamline.engine.metrics.run import RunMetrics
+from Seamline.engine.runs import balance, literal_test_pattern
+
+PYTHON = sys.executable
+WAIT = 90  # seconds a watched run may take on a busy machine
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def seamline(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PYTHON, "-m", "Seamline.cli", *arguments], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def make_suites(root: Path) -> list[str]:
+    names = []
+    for suite in ("Alpha", "Beta", "Gamma"):
+        tests = "".join(f"{suite} Test {index} [x]\n    Log    {index}\n" for index in range(7))
+        write(root / "suites" / f"{suite.lower()}.robot", f"*** Test Cases ***\n{tests}")
+        names += [f"Suites.{suite}.{suite} Test {index} [x]" for index in range(7)]
+    return names
+
+
+def test_shards_cover_every_test_exactly_once(tmp_path) -> None:
+    everything = make_suites(tmp_path)
+    ran: list[str] = []
+    for index in (1, 2, 3):
+        shard = seamline("shard", "--index", str(index), "--total", "3", "suites", cwd=tmp_path)
+        assert shard.returncode == 0, shard.stderr
+        assert shard.stdout.startswith(f"# shard {index} of 3: 7 of 21 tests, balanced by count")
+        (tmp_path / f"shard{index}.args").write_text(shard.stdout, encoding="utf-8")
+        done = subprocess.run(
+            [
+                PYTHON,
+                "-m",
+                "robot",
+                "--argumentfile",
+                f"shard{index}.args",
+                "--outputdir",
+                f"out{index}",
+                "--console",
+                "none",
+                "suites",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        ran += [test.get("name") for test in ET.parse(tmp_path / f"out{index}/output.xml").iter("test")]
+    assert sorted(ran) == sorted(name.rsplit(".", 1)[-1] for name in everything)  # once each, none left out
+
+
+def test_shards_balanced_by_a_recorded_history_are_within_20_percent(tmp_path) -> None:
+    everything = make_suites(tmp_path)
+    history = History(tmp_path / "history.db")
+    for run in range(3):
+        metrics = RunMetrics(run={"run_key": f"r{run}", "started": f"2026-12-0{run + 1}T10:00:00"})
+        for position, name in enumerate(everything):
+            seconds = 30.0 if position % 7 == 0 else 1.0 + position % 5  # a few long tests among short ones
+            metrics.add_attempt(TestRecord(name, [], [Attempt("PASS", "", "2026-12-01T10:00:00", seconds)]))
+        history.append(metrics)
+    history.close()
+    seconds = []
+    for index in (1, 2, 3):
+        shard = seamline("shard", "--index", str(index), "--total", "3", "--from", "history.db", "suites", cwd=tmp_path)
+        header = shard.stdout.splitlines()[0]
+        assert "balanced by past durations" in header, header
+        seconds.append(float(header.rsplit("~", 1)[1].split()[0]))
+    assert max(seconds) <= 1.2 * min(seconds), seconds
+    by_count = [sum(1 for _ in shard.tests) for shard in balance(everything, 3)]
+    assert by_count == [7, 7, 7]
+
+
+def test_shard_names_are_matched_literally() -> None:
+    assert literal_test_pattern("Suite.Odd * name? [x]") == "Suite.Odd [*] name[?] [[]x]"
+
+
+def read_lines(process: subprocess.Popen[str], lines: queue.Queue[str]) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.put(line.rstrip("\n"))
+
+
+def wait_for(lines: queue.Queue[str], text: str, seen: list[str]) -> str:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        seen.append(line)
+        if text in line:
+            return line
+    raise AssertionError(f"no line with {text!r} within {WAIT} s; seen:\n" + "\n".join(seen))
+
+
+def test_watch_reruns_critical_tests_on_a_change_and_alerts_on_regression_and_recovery(tmp_path) -> None:
+    write(
+        tmp_path / "suites/common.resource",
+        """
+        *** Variables ***
+        ${STOCK}    5
+    """,
+    )
+    write(
+        tmp_path / "suites/stock.robot",
+        """
+        *** Settings ***
+        Resource    common.resource
+
+        *** Test Cases ***
+        Stock Is Available
+            [Tags]    critical
+            Should Be Equal    ${STOCK}    5
+        Not Critical
+            Fail    never run by watch
+    """,
+    )
+    watch = subprocess.Popen(
+        [PYTHON, "-m", "Seamline.cli", "watch", "suites", "--outputdir", "watch-out", "--history", "history.db"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=read_lines, args=(watch, lines), daemon=True).start()
+    seen: list[str] = []
+    try:
+        assert (
+            wait_for(lines, "first run", seen).endswith(tuple(f"1 passed, 0 failed in {s}" for s in "0123456789"))
+            or "1 passed, 0 failed" in seen[-1]
+        )
+        write(tmp_path / "suites/common.resource", "*** Variables ***\n${STOCK}    0\n")
+        assert "changed common.resource: 0 passed, 1 failed" in wait_for(lines, "changed", seen)
+        assert wait_for(lines, "REGRESSION", seen) == (
+            "REGRESSION: Suites.Stock.Stock Is Available passed before and now fails: 0 != 5"
+        )
+        write(tmp_path / "suites/common.resource", "*** Variables ***\n${STOCK}    5\n")
+        assert "changed common.resource: 1 passed, 0 failed" in wait_for(lines, "changed", seen)
+        assert wait_for(lines, "RECOVERED", seen) == "RECOVERED: Suites.Stock.Stock Is Available passes again"
+        children = psutil.Process(watch.pid).children(recursive=True)
+        watch.send_signal(signal.SIGINT)
+        assert watch.wait(timeout=30) == 0
+        wait_for(lines, "watch stopped", seen)
+        assert not [child for child in children if child.is_running() and child.status() != psutil.STATUS_ZOMBIE]
+    finally:
+        if watch.poll() is None:
+            os.kill(watch.pid, signal.SIGKILL)
+            watch.wait()
+    history = History(tmp_path / "history.db")
+    assert [run["failed"] for run in history.runs()] == [0, 1, 0]
+    history.close()
