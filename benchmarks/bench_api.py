@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import tempfile
 import textwrap
 from pathlib import Path
 
-from common import passed_tests, print_table, run_robot, write_results
+from common import local_server, passed_tests, print_table, run_robot, write_results
 
 SERVER = """
 import json, sys
@@ -130,30 +128,23 @@ def measure(
     """Run each suite text `rounds` times, alternating, against one local server (bench_api's), with the
     `libraries` (file name -> source) beside them; per tool: wall seconds and CPU seconds of each round in the
     calls, and the size of its output.xml."""
-    server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        url = f"http://127.0.0.1:{server.stdout.readline().strip()}"
-        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-            work = Path(tmp)
-            for name, source in {**libraries, "BenchClock.py": CLOCK_LIBRARY}.items():
-                (work / name).write_text(source)
-            files = {}
-            for index, (tool, text) in enumerate(suites.items()):
-                files[tool] = work / f"suite_{index}.robot"
-                files[tool].write_text(text)
-            seconds: dict[str, list[float]] = {tool: [] for tool in suites}
-            cpu: dict[str, list[float]] = {tool: [] for tool in suites}
-            sizes: dict[str, int] = {}
-            for _ in range(rounds):
-                for tool, path in files.items():
-                    elapsed, cpu_seconds, size = run_suite(path, url, work / "output.xml")
-                    seconds[tool].append(elapsed)
-                    cpu[tool].append(cpu_seconds)
-                    sizes[tool] = size
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with local_server(SERVER) as url, tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        work = Path(tmp)
+        for name, source in {**libraries, "BenchClock.py": CLOCK_LIBRARY}.items():
+            (work / name).write_text(source)
+        files = {}
+        for index, (tool, text) in enumerate(suites.items()):
+            files[tool] = work / f"suite_{index}.robot"
+            files[tool].write_text(text)
+        seconds: dict[str, list[float]] = {tool: [] for tool in suites}
+        cpu: dict[str, list[float]] = {tool: [] for tool in suites}
+        sizes: dict[str, int] = {}
+        for _ in range(rounds):
+            for tool, path in files.items():
+                elapsed, cpu_seconds, size = run_suite(path, url, work / "output.xml")
+                seconds[tool].append(elapsed)
+                cpu[tool].append(cpu_seconds)
+                sizes[tool] = size
     return seconds, cpu, sizes
 
 

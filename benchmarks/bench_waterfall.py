@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench_api import SERVER
-from common import print_table, run_robot, write_results
+from common import local_server, print_table, run_robot, write_results
 
 from Seamline.engine.masking import Masker
 from Seamline.engine.timeline import Span
@@ -143,25 +143,18 @@ def main() -> None:
         svg = render_waterfall(spans, Masker(), "Traced journeys")
         renders.append(time.perf_counter() - started)
 
-    server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        url = f"http://127.0.0.1:{server.stdout.readline().strip()}"
-        with tempfile.TemporaryDirectory(prefix="seamline-bench-waterfall-") as tmp:
-            work = Path(tmp)
-            (work / "BenchSpans.py").write_text(SPANS_LIBRARY, encoding="utf-8")
-            options = ("--variable", f"URL:{url}", "--pythonpath", str(Path(__file__).parent))
-            journeys = {
-                tool: log_html_bytes(work, f"journey_{index}", journey_suite(*parts, args.calls), *options)
-                for index, (tool, parts) in enumerate(SUITES.items())
-            }
-            with_spans = log_html_bytes(work, "spans_on", spans_suite("Library    Seamline", args.spans), *options)
-            without_spans = log_html_bytes(
-                work, "spans_off", spans_suite("Library    Seamline    waterfall=False", args.spans), *options
-            )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with local_server(SERVER) as url, tempfile.TemporaryDirectory(prefix="seamline-bench-waterfall-") as tmp:
+        work = Path(tmp)
+        (work / "BenchSpans.py").write_text(SPANS_LIBRARY, encoding="utf-8")
+        options = ("--variable", f"URL:{url}", "--pythonpath", str(Path(__file__).parent))
+        journeys = {
+            tool: log_html_bytes(work, f"journey_{index}", journey_suite(*parts, args.calls), *options)
+            for index, (tool, parts) in enumerate(SUITES.items())
+        }
+        with_spans = log_html_bytes(work, "spans_on", spans_suite("Library    Seamline", args.spans), *options)
+        without_spans = log_html_bytes(
+            work, "spans_off", spans_suite("Library    Seamline    waterfall=False", args.spans), *options
+        )
 
     without = journeys["Seamline Call Api, waterfall=False"]
     rows = [

@@ -3,11 +3,12 @@ times, write benchmarks/results/<name>.json and print the figures as a table."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,19 @@ def passed_tests(output: Path) -> list[TestCase]:
 def test_seconds(output: Path) -> dict[str, float]:
     """Each test's own elapsed seconds (Robot's start-up left out), by test name."""
     return {test.name: test.elapsed_time.total_seconds() for test in passed_tests(output)}
+
+
+@contextlib.contextmanager
+def local_server(script: str) -> Iterator[str]:
+    """Run `script` (Python that prints the port it listens on, then serves) in its own process; yields
+    its http://127.0.0.1:<port> URL and ends it afterwards."""
+    server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        yield f"http://127.0.0.1:{server.stdout.readline().strip()}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def reachable(port: int) -> bool:

@@ -178,9 +178,9 @@ class Seamline(DynamicCore):
     happened inside it. Every `Call Api` sends a W3C ``traceparent`` (a new trace, the call's span as
     its root), which an instrumented service continues. Seamline receives the spans in one of two ways:
 
-    | =Import argument= | =Spans come from= |
-    | ``traces=otlp`` | an OTLP/HTTP receiver on a free loopback port (``otlp:127.0.0.1:4318``: that port) |
-    | ``traces=jaeger:http://jaeger:16686`` | a Jaeger query API, by trace id |
+    | =Import= | =Spans come from= |
+    | ``Library    Seamline    traces=otlp`` | a receiver on a free loopback port (``otlp:127.0.0.1:4318`` picks one) |
+    | ``Library    Seamline    traces=jaeger:http://jaeger:16686`` | a Jaeger query API, fetched by trace id |
 
     `Start Trace Receiver` starts the receiver without the import argument and returns its endpoint,
     to give to the systems as ``OTEL_EXPORTER_OTLP_ENDPOINT`` (they export to ``<endpoint>/v1/traces``,
@@ -207,7 +207,7 @@ class Seamline(DynamicCore):
 
     With the spans of a trace nested by parent, a journey's time splits three ways:
 
-    - a hop's duration: how long one span lasted (the gateway's server span, an SQL statement);
+    - a span's duration: how long it lasted (the gateway's server span, an SQL statement);
     - its self time: its duration minus the part its children overlap, the time the service spent on
       its own work (asynchronous children, such as a message consumed later, overlap nothing);
     - the gap between a client span and the server span it caused: the client waited while the
@@ -224,9 +224,11 @@ class Seamline(DynamicCore):
     test's own call, ``gateway>orders``, ``orders>sql``, ``inventory>amqp``. The peer is the service of
     the span that answered (received from the system), else the span's ``peer.service``, else its
     system. Per hop, `Get Hop Latencies` gives the count, mean, p50, p95, p99 and max duration, the
-    self time (the hop minus the hops it caused: the callee's own work and the time between the two)
-    and the gap (a client span minus its server span: network and queueing; for a message, from the
-    publish to the consumer's start). Percentiles are nearest-rank: p95 of 20 calls is the 19th
+    self time (mean and median) and the gap (as in Where the time goes, above). A hop lasts from the caller's
+    start to the end of the caller or of the callee, whichever is later; its self time is that minus
+    the hops it caused, so it holds the callee's own work and the time between the two, and along a
+    sequential journey the hops' self times add up to the journey. A message's gap runs from the end
+    of the publish to the consumer's start. Percentiles are nearest-rank: p95 of 20 calls is the 19th
     fastest, always a duration that was measured. The bottleneck is the hop with the most self time;
     every latency failure names it with its share of the time spent in hops. `Hops Should Follow`
     checks the causal order (a caller before what it caused), not wall-clock guesses.

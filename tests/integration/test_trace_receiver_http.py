@@ -182,9 +182,9 @@ def test_the_listener_joins_what_arrived_when_a_test_ends_and_the_receiver_forge
     from Seamline.listener import SeamListener
 
     ctx = SeamContext(traces=TraceJoin(receiver))
-    listener = SeamListener(ctx, services=None)  # type: ignore[arg-type]
-    result = SimpleNamespace(name="t", longname="Suite.t")
-    listener.start_test(None, result)
+    services = SimpleNamespace(begin_resource_window=lambda *_: None, end_resource_window=lambda *_: None)
+    listener = SeamListener(ctx, services=services)  # type: ignore[arg-type]
+    result = SimpleNamespace(name="t", longname="Suite.t", full_name="Suite.t", passed=True)
     ctx.timeline.add(Span("http", "GET", "/a", 1.0, 0.1, trace_id=TRACE, span_id="00f067aa0ba902b7"))
     received = Span("http", "GET", "/a", 1.01, 0.05, trace_id=TRACE, span_id="b7ad6b7169203331",
                     parent_id="00f067aa0ba902b7", service="orders", kind="server")  # fmt: skip

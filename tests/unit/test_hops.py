@@ -166,6 +166,13 @@ def test_a_span_whose_parent_never_arrived_is_a_root():
     assert tree.causal_order() == ["test>http", "inventory>sql"]
 
 
+def test_spans_whose_parents_go_round_in_a_circle_are_each_drawn_and_counted_once():
+    spans = [span("a", "client", "http", 0, 5, "x", "y"), span("b", "server", "http", 1, 3, "y", "x")]
+    tree = SpanTree(spans)
+    assert [s.span_id for s, _ in tree.walk()] == ["x", "y"]
+    assert tree.causal_order() == ["a>b"]
+
+
 def test_walk_gives_depths_and_self_intervals_leave_out_children():
     tree = SpanTree(order_journey())
     depths = {s.span_id: depth for s, depth in tree.walk()}

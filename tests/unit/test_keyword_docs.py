@@ -83,6 +83,7 @@ def test_library_introduction_has_the_sections_users_look_for():
         "= Secrets =",
         "= Contracts =",
         "= The timeline =",
+        "= Hops =",
         "= Databases =",
         "= Messages =",
         "= Legacy systems =",

@@ -18,9 +18,10 @@ from Seamline.engine.metrics.attempts import (
 from Seamline.engine.metrics.collector import hop_samples
 from Seamline.engine.metrics.gates import Gates
 from Seamline.engine.metrics.history import History
-from Seamline.engine.metrics.run import RunMetrics, merge, percentile
+from Seamline.engine.metrics.run import RunMetrics, merge
 from Seamline.engine.metrics.xunit import write_xunit
 from Seamline.engine.timeline import Span
+from Seamline.engine.trace.hops import percentile
 
 
 def attempt(status: str, start: str = "2026-12-01T10:00:00", elapsed: float = 1.0, message: str = "") -> Attempt:

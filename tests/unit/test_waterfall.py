@@ -2,11 +2,16 @@
 
 import re
 
+import pytest
 from test_hops import order_journey, span
 
+from Seamline import listener
+from Seamline.engine.context import SeamContext
+from Seamline.engine.errors import SeamError
 from Seamline.engine.masking import Masker
 from Seamline.engine.timeline import Span
 from Seamline.engine.trace.waterfall import LABEL_WIDTH, render_waterfall
+from Seamline.listener import SeamListener, waterfall_setting
 
 
 def test_one_row_per_span_in_causal_order_indented_by_depth():
@@ -102,3 +107,28 @@ def test_rows_beyond_the_limit_are_counted_not_drawn():
 
 def test_no_spans():
     assert render_waterfall([], Masker(), "Empty") == "<p>Empty: no spans recorded.</p>"
+
+
+def test_the_waterfall_setting_reads_robot_spellings_and_refuses_others():
+    assert [waterfall_setting(value) for value in (True, "False", "off", "YES", "failures", "Failures")] == [
+        True,
+        False,
+        False,
+        True,
+        "failures",
+        "failures",
+    ]
+    with pytest.raises(SeamError, match="Timeline: waterfall must be True, False or failures, got 'sometimes'"):
+        waterfall_setting("sometimes")
+
+
+def test_a_listener_set_off_draws_nothing(monkeypatch):
+    logged = []
+    monkeypatch.setattr(listener.logger, "info", lambda message, html=False: logged.append(message))
+    ctx = SeamContext()
+    ctx.timeline.record("http", "GET", "/", 1.0, 0.01)
+    failed = type("Result", (), {"name": "t", "passed": False})()
+    SeamListener(ctx, None, waterfall="False")._draw_waterfall(failed)  # type: ignore[arg-type]
+    assert logged == []
+    SeamListener(ctx, None, waterfall="failures")._draw_waterfall(failed)  # type: ignore[arg-type]
+    assert len(logged) == 1 and "<svg" in logged[0]

@@ -66,21 +66,20 @@ def test_a_delay_in_the_orders_service_is_attributed_to_gateway_orders():
         receiver.close()
     latencies = {name: tree.latencies() for name, tree in trees.items()}
     assert latencies["delayed"]["gateway>orders"]["count"] == ORDERS
-    # What Get Hop Latencies shows: the median self time of gateway>orders grew by the delay, the test's
-    # call to the gateway and the orders service's SQL did not.
+    # What Get Hop Latencies shows: the median self time of gateway>orders grew by the delay.
     median = {hop: latencies["delayed"][hop]["self_p50_ms"] - latencies["plain"][hop]["self_p50_ms"] for hop in HOPS}
     assert median["gateway>orders"] >= 0.8 * DELAY_MS, latencies
-    assert all(median[hop] < DELAY_MS / 2 for hop in ("test>gateway", "orders>sql")), median
     bottleneck = trees["delayed"].bottleneck()
     assert bottleneck is not None and bottleneck.hop in ("gateway>orders", "bus>orders"), bottleneck
-    # Within 10% (or 2 ms): each hop's best call, the least disturbed (as the benchmarks take the best round).
-    # A machine so busy that the same hop, undelayed, varies by more than that between calls cannot show it.
+    # Within 10% (or 2 ms), and nowhere else: each hop's best call, the least disturbed (as the benchmarks
+    # take the best round). A machine so busy that a hop varies by more than that between calls cannot show it.
     tolerance = max(0.1 * DELAY_MS, 2.0)
     best = {name: best_self_times(tree) for name, tree in trees.items()}
-    noise = latencies["plain"]["gateway>orders"]["self_p50_ms"] - best["plain"]["gateway>orders"]
-    if noise > tolerance:
+    noise = {f"{hop} ({name})": latencies[name][hop]["self_p50_ms"] - best[name][hop] for name in best for hop in HOPS}
+    noisiest = max(noise, key=lambda hop: noise[hop])
+    if noise[noisiest] > tolerance:
         pytest.skip(
-            f"the machine is too busy to measure within {tolerance:g} ms: gateway>orders varies by {noise:.1f} ms"
+            f"the machine is too busy to measure within {tolerance:g} ms: {noisiest} varies by {noise[noisiest]:.1f} ms"
         )
     grown = {hop: round(best["delayed"][hop] - best["plain"][hop], 1) for hop in HOPS}
     assert abs(grown["gateway>orders"] - DELAY_MS) <= tolerance, f"best self time grown by hop: {grown}"

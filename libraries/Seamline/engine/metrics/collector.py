@@ -11,6 +11,7 @@ import weakref
 from typing import Any
 
 from ..timeline import Span
+from ..trace.hops import SpanTree
 from .run import RunMetrics
 
 GLOBAL_METRICS_ACTIVE = False
@@ -46,19 +47,11 @@ def add_context_figures(metrics: RunMetrics, ctx: Any) -> None:
 
 
 def hop_samples(spans: list[Span]) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Each hop's durations and inter-service gaps (ms) in one test's spans."""
-    children: dict[str | None, list[Span]] = {}
-    for span in spans:
-        children.setdefault(span.parent_id, []).append(span)
+    """Each hop's durations and inter-service gaps (ms) in one test's spans, as `Get Hop Latencies` sees them."""
     durations: dict[str, list[float]] = {}
     gaps: dict[str, list[float]] = {}
-    for span in spans:
-        if span.kind not in ("client", "producer"):
-            continue
-        answered = [child for child in children.get(span.span_id, []) if child.kind in ("server", "consumer")]
-        peer = answered[0].service if answered else span.attributes.get("peer.service") or span.system
-        hop = f"{span.service}>{peer}"
-        durations.setdefault(hop, []).append(span.duration * 1000)
-        if answered and span.kind == "client":
-            gaps.setdefault(hop, []).append(max(0.0, (span.duration - answered[0].duration) * 1000))
+    for hop in SpanTree(spans).all_hops():
+        durations.setdefault(hop.name, []).append(hop.duration * 1000)
+        if hop.gap is not None:
+            gaps.setdefault(hop.name, []).append(hop.gap * 1000)
     return durations, gaps

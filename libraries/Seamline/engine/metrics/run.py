@@ -6,39 +6,21 @@ merging parts gives the same percentiles as one process would have.
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from ..trace.hops import latency_figures
 from .attempts import FAIL, FLAKY, PASS, SKIP, TestRecord, quarantine_active
 
 FORMAT = 1
 
 
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile (``share`` 0..100) of ``values``; 0 for none."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, math.ceil(share / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
 def summary(values: list[float]) -> dict[str, float]:
-    """Count, mean, p50, p95, p99 and max of samples in milliseconds."""
-    if not values:
-        return {"count": 0, "mean_ms": 0.0, "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0}
-    return {
-        "count": len(values),
-        "mean_ms": round(statistics.fmean(values), 3),
-        "p50_ms": round(percentile(values, 50), 3),
-        "p95_ms": round(percentile(values, 95), 3),
-        "p99_ms": round(percentile(values, 99), 3),
-        "max_ms": round(max(values), 3),
-    }
+    """Count, mean, p50, p95, p99 and max of samples in milliseconds (the hops' one percentile rule)."""
+    return latency_figures(values, scale=1.0)
 
 
 @dataclass

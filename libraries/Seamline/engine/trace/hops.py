@@ -47,9 +47,10 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
 
 
-def latency_figures(durations: Iterable[float]) -> dict[str, Any]:
-    """Count, mean, p50, p95, p99 and max of `durations` (seconds), in milliseconds, rounded to µs."""
-    milliseconds = sorted(duration * 1000 for duration in durations)
+def latency_figures(durations: Iterable[float], scale: float = 1000.0) -> dict[str, Any]:
+    """Count, mean, p50, p95, p99 and max of `durations` in milliseconds, rounded to µs; `scale` turns one
+    duration into milliseconds (1000 for seconds, 1 for durations already in milliseconds)."""
+    milliseconds = sorted(duration * scale for duration in durations)
     if not milliseconds:
         return {"count": 0, "mean_ms": 0.0, "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0}
     return {
@@ -143,7 +144,30 @@ class SpanTree:
                 self.roots.append(span)
             else:
                 self._children.setdefault(id(parent), []).append(span)
+        self._break_cycles(by_id)
         self.hops = [hop for root in self.roots for hop in self._hops_from(root)]
+
+    def _break_cycles(self, by_id: dict[str, Span]) -> None:
+        """Spans whose parents lead round in a circle (ids repeated by a faulty exporter) never reach a root:
+        the earliest of each circle becomes one, so that every span is drawn and counted once."""
+        reached: set[int] = set()
+
+        def reach(span: Span) -> None:
+            stack = [span]
+            while stack:
+                current = stack.pop()
+                if id(current) not in reached:
+                    reached.add(id(current))
+                    stack.extend(self.children(current))
+
+        for root in self.roots:
+            reach(root)
+        for span in self.spans:
+            if id(span) not in reached:
+                self._children[id(by_id[str(span.parent_id)])].remove(span)
+                self.roots.append(span)
+                reach(span)
+        self.roots.sort(key=lambda span: span.start)
 
     def children(self, span: Span) -> list[Span]:
         return self._children.get(id(span), [])
