@@ -116,7 +116,9 @@ class Reports:
                         f"order is RESERVED but its reservation is {reservation or 'absent'}",
                     )
                 )
-            elif reservation == "RESERVED" and order.updated_at < settled_before:
+            elif reservation == "RESERVED" and order.status != "RESERVED" and order.updated_at < settled_before:
+                # Stock still held for an order that left RESERVED (cancelled, rejected) past the grace:
+                # inventory never released it. A healthy RESERVED order keeps its reservation.
                 found.append(
                     disagreement(
                         order_id,

@@ -23,6 +23,7 @@ from .keywords.faults import FaultKeywords
 from .keywords.hops import HopKeywords
 from .keywords.inputs import InputKeywords
 from .keywords.messaging import MessagingKeywords
+from .keywords.reconcile import ReconcileKeywords
 from .keywords.records import RecordKeywords
 from .keywords.schema import SchemaKeywords
 from .keywords.services import ServiceKeywords
@@ -43,8 +44,8 @@ class Seamline(DynamicCore):
     the PostgreSQL, MariaDB and RabbitMQ drivers load on first use, and a missing one fails naming
     the extra to install (``pip install 'robotframework-seamline[postgres,mysql,amqp]'``).
     Keywords are tagged by the seam they cross (``HTTP``, ``SQL``, ``Messages``, ``SSH``, ``Records``,
-    ``Contracts``, ``Services``, ``Faults``, ``Inputs``, ``Timeline``): pick a tag in the list of keywords
-    to see one seam's keywords together.
+    ``Contracts``, ``Services``, ``Faults``, ``Inputs``, ``Timeline``, ``Reconcile``): pick a tag in the
+    list of keywords to see one seam's keywords together.
 
     %TOC%
 
@@ -116,7 +117,8 @@ class Seamline(DynamicCore):
     A failing keyword says, in one message, what crossed which seam and what was expected, with
     what was seen (a response body, the closest rows, the messages that did arrive), masked and
     cut. The message starts with the seam of the keyword (``HTTP:``, ``SQL:``, ``Messages:``, ``SSH:``,
-    ``Records:``, ``Contracts:``, ``Services:``, ``Faults:``, ``Inputs:``, ``Timeline:``), one prefix per seam.
+    ``Records:``, ``Contracts:``, ``Services:``, ``Faults:``, ``Inputs:``, ``Timeline:``, ``Reconcile:``),
+    one prefix per seam.
     Expected failures never show a Python traceback.
 
     Every assertion keyword takes ``msg=``: given, it replaces the failure message, as ``msg=``
@@ -321,6 +323,44 @@ class Seamline(DynamicCore):
     becomes ready. Suites use it to start the system under test; a service lives until the test
     or suite that started it ends, or until `Stop Service`.
 
+    = Reconciliation =
+
+    `Reconcile` matches the rows of two data sets by key and compares their fields; `Data Should Be
+    Consistent` fails on any difference, `Wait Until Consistent` waits until sources agree (and keeps how
+    long they took) and `Measure Time To Detect` times how soon a reconciliation sees what an action broke
+    (every detection goes to ``seamline-metrics.json``, the run's mean time to detect). A data set is a
+    list of dictionaries from any keyword, or a source:
+
+    | =Source= | =Rows= |
+    | ``sql:<alias>:<query>`` | a query's rows, streamed (PostgreSQL server-side cursor, MariaDB unbuffered) |
+    | ``api:<alias>:<path>`` | every page of a listing, as `Get All Pages` reads it |
+    | ``file:<path>[:<layout>]`` | CSV, JSON lines, JSON, or a record layout (fixed-width or CSV YAML) |
+    | ``sftp:<alias>:<path>:<layout>`` | the same over SSH; a glob (``/archive/*.dat``) reads every match |
+    | ``messages:<alias>:<type>`` | the payloads of the captured messages of that type |
+
+    Keys (``key=order_id,sku``) may be of any type: key values match by one canonical text, so ``5``,
+    ``Decimal('5.00')`` and ``"5"`` are one key, and so are two spellings of one instant. Fields compare by
+    the rule of `Comparing values`, widened per field by ``tolerance=`` (``amount=0.01``, ``total=1%``;
+    seconds for timestamps) and prepared by ``normalise=`` (``trim``, ``case``, ``decimals:2``,
+    ``timezone:Europe/Paris`` for times written without a zone); ``rename=total=amount`` reads a field
+    under its other name (a v2 payload). ``only=`` keeps a slice of a shared system. Both sides are read
+    in step, so two sources in the same order hold a handful of rows in memory, whatever their size.
+    The result counts every row once: matched, different (key, field, left, right), missing on either
+    side, or a duplicate of its key.
+
+    `Reconcile Tables` compares two tables (or queries) on two SQL connections without reading them:
+    each database computes a canonical text of every row, hashes it (MD5, first 15 hex digits) and sums
+    the hashes per key segment. Only segments whose checksums differ are cut further (an integer key into
+    ranges of equal width, one statement per side per level; other keys at key values of one side's
+    order); rows are read only from small differing segments and diffed by the comparison rule.
+    The canonical text is what makes PostgreSQL, MariaDB and SQLite hash alike: numbers as plain decimals
+    without trailing zeros (``12.5`` for 12.50), booleans ``1``/``0``, timestamps in UTC as
+    ``YYYY-MM-DDTHH:MM:SS.mmm`` (milliseconds, cut), dates ``YYYY-MM-DD``, bytes as lower-case hex, NULL
+    as ``\\N``, text as stored, values joined with ``|``. SQLite runs in the test's process: its rows are
+    hashed there with the same text. Floating-point columns hash by their shortest text, which databases
+    may spell differently for extreme values; a segment that hashes differently is still compared row by
+    row, so the result stays exact, only slower.
+
     = Beside RequestsLibrary and DatabaseLibrary =
 
     Suites written with RequestsLibrary (robotframework-requests 0.9) or DatabaseLibrary
@@ -462,6 +502,7 @@ class Seamline(DynamicCore):
             TraceKeywords,
             InputKeywords,
             HopKeywords,
+            ReconcileKeywords,
         )
         super().__init__([self.services, self.faults, *(cls(self.ctx) for cls in keyword_classes)])
         _name_reserved_word_arguments(self.keywords_spec)

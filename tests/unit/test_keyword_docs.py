@@ -8,7 +8,19 @@ from Seamline import Seamline
 
 LIBRARY = Seamline()
 KEYWORDS = LIBRARY.get_keyword_names()
-SEAMS = {"HTTP", "Contracts", "SQL", "SSH", "Records", "Messages", "Services", "Timeline", "Faults", "Inputs"}
+SEAMS = {
+    "HTTP",
+    "Contracts",
+    "SQL",
+    "SSH",
+    "Records",
+    "Messages",
+    "Services",
+    "Timeline",
+    "Faults",
+    "Inputs",
+    "Reconcile",
+}
 
 
 def _defaults(name: str) -> dict[str, object]:

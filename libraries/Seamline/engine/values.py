@@ -15,6 +15,9 @@ disagree on (SQLite returns 12.5 for a NUMERIC(12,2), PostgreSQL Decimal('12.50'
   equal when less than a millisecond apart (APIs often cut microseconds); dates as dates;
 - JSON text with the dict or list it encodes; dicts and lists item by item with this same rule;
 - bytes as their UTF-8 text; anything else as text.
+
+A `Tolerance` widens the rule for numbers (an absolute and/or a relative difference allowed) and
+timestamps (an absolute difference in seconds); reconciliation gives one per field.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -34,10 +38,42 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 _BOOLEAN_WORDS = frozenset({"true", "false"})
+_NUMBER_TYPES = (int, float, Decimal)  # not bool: True is no number here
 
 
-def values_equal(actual: Any, expected: Any) -> bool:
-    """True when `actual` (what a system returned) and `expected` (what a test wrote) mean the same value."""
+@dataclass(frozen=True)
+class Tolerance:
+    """How far apart two numbers may be and still be equal: `absolute` (12.50 vs 12.51 within 0.01) or
+    `relative` (a fraction of the larger magnitude: 0.01 is 1%); either suffices. Timestamps may be
+    `absolute` seconds apart."""
+
+    absolute: Decimal = Decimal(0)
+    relative: Decimal = Decimal(0)
+
+    def numbers_close(self, left: Decimal, right: Decimal) -> bool:
+        difference = abs(left - right)
+        return difference <= self.absolute or difference <= self.relative * max(abs(left), abs(right))
+
+    def seconds_close(self, difference: timedelta) -> bool:
+        return abs(difference.total_seconds()) <= self.absolute
+
+
+def values_equal(actual: Any, expected: Any, tolerance: Tolerance | None = None) -> bool:
+    """True when `actual` (what a system returned) and `expected` (what a test wrote) mean the same value.
+
+    `tolerance` allows numbers (and timestamps) that far apart; without it they must be equal.
+    """
+    kinds = type(actual), type(expected)
+    if kinds[0] is kinds[1] and actual == expected:  # the same value of one type: equal by every rule
+        return True
+    if str in kinds and (kinds[0] in _NUMBER_TYPES or kinds[1] in _NUMBER_TYPES):  # a number and a text
+        text = actual if kinds[0] is str else expected
+        if _NUMBER.match(text):  # numeric text is no boolean word: compare as numbers, as below
+            number = _as_decimal(expected if kinds[0] is str else actual)
+            given = Decimal(text.strip())
+            return number == given or (
+                tolerance is not None and number is not None and tolerance.numbers_close(number, given)
+            )
     if actual is None or expected is None:
         other = expected if actual is None else actual
         return other is None or (isinstance(other, str) and other.strip() in NULL_SPELLINGS)
@@ -51,9 +87,11 @@ def values_equal(actual: Any, expected: Any) -> bool:
     if not (isinstance(actual, str) and isinstance(expected, str)):  # two texts: "007" is not "7"
         left_number, right_number = _as_decimal(actual), _as_decimal(expected)
         if left_number is not None and right_number is not None:
-            return left_number == right_number
+            return left_number == right_number or (
+                tolerance is not None and tolerance.numbers_close(left_number, right_number)
+            )
     if isinstance(actual, (datetime, date)) or isinstance(expected, (datetime, date)):
-        return _instants_equal(actual, expected)
+        return _instants_equal(actual, expected, tolerance)
     if isinstance(actual, (Mapping, list, tuple)) or isinstance(expected, (Mapping, list, tuple)):
         return _structures_equal(_as_json(actual), _as_json(expected))
     if (
@@ -62,7 +100,7 @@ def values_equal(actual: Any, expected: Any) -> bool:
         and _TIMESTAMP.match(actual)
         and _TIMESTAMP.match(expected)
     ):
-        return _instants_equal(actual, expected)
+        return _instants_equal(actual, expected, tolerance)
     return bool(actual == expected) or str(actual) == str(expected)
 
 
@@ -127,12 +165,13 @@ def _as_instant(value: Any) -> datetime | date | None:
     return None
 
 
-def _instants_equal(actual: Any, expected: Any) -> bool:
+def _instants_equal(actual: Any, expected: Any, tolerance: Tolerance | None = None) -> bool:
     left, right = _as_instant(actual), _as_instant(expected)
     if left is None or right is None:
         return False
     if isinstance(left, datetime) and isinstance(right, datetime):
-        return abs(left - right) < TIMESTAMP_TOLERANCE
+        difference = left - right
+        return abs(difference) < TIMESTAMP_TOLERANCE or (tolerance is not None and tolerance.seconds_close(difference))
     if isinstance(left, datetime) or isinstance(right, datetime):
         return False  # a date against a timestamp: the timestamp carries more than the date says
     return left == right

@@ -27,7 +27,7 @@ import math
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ..deadlines import Deadline, shut_down
@@ -87,6 +87,17 @@ class Database:
         """
         return self._run(sql, params, _rows, timeout)
 
+    def stream(
+        self, sql: str, params: Params, consume: Callable[[Iterator[dict[str, Any]]], T], *, batch: int = 5000
+    ) -> T:
+        """Hands the rows `sql` returns to `consume` as they arrive, `batch` at a time, and returns what it returns.
+
+        Memory holds one batch, not the result: PostgreSQL reads through a server-side cursor (in a
+        transaction of its own), MariaDB through an unbuffered cursor. The connection's timeout bounds
+        the statement and the reading together.
+        """
+        return self._run(sql, params, lambda cursor: consume(_stream_rows(cursor, batch)), streaming=True)
+
     def execute(self, sql: str, params: Params = (), *, timeout: float | None = None) -> int:
         """Runs a statement (committed at once) and returns the number of rows it changed."""
         return self._run(sql, params, _row_count, timeout)
@@ -103,7 +114,9 @@ class Database:
             with contextlib.suppress(*self._errors):
                 connection.close()
 
-    def _run(self, sql: str, params: Params, read: Callable[[Any], T], timeout: float | None = None) -> T:
+    def _run(
+        self, sql: str, params: Params, read: Callable[[Any], T], timeout: float | None = None, streaming: bool = False
+    ) -> T:
         statement = self._statement
         if statement is not None and statement.expired:
             self.close()  # the watchdog ended the last statement as it finished: its socket is shut
@@ -120,6 +133,15 @@ class Database:
         if statement is not None:
             statement.arm(seconds + CLIENT_GRACE)
         try:
+            if streaming and self.dialect == "postgresql":
+                with self._connection.transaction():
+                    return self._execute(
+                        driver_sql, driver_params, read, self._connection.cursor(name="seamline_stream")
+                    )
+            if streaming and self.dialect == "mysql":
+                return self._execute(
+                    driver_sql, driver_params, read, self._connection.cursor(self._driver.cursors.SSCursor)
+                )
             return self._execute(driver_sql, driver_params, read)
         except self._errors as error:
             failure: Exception = error
@@ -128,8 +150,8 @@ class Database:
                 statement.disarm()
         raise self._failure(failure, sql, params, seconds) from None
 
-    def _execute(self, sql: str, params: Any, read: Callable[[Any], T]) -> T:
-        cursor = self._connection.cursor()
+    def _execute(self, sql: str, params: Any, read: Callable[[Any], T], cursor: Any = None) -> T:
+        cursor = self._connection.cursor() if cursor is None else cursor
         try:
             if params is None:
                 cursor.execute(sql)
@@ -253,6 +275,14 @@ def _rows(cursor: Any) -> list[dict[str, Any]]:
         return []
     names = [column[0] for column in description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _stream_rows(cursor: Any, batch: int) -> Iterator[dict[str, Any]]:
+    names: list[str] | None = None
+    while rows := cursor.fetchmany(batch):
+        names = names or [column[0] for column in cursor.description]
+        for row in rows:
+            yield dict(zip(names, row, strict=True))
 
 
 def _row_count(cursor: Any) -> int:
