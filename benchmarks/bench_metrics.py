@@ -6,6 +6,8 @@
 - the same for a suite whose tests call a local HTTP server (a realistic integration test);
 - per span: turning spans into hop samples and writing them into metrics.json, in process;
 - `seamline report`: the dashboard from a history of 1000 runs of 200 tests and 6 hops each.
+- in process: the listener's own work per test and at the end of the run, without Robot's start-up or the
+  import of Seamline (which a suite using the library pays anyway).
 Goals: the listener costs at most 2% of a suite's run time; the report of 1000 runs takes seconds, not minutes.
 """
 
@@ -28,6 +30,7 @@ from Seamline.engine.metrics.dashboard import write_dashboard
 from Seamline.engine.metrics.history import History
 from Seamline.engine.metrics.run import RunMetrics
 from Seamline.engine.timeline import Span
+from Seamline.metrics import Metrics
 
 TESTS = 500
 ROUNDS = 3
@@ -84,6 +87,41 @@ def listener_cost(directory: Path, kind: str, body: str) -> dict[str, object]:
     }
 
 
+class _Status:
+    """What the listener reads of Robot's running and result objects (the same attribute names)."""
+
+    def __init__(self, index: int) -> None:
+        self.name = f"Test {index}"
+        self.full_name = f"Suite.Test {index}"
+        self.tags = ["smoke"]
+        self.status = "PASS"
+        self.message = ""
+        self.start_time = datetime(2026, 12, 1, tzinfo=timezone.utc)
+        self.elapsed_time = timedelta(milliseconds=20)
+
+
+def in_process_cost(directory: Path) -> dict[str, float]:
+    """The listener's own work per test (end_test) and at the end of the run (metrics.json, xunit, history),
+    measured in this process: what it adds to a suite that imports Seamline anyway."""
+    tests = 20_000
+    listener = Metrics(history=str(directory / "inproc.db"))
+    listener.output_dir = directory
+    started = time.perf_counter()
+    for index in range(tests):
+        status = _Status(index)
+        listener.end_test(status, status)
+    per_test = (time.perf_counter() - started) / tests
+    started = time.perf_counter()
+    listener.close()
+    closing = time.perf_counter() - started
+    return {
+        "tests": tests,
+        "end_test_us": round(per_test * 1e6, 2),
+        "close_s": round(closing, 3),
+        "per_test_us_with_close": round((per_test + closing / tests) * 1e6, 2),
+    }
+
+
 def span_cost() -> dict[str, float]:
     spans = []
     for index in range(SPANS // 2):
@@ -111,7 +149,6 @@ def span_cost() -> dict[str, float]:
 
 def report_cost(directory: Path) -> dict[str, float]:
     history = History(directory / "big-history.db")
-    history.db.execute("BEGIN")
     for run in range(HISTORY_RUNS):
         metrics = RunMetrics(
             run={
@@ -125,7 +162,6 @@ def report_cost(directory: Path) -> dict[str, float]:
             metrics.add_attempt(TestRecord(f"S.T{test}", [], [Attempt(status, "", "2026-01-01T00:00:00", 0.1)]))
         metrics.add_hops({f"svc{hop}>svc{hop + 1}": [1.0 + hop, 2.0, 3.0] for hop in range(6)}, {})
         history.append(metrics)
-    history.db.execute("COMMIT")
     started = time.perf_counter()
     data = write_dashboard(history, directory / "dashboard.html")
     seconds = time.perf_counter() - started
@@ -150,6 +186,7 @@ def main() -> None:
         )
         calling = listener_cost(directory, "http", http_body)
         spans = span_cost()
+        in_process = in_process_cost(directory)
         report = report_cost(directory)
     server.shutdown()
     print_table(
@@ -163,8 +200,14 @@ def main() -> None:
         ],
     )
     print(f"per span (hop samples + metrics.json): {spans['per_span_us']} us")
+    print(
+        f"in process, {in_process['tests']} tests: end_test {in_process['end_test_us']} us a test, "
+        f"metrics.json + xunit + history {in_process['close_s']} s ({in_process['per_test_us_with_close']} us a test)"
+    )
     print(f"dashboard from {report['runs']} runs: {report['seconds']} s, {report['size_kb']} KB")
-    write_results("metrics", {"listener": [trivial, calling], "spans": spans, "report": report})
+    write_results(
+        "metrics", {"listener": [trivial, calling], "in_process": in_process, "spans": spans, "report": report}
+    )
 
 
 if __name__ == "__main__":

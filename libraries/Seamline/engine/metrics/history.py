@@ -45,6 +45,16 @@ class History:
             self.db.execute(statement)
 
     def append(self, metrics: RunMetrics) -> None:
+        """The run's rows, in one transaction (a run of thousands of tests is one commit, not thousands)."""
+        self.db.execute("BEGIN")
+        try:
+            self._insert(metrics)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _insert(self, metrics: RunMetrics) -> None:
         key = metrics.run["run_key"]
         for table in PER_RUN_TABLES:
             self.db.execute(f"DELETE FROM {table} WHERE run_key = ?", (key,))
