@@ -80,6 +80,7 @@ def render_dashboard(data: dict[str, Any], title: str = "Seamline dashboard") ->
 
 def write_dashboard(history: History, output: Path) -> dict[str, Any]:
     data = dashboard_data(history, output)
+    output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render_dashboard(data), encoding="utf-8")
     return data
 
