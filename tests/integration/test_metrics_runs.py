@@ -301,12 +301,30 @@ def free_port() -> int:
 
 def test_resources_are_read_per_service_process_and_per_test(tmp_path) -> None:
     http_port, prometheus_port = free_port(), free_port()
+    # The child works 20 ms of CPU per request, so the test's CPU reading of it is well above the clock's tick.
+    write(
+        tmp_path / "busy.py",
+        f"""
+        import http.server, time
+
+        class Busy(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                until = time.process_time() + 0.02
+                while time.process_time() < until:
+                    pass
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+        http.server.HTTPServer(("127.0.0.1", {http_port}), Busy).serve_forever()
+    """,
+    )
     write(
         tmp_path / "parent.py",
         f"""
-        import subprocess, sys, time
-        child = subprocess.Popen([sys.executable, "-m", "http.server", "{http_port}", "--bind", "127.0.0.1"])
-        print("READY", flush=True)
+        import subprocess, sys
+        child = subprocess.Popen([sys.executable, r"{tmp_path / "busy.py"}"])
         child.wait()
     """,
     )
@@ -357,10 +375,11 @@ def test_resources_are_read_per_service_process_and_per_test(tmp_path) -> None:
         exporter.kill()
         exporter.wait()
     readings = {usage["service"]: usage for usage in metrics_of(tmp_path / "out")["resources"] if usage.get("test")}
-    assert set(readings) == {"web", "web/server", "exporter"}
-    assert readings["web/server"]["test"] == "Res.Busy"
-    assert readings["web/server"]["cpu_seconds"] > 0  # it answered 30 requests during the test
-    assert readings["web/server"]["peak_rss_mb"] > 1
+    assert set(readings) == {"web", "web/busy", "exporter"}
+    assert readings["web/busy"]["test"] == "Res.Busy"
+    assert readings["web/busy"]["cpu_seconds"] >= 0.3  # 30 requests of 20 ms CPU each, during the test
+    assert readings["web"]["cpu_seconds"] < 0.3  # the parent, named apart, did not do that work
+    assert readings["web/busy"]["peak_rss_mb"] > 1
     assert readings["exporter"]["source"] == "prometheus" and readings["exporter"]["mean_rss_mb"] > 1
 
 
