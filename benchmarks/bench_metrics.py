@@ -13,16 +13,15 @@ Goals: the listener costs at most 2% of a suite's run time; the report of 1000 r
 
 from __future__ import annotations
 
-import http.server
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from common import ROOT, print_table, write_results
+from bench_api import SERVER
+from common import ROOT, local_server, print_table, write_results
 
 from Seamline.engine.metrics.attempts import Attempt, TestRecord
 from Seamline.engine.metrics.collector import hop_samples
@@ -57,19 +56,6 @@ def wall_seconds(robot_file: Path, *options: str) -> float:
             raise RuntimeError(f"{robot_file.name} failed: {done.stdout[-1500:]}{done.stderr[-1500:]}")
         best = min(best, time.perf_counter() - started)
     return best
-
-
-class Quiet(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def listener_cost(directory: Path, kind: str, body: str) -> dict[str, object]:
@@ -175,20 +161,14 @@ def report_cost(directory: Path) -> dict[str, float]:
 
 
 def main() -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
-    with tempfile.TemporaryDirectory() as tmp:
+    with local_server(SERVER) as url, tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         trivial = listener_cost(directory, "trivial", "    Log    fine")
-        http_body = (
-            f"    Evaluate    __import__('urllib.request').request.urlopen('http://127.0.0.1:{port}/').read()\n" * 5
-        )
+        http_body = f"    Evaluate    __import__('urllib.request').request.urlopen('{url}/').read()\n" * 5
         calling = listener_cost(directory, "http", http_body)
         spans = span_cost()
         in_process = in_process_cost(directory)
         report = report_cost(directory)
-    server.shutdown()
     print_table(
         [trivial, calling],
         [

@@ -27,7 +27,7 @@ from robot.utils import timestr_to_secs
 from .engine.metrics.dashboard import per_service, write_dashboard
 from .engine.metrics.gates import Gates
 from .engine.metrics.history import History
-from .engine.metrics.run import RunMetrics, merge
+from .engine.metrics.run import RunMetrics, merge, resource_reading
 from .engine.metrics.xunit import write_xunit
 
 METRICS_FILE = "metrics.json"
@@ -57,17 +57,7 @@ def print_figures(metrics: RunMetrics) -> None:
         print(f"{'hop':<28} {'count':>6} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9}")
         for hop, stats in figures["hops"].items():
             print(f"{hop:<28} {stats['count']:>6} {stats['p50_ms']:>9} {stats['p95_ms']:>9} {stats['p99_ms']:>9}")
-    readings = [
-        {
-            "service": usage.get("service") or usage.get("name"),
-            "test": usage.get("test"),
-            "cpu_seconds": usage.get("cpu_seconds"),
-            "peak_rss_mb": usage.get("peak_rss_mb") or round((usage.get("peak_rss_bytes") or 0) / 1_048_576, 1),
-            "connections": usage.get("open_connections"),
-        }
-        for usage in metrics.resources
-    ]
-    for entry in per_service(readings):
+    for entry in per_service([resource_reading(usage) for usage in metrics.resources]):
         print(
             f"service {entry['service']}: {entry['cpu_seconds']:g} s CPU over {entry['tests']} tests, "
             f"peak RSS {entry['peak_rss_mb']:g} MB, at most {entry['connections']} connections"

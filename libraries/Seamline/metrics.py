@@ -70,7 +70,7 @@ class Metrics:
         else:
             collector.GLOBAL_METRICS_ACTIVE = True
             self.owner = True
-        self.metrics = RunMetrics(run={"started": _now(), "run_key": uuid.uuid4().hex, "commit": _commit()})
+        self.metrics = RunMetrics(run={"started": _now(), "run_key": uuid.uuid4().hex})
         # A retry's full name -> the original test's full name, its own name, and this attempt's number.
         self.retries_of: dict[str, tuple[str, str, int]] = {}
         self.output_dir: Path | None = None
@@ -146,6 +146,7 @@ class Metrics:
         if not self.active or self.output_dir is None:
             return
         self.metrics.run["ended"] = _now()
+        self.metrics.run["commit"] = _commit()  # read once, by the listener that writes (not each one at start)
         for ctx in collector.contexts():
             collector.add_context_figures(self.metrics, ctx)
         if self.pabot:

@@ -57,6 +57,10 @@ class TestRecord:
                 return attempt.status == PASS
         return None
 
+    def quarantined_failure(self, on: date | None = None) -> bool:
+        """Whether the test failed under a quarantine still active `on` that day (today by default)."""
+        return self.verdict == FAIL and quarantine_active(self.quarantined_until, on)
+
     @property
     def elapsed(self) -> float:
         return sum(attempt.elapsed for attempt in self.attempts)

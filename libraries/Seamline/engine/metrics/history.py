@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..database.sql import Database, open_database
-from .run import RunMetrics
+from .run import RunMetrics, resource_reading
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS seamline_runs (run_key VARCHAR(80) PRIMARY KEY, started VARCHAR(40), "
@@ -25,6 +25,7 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS seamline_resources (run_key VARCHAR(80), service VARCHAR(200), "
     "test VARCHAR(1000), cpu_seconds REAL, peak_rss_mb REAL, mean_rss_mb REAL, connections INTEGER)",
 )
+RESOURCE_COLUMNS = ("service", "test", "cpu_seconds", "peak_rss_mb", "mean_rss_mb", "connections")
 PER_RUN_TABLES = ("seamline_tests", "seamline_hops", "seamline_resources", "seamline_runs")
 
 
@@ -109,18 +110,10 @@ class History:
                     gap,
                 ),
             )
-        for usage in metrics.resources:
+        for usage in map(resource_reading, metrics.resources):
             self.db.execute(
                 "INSERT INTO seamline_resources VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    usage.get("service") or usage.get("name"),
-                    usage.get("test"),
-                    usage.get("cpu_seconds"),
-                    usage.get("peak_rss_mb") or round((usage.get("peak_rss_bytes") or 0) / 1_048_576, 1),
-                    usage.get("mean_rss_mb"),
-                    usage.get("open_connections"),
-                ),
+                (key, *(usage[column] for column in RESOURCE_COLUMNS)),
             )
 
     def runs(self, limit: int = 200) -> list[dict[str, Any]]:

@@ -13,9 +13,22 @@ from datetime import date, datetime
 from typing import Any
 
 from ..trace.hops import latency_figures
-from .attempts import FAIL, FLAKY, PASS, SKIP, TestRecord, quarantine_active
+from .attempts import FAIL, FLAKY, PASS, SKIP, TestRecord
 
 FORMAT = 1
+
+
+def resource_reading(usage: dict[str, Any]) -> dict[str, Any]:
+    """One resource record as the figures read it, whichever shape it came in: a per-test reading
+    (``service``, ``peak_rss_mb``) or a service's whole-life usage at its stop (``name``, ``peak_rss_bytes``)."""
+    return {
+        "service": usage.get("service") or usage.get("name"),
+        "test": usage.get("test"),
+        "cpu_seconds": usage.get("cpu_seconds"),
+        "peak_rss_mb": usage.get("peak_rss_mb") or round((usage.get("peak_rss_bytes") or 0) / 1_048_576, 1),
+        "mean_rss_mb": usage.get("mean_rss_mb"),
+        "connections": usage.get("open_connections"),
+    }
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -53,11 +66,8 @@ class RunMetrics:
     # The figures
     def counts(self) -> dict[str, int]:
         verdicts = [record.verdict for record in self.tests.values()]
-        quarantined = sum(
-            1
-            for record in self.tests.values()
-            if record.verdict == FAIL and quarantine_active(record.quarantined_until, self._run_date())
-        )
+        run_date = self._run_date()
+        quarantined = sum(1 for record in self.tests.values() if record.quarantined_failure(run_date))
         return {
             "tests": len(verdicts),
             "passed": verdicts.count(PASS),
@@ -83,9 +93,9 @@ class RunMetrics:
 
     def failed_run(self) -> bool:
         """Whether the run fails: a FAIL verdict that is not under an active quarantine."""
+        run_date = self._run_date()
         return any(
-            record.verdict == FAIL and not quarantine_active(record.quarantined_until, self._run_date())
-            for record in self.tests.values()
+            record.verdict == FAIL and not record.quarantined_failure(run_date) for record in self.tests.values()
         )
 
     def _run_date(self) -> date:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from .attempts import FAIL, FLAKY, SKIP, TestRecord, quarantine_active
+from .attempts import FAIL, FLAKY, SKIP, TestRecord
 from .run import RunMetrics
 
 
@@ -37,7 +37,7 @@ def _testcase(record: TestRecord) -> ET.Element:
     if record.verdict == FLAKY:
         for attempt in failures:
             ET.SubElement(case, "flakyFailure", message=attempt.message, type="AssertionError").text = attempt.message
-    elif record.verdict == FAIL and quarantine_active(record.quarantined_until):
+    elif record.quarantined_failure():
         ET.SubElement(case, "skipped", message=f"quarantined until {record.quarantined_until}: {failures[-1].message}")
     elif record.verdict == FAIL:
         first, *reruns = failures or record.attempts
