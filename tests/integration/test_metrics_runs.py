@@ -148,9 +148,11 @@ def test_retry_on_retries_only_allowed_failures(tmp_path) -> None:
     assert attempts == {"Timed Out": 2, "Wrong Data": 1}
 
 
-def test_history_flags_a_test_that_passed_and_failed_on_one_commit_and_gates_exit_non_zero(tmp_path) -> None:
+def wobbly_history(directory: Path, suite: str, outcomes: tuple[str, ...], commits: tuple[str, ...]) -> Path:
+    """A history of runs (`run0`, `run1`... in `directory`) of a suite whose test Wobbly passes or fails as told,
+    each on its commit; returns the history file."""
     write(
-        tmp_path / "w.robot",
+        directory / suite,
         """
         *** Test Cases ***
         Wobbly
@@ -159,17 +161,22 @@ def test_history_flags_a_test_that_passed_and_failed_on_one_commit_and_gates_exi
             Log    fine
     """,
     )
-    history = tmp_path / "history.db"
-    for run, outcome in enumerate(("pass", "fail", "pass")):
+    history = directory / "history.db"
+    for run, (outcome, commit) in enumerate(zip(outcomes, commits, strict=True)):
         robot(
-            tmp_path,
+            directory,
             "--listener",
             f"Seamline.Metrics:history={history}",
             "--outputdir",
             f"run{run}",
-            "w.robot",
-            env={"WOBBLY": outcome, "GITHUB_SHA": "c0ffee"},
+            suite,
+            env={"WOBBLY": outcome, "GITHUB_SHA": commit},
         )
+    return history
+
+
+def test_history_flags_a_test_that_passed_and_failed_on_one_commit_and_gates_exit_non_zero(tmp_path) -> None:
+    history = wobbly_history(tmp_path, "w.robot", ("pass", "fail", "pass"), ("c0ffee",) * 3)
     store = History(history)
     flaky = store.flaky_tests([run["run_key"] for run in store.runs()])
     store.close()
@@ -384,27 +391,8 @@ def test_resources_are_read_per_service_process_and_per_test(tmp_path) -> None:
 
 
 def test_the_dashboard_loads_in_chromium_without_console_errors_and_shows_the_figures(tmp_path, chromium_available):
-    write(
-        tmp_path / "d.robot",
-        """
-        *** Test Cases ***
-        Wobbly
-            Should Be Equal    %{WOBBLY}    pass
-        Steady
-            Log    fine
-    """,
-    )
-    history = tmp_path / "history.db"
-    for run, outcome in enumerate(("pass", "fail", "pass", "pass")):
-        robot(
-            tmp_path,
-            "--listener",
-            f"Seamline.Metrics:history={history}",
-            "--outputdir",
-            f"run{run}",
-            "d.robot",
-            env={"WOBBLY": outcome, "GITHUB_SHA": f"commit{run // 2}"},
-        )
+    commits = ("commit0", "commit0", "commit1", "commit1")
+    history = wobbly_history(tmp_path, "d.robot", ("pass", "fail", "pass", "pass"), commits)
     done = seamline("report", "run3", "--history", str(history), "--dashboard", "dashboard.html", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "dashboard: dashboard.html (4 runs)" in done.stdout
