@@ -9,7 +9,16 @@ ROBOT_OPTS ?=
 # Every suite run adds to the history the dashboard (`seamline report`) draws from.
 METRICS := --listener Seamline.Metrics:history=$(RESULTS)/history.db
 
-.PHONY: install demo report test unit integration acceptance suites suites-servers lint format docs bench clean
+# Parallel runs: pabot processes, each running whole suites (its own orderflow) in one robot run; their groups
+# are balanced by the durations the history recorded (`seamline shard --pabot`), by count before any run.
+PROCESSES ?= 2
+PABOT   := $(VENV)/bin/pabot --processes $(PROCESSES) --no-pabotlib --command $(PY) -m robot --end-command
+ordering = $(VENV)/bin/seamline shard --pabot --total $(PROCESSES) --name $(1) \
+	$(if $(wildcard $(RESULTS)/history.db),--from $(RESULTS)/history.db) suites > $(2)
+# Journeys under load: clients running suites/journeys at once against one shared orderflow.
+CLIENTS ?= 2
+
+.PHONY: install demo demo-parallel load report test unit integration acceptance suites suites-servers lint format docs bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +37,17 @@ demo: install
 	echo "Open $(RESULTS)/log.html (report: $(RESULTS)/report.html, dashboard: $(RESULTS)/dashboard.html)"; \
 	exit $$status
 
+# The demo's suites in $(PROCESSES) pabot processes at once, each with an orderflow of its own.
+demo-parallel: install
+	@mkdir -p $(RESULTS)/parallel; $(call ordering,Orderflow,$(RESULTS)/parallel/ordering.txt)
+	@$(PABOT) --ordering $(RESULTS)/parallel/ordering.txt --outputdir $(RESULTS)/parallel --name Orderflow \
+		$(METRICS) $(ROBOT_OPTS) suites; status=$$?; \
+	echo "Open $(RESULTS)/parallel/log.html"; exit $$status
+
+# $(CLIENTS) pabot processes run the journeys at once against one orderflow; then no order may be lost or doubled.
+load: install
+	$(PY) -m robot --outputdir $(RESULTS)/load --variable CLIENTS:$(CLIENTS) $(ROBOT_OPTS) load
+
 # The figures of the last `make demo` and the dashboard of every run so far; add gates with GATES=...
 report: install
 	$(VENV)/bin/seamline report $(RESULTS) --history $(RESULTS)/history.db $(GATES)
@@ -44,9 +64,11 @@ acceptance: install
 
 # Faults on a database or broker link need a networked database or RabbitMQ: `make demo` shows them skipped
 # with the reason, `make test` runs each where it applies (and skips none).
+# make test runs the suites in pabot processes: they must pass side by side, each process with its own orderflow.
 suites: install
-	$(PY) -m robot --outputdir $(RESULTS)/suites --name Orderflow --exclude needs-database-link \
-		--exclude needs-broker-link $(METRICS) $(ROBOT_OPTS) suites
+	@mkdir -p $(RESULTS)/suites; $(call ordering,Orderflow,$(RESULTS)/suites/ordering.txt)
+	$(PABOT) --ordering $(RESULTS)/suites/ordering.txt --outputdir $(RESULTS)/suites --name Orderflow \
+		--exclude needs-database-link --exclude needs-broker-link $(METRICS) $(ROBOT_OPTS) suites
 
 # The same suites with orderflow on each server this machine has (all of them on CI, where a missing one fails).
 SERVER_ENVS := postgres mariadb rabbitmq
@@ -57,30 +79,33 @@ suites-servers: install
 		$(PY) tests/servers.py check $$server; status=$$?; \
 		if [ $$status -eq 1 ]; then continue; fi; \
 		if [ $$status -eq 2 ]; then mkdir -p $(RESULTS)/suites-$$env; continue; fi; \
-		$(PY) -m robot --outputdir $(RESULTS)/suites-$$env --name Orderflow-$$env \
-			--variablefile variables/$$env.py --exclude slow --exclude $$absent $(METRICS) $(ROBOT_OPTS) suites; \
+		mkdir -p $(RESULTS)/suites-$$env; $(call ordering,Orderflow-$$env,$(RESULTS)/suites-$$env/ordering.txt); \
+		$(PABOT) --ordering $(RESULTS)/suites-$$env/ordering.txt --outputdir $(RESULTS)/suites-$$env \
+			--name Orderflow-$$env --variablefile variables/$$env.py --exclude slow --exclude $$absent \
+			$(METRICS) $(ROBOT_OPTS) suites; \
 	done
 
 # Every part runs even when an earlier one fails; the summary then says what failed.
 test: install
-	@rm -rf $(RESULTS)/pytest-*.xml $(RESULTS)/acceptance/output.xml $(RESULTS)/suites*/
+	@rm -rf $(RESULTS)/pytest-*.xml $(RESULTS)/acceptance/output.xml $(RESULTS)/suites*/ $(RESULTS)/load/
 	-@$(MAKE) --no-print-directory unit
 	-@$(MAKE) --no-print-directory integration
 	-@$(MAKE) --no-print-directory acceptance
 	-@$(MAKE) --no-print-directory suites
 	-@$(MAKE) --no-print-directory suites-servers
+	-@$(MAKE) --no-print-directory load
 	@$(PY) tests/summary.py $(RESULTS)
 
 lint: install
 	$(PY) -m ruff check libraries orderflow tests benchmarks
 	$(PY) -m ruff format --check libraries orderflow tests benchmarks
 	$(PY) -m mypy
-	$(PY) -m robocop check suites resources tests/acceptance
+	$(PY) -m robocop check suites resources load tests/acceptance
 
 format: install
 	$(PY) -m ruff format libraries orderflow tests benchmarks
 	$(PY) -m ruff check --fix libraries orderflow tests benchmarks
-	$(PY) -m robocop format suites resources tests/acceptance
+	$(PY) -m robocop format suites resources load tests/acceptance
 
 docs: install
 	$(PY) -m robot.libdoc --format HTML Seamline docs/Seamline.html

@@ -111,7 +111,8 @@ class Gateway:
     async def _route(
         self, request: Request, given_id: str, correlation_id: str, trace: TraceContext, timing: dict[str, Any]
     ) -> Response:
-        path = request.url.path
+        # The decoded path as the server received it: request.url re-parses it and drops tabs and newlines.
+        path = request.scope["path"]
         own = self.own_routes.get(path)
         if own is not None:
             if request.method not in ("GET", "HEAD"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orderflow.openapi_schemas import ref, schemas
+from orderflow.openapi_schemas import NOT_BLANK, ref, schemas
 
 ERROR_DESCRIPTIONS = {
     "401": "Missing or unknown X-Api-Key (UNAUTHORIZED)",
@@ -19,7 +19,8 @@ ERROR_DESCRIPTIONS = {
         "ORDER_SETTLED: the order was sent to the ledger in a settlement batch, the error names it)"
     ),
     "413": "Request body larger than the gateway's limit (PAYLOAD_TOO_LARGE)",
-    "422": "Invalid request (VALIDATION_ERROR, INVALID_JSON, INVALID_CURSOR, INVALID_DATE), X-Correlation-Id included",
+    "422": "Invalid request (VALIDATION_ERROR, INVALID_JSON, INVALID_CURSOR, INVALID_DATE, INVALID_SKU), "
+    "X-Correlation-Id included",
     "429": "Per-key rate limit exceeded (RATE_LIMITED); see Retry-After",
     "500": "Unexpected failure (INTERNAL_ERROR)",
     "502": "Upstream service unreachable (UPSTREAM_UNAVAILABLE) or its dependency failed",
@@ -177,7 +178,13 @@ def paths() -> dict[str, Any]:
                         "in": "query",
                         "schema": {"type": "string", "format": "date"},
                         "description": "YYYY-MM-DD (UTC); default today",
-                    }
+                    },
+                    {
+                        "name": "sku",
+                        "in": "query",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": NOT_BLANK},
+                        "description": "only this SKU's orders, stock and postings (their orders' amounts)",
+                    },
                 ],
             )
         },

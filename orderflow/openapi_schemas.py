@@ -100,6 +100,7 @@ def schemas() -> dict[str, Any]:
         "DailyReport": closed_object(
             {
                 "date": {"type": "string", "format": "date"},
+                "sku": {"type": "string", "description": "the SKU the figures are limited to (sku=)"},
                 "orders": closed_object(
                     {
                         "count": {"type": "integer", "minimum": 0},
@@ -122,7 +123,8 @@ def schemas() -> dict[str, Any]:
                         ),
                     ],
                 },
-            }
+            },
+            optional=["sku"],
         ),
         "ConsistencyReport": closed_object(
             {

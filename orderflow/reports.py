@@ -5,8 +5,9 @@
         [--settle-after 2s]
         [--no-auto-post] [--port 0]
 
-GET /reports/daily?date=YYYY-MM-DD: orders (count and amount per status), stock (inventory
-API), postings (ledger acks). GET /reports/consistency: orders vs reservations vs postings.
+GET /reports/daily?date=YYYY-MM-DD[&sku=SKU]: orders (count and amount per status), stock (inventory
+API), postings (ledger acks); with ``sku``, only that SKU's orders, stock and postings (the figures of one
+product while other clients order others). GET /reports/consistency: orders vs reservations vs postings.
 With --ledger, this process also runs the settlement exporter (orderflow.settlement).
 """
 
@@ -55,27 +56,28 @@ class Reports:
         self.ledger = ledger
         self.grace = timedelta(seconds=grace)
 
-    def daily(self, day: date) -> dict[str, Any]:
+    def daily(self, day: date, sku: str | None = None) -> dict[str, Any]:
         start = datetime.combine(day, time.min, tzinfo=timezone.utc)
-        query = select(orders.c.status, orders.c.amount).where(
+        query = select(orders.c.id, orders.c.status, orders.c.amount).where(
             orders.c.created_at >= start, orders.c.created_at < start + timedelta(days=1)
         )
+        if sku is not None:
+            query = query.where(orders.c.sku == sku)
         counts: dict[str, int] = defaultdict(int)
         amounts: dict[str, Decimal] = defaultdict(Decimal)
+        amount_of: dict[str, Decimal] = {}
         with self.engine.connect() as conn:
             for row in conn.execute(query):
                 counts[row.status] += 1
                 amounts[row.status] += Decimal(row.amount)
+                amount_of[row.id] = Decimal(row.amount)
         postings = None
         if self.ledger is not None:
             acks = [ack for ack in self._acks() if ack["posted_at"].startswith(day.isoformat())]
-            postings = {
-                "batches": len(acks),
-                "orders": sum(len(ack["order_ids"]) for ack in acks),
-                "total": money(sum((ack["total"] for ack in acks), Decimal())),
-            }
+            postings = self._postings(acks) if sku is None else self._postings_of(acks, amount_of)
         return {
             "date": day.isoformat(),
+            **({} if sku is None else {"sku": sku}),
             "orders": {
                 "count": sum(counts.values()),
                 "amount": money(sum(amounts.values(), Decimal())),
@@ -83,8 +85,27 @@ class Reports:
                     status: {"count": counts[status], "amount": money(amounts[status])} for status in STATUSES
                 },
             },
-            "stock": self._stock(),
+            "stock": [item for item in self._stock() if sku is None or item["sku"] == sku],
             "postings": postings,
+        }
+
+    @staticmethod
+    def _postings(acks: list[Ack]) -> dict[str, Any]:
+        return {
+            "batches": len(acks),
+            "orders": sum(len(ack["order_ids"]) for ack in acks),
+            "total": money(sum((ack["total"] for ack in acks), Decimal())),
+        }
+
+    @staticmethod
+    def _postings_of(acks: list[Ack], amount_of: dict[str, Decimal]) -> dict[str, Any]:
+        """Postings of some orders only: a batch carries several SKUs, so the total is their orders' amounts."""
+        posted = [order_id for ack in acks for order_id in ack["order_ids"] if order_id in amount_of]
+        batches = [ack for ack in acks if any(order_id in amount_of for order_id in ack["order_ids"])]
+        return {
+            "batches": len(batches),
+            "orders": len(posted),
+            "total": money(sum((amount_of[order_id] for order_id in posted), Decimal())),
         }
 
     def consistency(self) -> dict[str, Any]:
@@ -178,6 +199,7 @@ class Reports:
             raise ApiError(503, "DEPENDENCY_UNAVAILABLE", f"ledger: {type(error).__name__}: {error}") from error
 
 
+MAX_SKU = 64
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -191,7 +213,10 @@ def build_app(reports: Reports, exporter: SettlementExporter | None) -> Starlett
             day = None
         if day is None:
             raise ApiError(422, "INVALID_DATE", f"date must be YYYY-MM-DD, not {text!r}")
-        return JSONResponse(await run_in_threadpool(reports.daily, day))
+        sku = request.query_params.get("sku")
+        if sku is not None and (not sku.strip() or len(sku) > MAX_SKU):
+            raise ApiError(422, "INVALID_SKU", f"sku must be 1 to {MAX_SKU} characters, not all blank")
+        return JSONResponse(await run_in_threadpool(reports.daily, day, sku))
 
     async def consistency(_request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(reports.consistency))

@@ -13,6 +13,7 @@ PARTS = {
     "integration": "pytest-integration.xml",
     "acceptance": "acceptance/output.xml",
     "suites": "suites/output.xml",
+    "load": "load/output.xml",
 }
 
 

@@ -3,6 +3,7 @@
     seamline report [OUTPUT_DIR] [--history results/history.db] [--dashboard FILE] [gates]
     seamline merge OUTPUT_DIR_OR_METRICS... --output DIR [--history ...]
     seamline shard --index I --total N [--from results/history.db|output.xml ...] PATHS...
+    seamline shard --pabot --total N [--from ...] PATHS... > ordering.txt
     seamline watch [PATHS...] [--interval 5m] [-- ROBOT ARGS]
 
 `report` prints the run's figures, writes the dashboard from the history and exits 1 when a gate
@@ -11,7 +12,8 @@
 failed tests that rebot --merge joins) into one metrics.json: a test that failed and then passed on a
 rerun is FLAKY.
 `shard` prints the `--test` arguments of one shard (save them and run `robot --argumentfile FILE PATHS`),
-balanced by past durations when a history or output.xml is given. `watch` re-runs the tests tagged
+balanced by past durations when a history or output.xml is given; with `--pabot`, an ordering file giving
+each pabot process whole suites (`pabot --processes N --ordering FILE PATHS`). `watch` re-runs the tests tagged
 critical when a file changes, with an alert when one that passed fails (and when it recovers).
 """
 
@@ -114,9 +116,16 @@ def merge_runs(args: argparse.Namespace) -> int:
 
 
 def shard(args: argparse.Namespace) -> int:
-    from .runs import shard_arguments
+    from .runs import pabot_ordering, shard_arguments
 
-    print(shard_arguments(args.paths, args.index, args.total, args.sources or [], args.name))
+    if args.pabot:
+        ordering, summary = pabot_ordering(args.paths, args.total, args.sources or [], args.name)
+        print(ordering)
+        print(f"seamline: {summary}", file=sys.stderr)
+    elif args.index is None:
+        raise SystemExit("seamline: shard needs --index (or --pabot for an ordering file of every process)")
+    else:
+        print(shard_arguments(args.paths, args.index, args.total, args.sources or [], args.name))
     return 0
 
 
@@ -153,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     merge_parser.add_argument("--history", default="results/history.db", help="history file, SQL URL or NONE")
     shard_parser = commands.add_parser("shard", help="the robot arguments of one shard of the suites")
     shard_parser.add_argument("paths", nargs="+")
-    shard_parser.add_argument("--index", type=int, required=True, help="this shard, 1 to --total")
-    shard_parser.add_argument("--total", type=int, required=True)
+    shard_parser.add_argument("--index", type=int, help="this shard, 1 to --total")
+    shard_parser.add_argument("--total", type=int, required=True, help="shards, or pabot processes with --pabot")
+    shard_parser.add_argument("--pabot", action="store_true", help="print a pabot --ordering file: whole suites")
     shard_parser.add_argument("--from", dest="sources", action="append", help="history.db, SQL URL or output.xml")
     shard_parser.add_argument("--name", help="the top suite's name, when robot runs with --name")
     watch_parser = commands.add_parser("watch", help="re-run critical tests when files change")

@@ -1,7 +1,9 @@
 """`seamline shard` and `seamline watch`: the parts that read Robot suites and run Robot.
 
 shard: the tests of the suites (Robot's own suite builder) spread over N shards, balanced by the
-durations a history or earlier output.xml files recorded; prints the `--test` arguments of one shard.
+durations a history or earlier output.xml files recorded; prints the `--test` arguments of one shard, or
+(``--pabot``) a pabot ``--ordering`` file whose groups give each of N processes whole suites of about
+the same past duration, so that each process runs its suites in one robot run (one suite setup).
 
 watch: re-runs the tests tagged ``critical`` when a file under the watched paths changes (watchfiles), or
 every ``--interval``. A changed suite file re-runs its own critical tests; a changed resource or library
@@ -69,6 +71,25 @@ def shard_arguments(paths: Sequence[str], index: int, total: int, sources: Seque
         lines[0] += f" (~{shard.seconds:.1f} s)"
     lines += [f"--test {literal_test_pattern(test)}" for test in shard.tests]
     return "\n".join(lines)
+
+
+def pabot_ordering(paths: Sequence[str], total: int, sources: Sequence[str], name: str | None) -> tuple[str, str]:
+    """A pabot ``--ordering`` file (one group of whole suites per process) and a line saying how it balanced them."""
+    tests = suite_tests(paths, name)
+    suites = list(dict.fromkeys(suite_of(test) for test in tests))
+    per_suite: dict[str, float] = {}
+    for test, seconds in (recorded_durations(sources) if sources else {}).items():
+        if suite_of(test) in suites:
+            per_suite[suite_of(test)] = per_suite.get(suite_of(test), 0.0) + seconds
+    shards = [shard for shard in balance(suites, total, per_suite) if shard.tests]
+    lines = [line for shard in shards for line in ("{", *(f"--suite {suite}" for suite in shard.tests), "}")]
+    summary = f"{len(suites)} suites in {len(shards)} groups, balanced by "
+    summary += ("past durations: " + ", ".join(f"~{shard.seconds:.1f} s" for shard in shards)) if per_suite else "count"
+    return "\n".join(lines), summary
+
+
+def suite_of(test: str) -> str:
+    return test.rpartition(".")[0]
 
 
 # Watch

@@ -9,7 +9,6 @@ Resource          ../../resources/journeys.resource
 
 Suite Setup       Connect To Every Seam Of Orderflow
 Suite Teardown    Disconnect From Every Seam Of Orderflow
-Test Setup        Orderflow Has Settled Every Reserved Order
 
 Test Tags         journeys    api
 
@@ -18,7 +17,7 @@ Test Tags         journeys    api
 An Order Travels From The Gateway To The Ledger And Into The Daily Report
     [Tags]    smoke    critical    db    messaging    legacy
     ${sku} =    New Stock Item    10
-    ${before} =    Daily Report
+    ${before} =    Daily Report Of    ${sku}
     ${order} =    Place Order For    journey-ada    2    ${sku}
     ${order} =    Order Should Be Stored Announced And Reserved    ${order}
     Stock Of Should Be    ${sku}    available=8    reserved=2
@@ -31,7 +30,7 @@ An Order Travels From The Gateway To The Ledger And Into The Daily Report
 An Order For Missing Stock Is Rejected Back To The Caller And The Report
     [Tags]    critical    messaging
     ${sku} =    New Stock Item    1
-    ${before} =    Daily Report
+    ${before} =    Daily Report Of    ${sku}
     ${order} =    Place Order For    journey-bob    2    ${sku}
     ${rejected} =    Stock Answer Should Arrive    ${order}    rejected
     Rejection Should Give The Reason    ${rejected}    insufficient stock: requested 2, available 1
@@ -44,7 +43,7 @@ An Order For Missing Stock Is Rejected Back To The Caller And The Report
 An Order Cancelled Before Settlement Releases Its Stock And Never Reaches The Ledger
     [Tags]    db    legacy
     ${sku} =    New Stock Item    5
-    ${before} =    Daily Report
+    ${before} =    Daily Report Of    ${sku}
     ${order} =    Place A Reserved Order For    journey-carol    3    ${sku}
     Cancel Order And Release Its Stock    ${order}
     Stock Of Should Be    ${sku}    available=5    reserved=0
@@ -68,7 +67,7 @@ An Order Settled With The Ledger Can No Longer Be Cancelled
 Many Clerks Ordering The Last Units At Once Never Oversell
     [Tags]    critical    messaging    db
     ${sku} =    New Stock Item    3
-    ${before} =    Daily Report
+    ${before} =    Daily Report Of    ${sku}
     ${orders} =    Place Orders At Once    10    journey-rush    1    ${sku}
     ${outcomes} =    Outcomes Of Orders    ${orders}
     Orders Should End    ${outcomes}    reserved=3    rejected=7

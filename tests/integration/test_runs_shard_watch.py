@@ -98,6 +98,44 @@ def test_shards_balanced_by_a_recorded_history_are_within_20_percent(tmp_path) -
     assert by_count == [7, 7, 7]
 
 
+def test_a_pabot_ordering_gives_two_processes_whole_suites_balanced_by_history(tmp_path) -> None:
+    # Four suites of 40, 30, 20 and 10 recorded seconds; their __init__ setup notes each robot run that starts.
+    write(
+        tmp_path / "suites/__init__.robot",
+        "*** Settings ***\nLibrary    OperatingSystem\nSuite Setup    Append To File    ${STARTS}    x\n",
+    )
+    everything = []
+    for suite, seconds in (("Alpha", 10.0), ("Beta", 7.5), ("Gamma", 5.0), ("Delta", 2.5)):
+        tests = "".join(f"{suite} {index}\n    Log    {index}\n" for index in range(4))
+        write(tmp_path / f"suites/{suite.lower()}.robot", f"*** Test Cases ***\n{tests}")
+        everything += [(f"Suites.{suite}.{suite} {index}", seconds) for index in range(4)]
+    history = History(tmp_path / "history.db")
+    metrics = RunMetrics(run={"run_key": "r1", "started": "2026-12-01T10:00:00"})
+    for name, seconds in everything:
+        metrics.add_attempt(TestRecord(name, [], [Attempt("PASS", "", "2026-12-01T10:00:00", seconds)]))
+    history.append(metrics)
+    history.close()
+
+    by_count = seamline("shard", "--pabot", "--total", "2", "suites", cwd=tmp_path)
+    assert by_count.stderr == "seamline: 4 suites in 2 groups, balanced by count\n"
+    ordering = seamline("shard", "--pabot", "--total", "2", "--from", "history.db", "suites", cwd=tmp_path)
+    assert ordering.stderr == "seamline: 4 suites in 2 groups, balanced by past durations: ~50.0 s, ~50.0 s\n"
+    groups = ordering.stdout.replace("--suite ", "").split("\n")
+    assert groups == ["{", "Suites.Alpha", "Suites.Delta", "}", "{", "Suites.Beta", "Suites.Gamma", "}"]
+
+    (tmp_path / "ordering.txt").write_text(ordering.stdout, encoding="utf-8")
+    pabot = subprocess.run(
+        [PYTHON, "-m", "pabot.pabot", "--processes", "2", "--no-pabotlib", "--ordering", "ordering.txt",
+         "--command", PYTHON, "-m", "robot", "--end-command", "--outputdir", "out", "--variable",
+         f"STARTS:{tmp_path / 'starts.txt'}", "suites"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert pabot.returncode == 0, pabot.stdout + pabot.stderr
+    ran = [test.get("name") for test in ET.parse(tmp_path / "out/output.xml").iter("test")]
+    assert sorted(ran) == sorted(name.rsplit(".", 1)[-1] for name, _ in everything)  # once each
+    assert (tmp_path / "starts.txt").read_text() == "xx"  # one robot run (one suite setup) per process
+
+
 def test_shard_names_are_matched_literally() -> None:
     assert literal_test_pattern("Suite.Odd * name? [x]") == "Suite.Odd [*] name[?] [[]x]"
 

@@ -24,6 +24,7 @@ KEYS = ",".join(
     for name, role in [
         ("trace", "clerk"), ("new-trace", "clerk"), ("rate", "clerk"), ("other", "clerk"),
         ("big", "admin"), ("big-streamed", "admin"), ("down", "admin"), ("slow", "admin"), ("boom", "admin"),
+        ("newline", "clerk"), ("tab", "clerk"),
     ]
 )  # fmt: skip
 
@@ -34,7 +35,9 @@ class Recorder(BaseHTTPRequestHandler):
     seen: list[dict[str, str]] = []
 
     def do_GET(self) -> None:
-        Recorder.seen.append({name.lower(): value for name, value in self.headers.items()})
+        Recorder.seen.append(
+            {name.lower(): value for name, value in self.headers.items()} | {"x-forwarded-path": self.path}
+        )
         if self.path.startswith("/orders/slow"):
             time.sleep(2.0)
         if self.path.startswith("/orders/boom"):
@@ -99,6 +102,16 @@ def test_correlation_id_is_kept_and_traceparent_continues_with_a_new_span(gatewa
     assert response.headers["traceresponse"] == upstream["traceparent"]
     timing = response.headers["server-timing"]
     assert re.fullmatch(r"gateway;dur=\d+\.\d, orders;dur=7\.5", timing), timing
+
+
+def test_a_path_parameter_of_whitespace_control_characters_is_routed_as_sent(gateway: str) -> None:
+    # The decoded path, not request.url's re-parsed one, which drops tabs and newlines ("no route /api/orders/").
+    for key, encoded in (("k-newline", "%0A"), ("k-tab", "%09")):
+        with api(gateway, key) as client:
+            response = client.get(f"/api/orders/{encoded}")
+        assert response.status_code == 200, response.text
+    paths = [seen["x-forwarded-path"] for seen in Recorder.seen if "x-forwarded-path" in seen]
+    assert paths[-2:] == ["/orders/%0A", "/orders/%09"]
 
 
 def test_a_trace_is_started_when_the_caller_sends_none(gateway: str) -> None:

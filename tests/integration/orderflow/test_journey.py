@@ -77,7 +77,18 @@ def test_order_reaches_sql_outbox_inventory_ledger_and_report(deployment: Deploy
         assert report.status_code == 200, report.text
         daily = report.json()
         consistency = auditor.get("/api/reports/consistency").json()
+        of_sku = auditor.get("/api/reports/daily", params={"date": order["created_at"][:10], "sku": sku}).json()
+        blank_sku = auditor.get("/api/reports/daily", params={"sku": " "})
     assert_conforms(openapi, "DailyReport", daily)
+    # One SKU's figures: this order alone, whatever else was ordered that day.
+    assert_conforms(openapi, "DailyReport", of_sku)
+    assert of_sku["sku"] == sku and "sku" not in daily
+    assert (of_sku["orders"]["count"], of_sku["orders"]["by_status"]["RESERVED"]) == (
+        1, {"count": 1, "amount": order["amount"]}
+    )  # fmt: skip
+    assert of_sku["stock"] == [{"sku": sku, "available": 8, "reserved": 2}]
+    assert of_sku["postings"] == {"batches": 1, "orders": 1, "total": order["amount"]}
+    assert (blank_sku.status_code, blank_sku.json()["error"]["code"]) == (422, "INVALID_SKU")
     assert daily["orders"]["by_status"]["RESERVED"]["count"] >= 1
     assert {"sku": sku, "available": 8, "reserved": 2} in daily["stock"]
     assert daily["postings"]["orders"] >= 1
