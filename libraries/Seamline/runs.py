@@ -8,11 +8,14 @@ the same past duration, so that each process runs its suites in one robot run (o
 watch: re-runs the tests tagged ``critical`` when a file under the watched paths changes (watchfiles), or
 every ``--interval``. A changed suite file re-runs its own critical tests; a changed resource or library
 re-runs the suites that use it (directly or through other resources); anything else re-runs them all.
-One line per run; an alert when a test that passed now fails, and when it recovers.
+One line per run; an alert when a test that passed now fails, and when it recovers. Each run's robot
+process is started while watch waits for the change it will run for (Python, Robot and Seamline imported:
+most of a robot start), and given its arguments when the change comes.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -174,6 +177,66 @@ def affected_suites(changed: Iterable[Path], used: dict[Path, set[Path]]) -> lis
     return sorted(affected)
 
 
+# A robot process that imports what every run needs, then waits for its command line on stdin.
+WARM_ROBOT = """
+import json, sys
+import robot
+try:
+    import Seamline, Seamline.metrics
+except ImportError:
+    pass
+arguments = json.loads(sys.stdin.readline() or "null")
+sys.exit(0 if arguments is None else robot.run_cli(arguments, exit=False))
+"""
+
+
+class WarmRobot:
+    """The robot process of the next run, started ahead of it (in a process group of its own)."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[str] | None = None
+
+    def prepare(self) -> None:
+        if self.process is None:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", WARM_ROBOT],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+
+    def take(self, fresh: bool) -> subprocess.Popen[str]:
+        """The prepared process (a new one when `fresh`: a changed Python file may be one it imported)."""
+        if fresh or (self.process is not None and self.process.poll() is not None):
+            self.discard()
+        self.prepare()
+        process, self.process = self.process, None
+        assert process is not None
+        return process
+
+    def discard(self) -> None:
+        process, self.process = self.process, None
+        if process is not None:
+            stop_process_group(process)
+
+
+def stop_process_group(process: subprocess.Popen[str]) -> None:
+    """A process, and whatever it started, stops: its whole process group gets SIGTERM, then SIGKILL."""
+    if process.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=wait)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 class Watcher:
     """Runs `robot --include critical` on the watched suites, then again on every change or interval."""
 
@@ -194,8 +257,9 @@ class Watcher:
         self.out = out
         self.before: Verdicts | None = None
         self.child: subprocess.Popen[str] | None = None
+        self.warm = WarmRobot()
 
-    def run_once(self, what: str, suites: list[Path] | None) -> Verdicts:
+    def run_once(self, what: str, suites: list[Path] | None, fresh: bool = False) -> Verdicts:
         """One run of the critical tests: of the given suite files only, or of every watched suite.
 
         The same paths are always run (a subset is chosen with ``--suite``), so a test keeps its full name
@@ -208,14 +272,13 @@ class Watcher:
             for suite in suites:
                 selected += ["--suite", literal_test_pattern(names[suite])] if suite in names else []
         listener = f"Seamline.Metrics:history={self.history}"
-        command = [sys.executable, "-m", "robot", "--include", "critical", "--outputdir", str(self.output_dir)]
-        command += ["--console", "none", "--listener", listener, "--runemptysuite", *selected, *self.robot_args]
-        command += [str(path) for path in self.paths]
-        self.child = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
-        )
-        _, errors = self.child.communicate()
+        arguments = ["--include", "critical", "--outputdir", str(self.output_dir), "--console", "none"]
+        arguments += ["--listener", listener, "--runemptysuite", *selected, *self.robot_args]
+        arguments += [str(path) for path in self.paths]
+        self.child = self.warm.take(fresh)
+        _, errors = self.child.communicate(json.dumps(arguments) + "\n")
         self.child = None
+        self.warm.prepare()  # the next run's process imports while this run's verdict is read and printed
         verdicts = self._verdicts()
         clock = datetime.now().strftime("%H:%M:%S")
         seconds = time.monotonic() - started
@@ -281,7 +344,8 @@ class Watcher:
                 elif changes:
                     changed = sorted({Path(path) for _change, path in changes})
                     names = ", ".join(path.name for path in changed[:3]) + (" ..." if len(changed) > 3 else "")
-                    self.run_once(f"changed {names}", affected_suites(changed, uses(self.paths)))
+                    fresh = any(path.suffix == ".py" for path in changed)
+                    self.run_once(f"changed {names}", affected_suites(changed, uses(self.paths)), fresh)
                 elif due is not None and time.monotonic() >= due:
                     self.run_once("interval", None)
                 else:
@@ -294,19 +358,11 @@ class Watcher:
         return 0
 
     def _stop_child(self) -> None:
-        """Robot, and whatever it started, stops: its whole process group gets SIGTERM, then SIGKILL."""
+        """The running robot and the prepared one stop, with whatever they started."""
         child = self.child
-        if child is None or child.poll() is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(child.pid, sig)
-                child.wait(timeout=wait)
-                return
-            except ProcessLookupError:
-                return
-            except subprocess.TimeoutExpired:
-                continue
+        if child is not None:
+            stop_process_group(child)
+        self.warm.discard()
 
 
 class _StopOnSignal:

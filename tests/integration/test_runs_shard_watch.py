@@ -120,7 +120,7 @@ def test_a_pabot_ordering_gives_two_processes_whole_suites_balanced_by_history(t
     assert by_count.stderr == "seamline: 4 suites in 2 groups, balanced by count\n"
     ordering = seamline("shard", "--pabot", "--total", "2", "--from", "history.db", "suites", cwd=tmp_path)
     assert ordering.stderr == "seamline: 4 suites in 2 groups, balanced by past durations: ~50.0 s, ~50.0 s\n"
-    groups = ordering.stdout.replace("--suite ", "").split("\n")
+    groups = ordering.stdout.replace("--suite ", "").splitlines()
     assert groups == ["{", "Suites.Alpha", "Suites.Delta", "}", "{", "Suites.Beta", "Suites.Gamma", "}"]
 
     (tmp_path / "ordering.txt").write_text(ordering.stdout, encoding="utf-8")
