@@ -176,7 +176,11 @@ class Seamline(DynamicCore):
 
     A test's own spans show the calls it made; a system that exports OpenTelemetry spans shows what
     happened inside it. Every `Call Api` sends a W3C ``traceparent`` (a new trace, the call's span as
-    its root), which an instrumented service continues. Seamline receives the spans in one of two ways:
+    its root), which an instrumented service continues. A poll's repeated attempts (`Wait Until Api Returns`
+    after its first) send theirs unsampled (flags ``00``): a service whose sampler follows its parent (as
+    OpenTelemetry's default does) records nothing of each repeat, so a wait costs the system one trace
+    however long it polls; each repeat stays on the timeline, a hop to the service that answered the traced
+    calls to the same origin. Seamline receives the spans in one of two ways:
 
     | =Import= | =Spans come from= |
     | ``Library    Seamline    traces=otlp`` | a receiver on a free loopback port (``otlp:127.0.0.1:4318`` picks one) |

@@ -224,6 +224,17 @@ Wait Until Api Returns Polls Until The Field Has The Value
     ...    timeout=5s    interval=50ms
     Response Field Should Be    ${response}    $.polls    3
 
+Wait Until Api Returns Traces Its First Attempt And Sends The Repeats Unsampled
+    Connect To Api    ${JSON_SERVER}
+    Wait Until Api Returns    GET    /eventually/RESERVED/sampling    $.status    RESERVED    timeout=5s    interval=50ms
+    ${polls} =    Get Timeline    system=http
+    ${sent} =    Call Api    GET    /eventually/traceparents/sampling
+    ${flags} =    Evaluate    [traceparent.split("-")[3] for traceparent in $sent.json()["traceparents"]]
+    Should Be Equal    ${flags}    ${{["01", "00", "00"]}}
+    Should Be Equal    ${{[poll.sampled for poll in $polls]}}    ${{[True, False, False]}}
+    Should Be Equal    ${{[poll.trace_id for poll in $polls]}}
+    ...    ${{[traceparent.split("-")[1] for traceparent in $sent.json()["traceparents"]]}}
+
 Wait Until Api Returns Stops At Once On A Fail On State
     Connect To Api    ${JSON_SERVER}
     VAR    ${expected}    HTTP: GET ${JSON_SERVER}/eventually/REJECTED/stop: '$.status' is 'REJECTED' (a fail_on value)

@@ -69,6 +69,19 @@ def test_a_test_call_nothing_answered_is_test_http_and_untraced_spans_are_roots(
     assert tree.latencies()["test>http"]["gap_ms"] is None
 
 
+def test_a_call_sent_unsampled_is_a_hop_to_the_peer_that_answered_the_traced_calls_to_its_origin():
+    traced = span("test", "client", "http", 0, 5, "a", target="http://127.0.0.1:8000/api/orders/1")
+    answered = span("gateway", "server", "http", 1, 3, "b", "a")
+    polls = [
+        span("test", "client", "http", 10 * n, 4, f"p{n}", target=target, **{"trace.sampled": False})
+        for n, target in ((1, "http://127.0.0.1:8000/api/orders/1"), (2, "http://127.0.0.1:9000/elsewhere"))
+    ]
+    tree = SpanTree([traced, answered, *polls])
+    assert tree.causal_order() == ["test>gateway", "test>gateway", "test>http"]
+    assert tree.latencies()["test>gateway"]["count"] == 2
+    assert SpanTree(polls).causal_order() == ["test>http", "test>http"]  # no traced call: nothing to go by
+
+
 def test_self_time_is_the_hop_minus_the_hops_it_caused():
     tree = SpanTree(order_journey(orders_work_ms=50.0))
     latencies = tree.latencies()

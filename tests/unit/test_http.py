@@ -19,6 +19,7 @@ from Seamline.engine.api.session import (
     ExpectedStatus,
     auth_headers,
     describe,
+    is_sampled,
     json_body,
     new_trace_ids,
     response_json,
@@ -91,6 +92,13 @@ def test_trace_ids_are_w3c_traceparent_and_unique():
     assert re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-01", traceparent)
     assert traceparent.split("-")[1] == correlation
     assert new_trace_ids()[0] != correlation
+
+
+def test_a_traceparent_is_sampled_unless_its_flags_say_not():
+    assert new_trace_ids(sampled=False)[1].endswith("-00")
+    assert is_sampled(new_trace_ids()[1]) and not is_sampled(new_trace_ids(sampled=False)[1])
+    assert is_sampled(None) and is_sampled("garbage") and is_sampled("00-a-b-zz")  # nothing says not
+    assert not is_sampled("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-02")  # flags without bit 0
 
 
 def test_server_timing_gives_milliseconds_per_service():

@@ -239,6 +239,16 @@ def test_the_end_of_a_test_joins_what_arrived_and_forgets_those_traces():
     assert TraceJoin(source).finish(Timeline()) == 0  # a test without traced calls costs nothing
 
 
+def test_a_call_sent_unsampled_is_no_trace_of_the_test():
+    timeline = timeline_with_client_span()
+    poll = Span("http", "GET", "http://gw/api/orders/1", 1.3, 0.01, trace_id="f" * 32, span_id="e" * 16)
+    poll.attributes["trace.sampled"] = False  # what fill_http_span writes for a traceparent with flags 00
+    timeline.add(poll)
+    source = FakeSource([span(SERVER, CLIENT)])
+    assert TraceJoin(source).finish(timeline) == 1
+    assert source.forgotten == [TRACE]  # the unsampled call's trace was neither waited for nor looked up
+
+
 # Shaped as the Jaeger query API documents GET /api/traces/{id} (jaeger-query, api_v2 JSON).
 JAEGER_TRACE = {
     "traceID": TRACE,

@@ -9,6 +9,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# The attribute, False, of a client span whose traceparent was not sampled (flags 00): no spans will join it.
+NOT_SAMPLED = "trace.sampled"
+
 
 @dataclass
 class Span:
@@ -41,6 +44,11 @@ class Span:
     @property
     def ok(self) -> bool:
         return self.outcome == "ok"
+
+    @property
+    def sampled(self) -> bool:
+        """False for a call whose ``traceparent`` asked the system to record nothing (`NOT_SAMPLED`)."""
+        return self.attributes.get(NOT_SAMPLED) is not False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -303,7 +303,9 @@ class ApiKeywords(SeamKeywords):
         ``fail_on`` value (one value or a list: a terminal state such as ``REJECTED``). Connection
         failures and non-2xx answers count as "not yet". ``timeout`` (the library default when not
         given) bounds the whole wait: each attempt gets at most the time left. The failure shows
-        the last response or error; ``msg`` replaces it. Each attempt is a span on the timeline.
+        the last response or error; ``msg`` replaces it. Each attempt is a span on the timeline; the
+        first one is traced, the others send an unsampled ``traceparent`` (flags ``00``): the system
+        records no trace of each repeated read, and the test waits for none.
 
         | `Wait Until Api Returns` | GET | /api/orders/${id} | $.status | RESERVED | fail_on=REJECTED |
         """
@@ -313,9 +315,15 @@ class ApiKeywords(SeamKeywords):
         wait = self.seconds(timeout)
         deadline = time.monotonic() + wait
 
+        attempts = 0
+
         def probe() -> tuple[requests.Response, Any]:
+            nonlocal attempts
             attempt = max(min(session.timeout, deadline - time.monotonic()), MIN_ATTEMPT_SECONDS)
-            response = self._send(session, method, path, body, None, params, headers, attempt, quiet=True)
+            attempts += 1  # the first attempt is traced, its repeats are sent unsampled (`ApiSession.send`)
+            response = self._send(
+                session, method, path, body, None, params, headers, attempt, quiet=True, sampled=attempts == 1
+            )
             value = _MISSING
             if response.ok:
                 try:
@@ -409,6 +417,7 @@ class ApiKeywords(SeamKeywords):
         timeout: float | None,
         files: dict[str, Any] | None = None,
         quiet: bool = False,
+        sampled: bool = True,
     ) -> requests.Response:
         url = session.url_for(path)
         shown_url = self.masker.url(url)
@@ -424,6 +433,7 @@ class ApiKeywords(SeamKeywords):
             headers=headers,
             files=files,
             timeout=timeout,
+            sampled=sampled,
         )
         request = response.request
         if response.url != url:  # redirected or query parameters added

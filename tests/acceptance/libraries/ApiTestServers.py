@@ -63,6 +63,7 @@ OPENAPI = {
 
 class _Handler(BaseHTTPRequestHandler):
     polls: dict[str, int] = {}
+    traceparents: dict[str, list[str | None]] = {}
 
     def log_message(self, format: str, *args: Any) -> None:  # keep the test output quiet
         pass
@@ -84,8 +85,13 @@ class _Handler(BaseHTTPRequestHandler):
         elif parts[0] == "drift" and len(parts) == 2:
             self._json(200, {"id": parts[1], "quantity": "2", "status": "SHIPPED"})
         elif parts[0] == "eventually" and len(parts) == 3:
-            # /eventually/<final status>/<key>: NEW for the first two polls of <key>, then the final status
+            # /eventually/<final status>/<key>: NEW for the first two polls of <key>, then the final status; the
+            # traceparent of each poll of <key> (a list under "traceparents") at /eventually/traceparents/<key>
+            if parts[1] == "traceparents":
+                self._json(200, {"traceparents": _Handler.traceparents.get(parts[2], [])})
+                return
             seen = _Handler.polls[parts[2]] = _Handler.polls.get(parts[2], 0) + 1
+            _Handler.traceparents.setdefault(parts[2], []).append(self.headers.get("traceparent"))
             self._json(200, {"id": parts[2], "status": "NEW" if seen <= 2 else parts[1], "polls": seen})
         elif url.path == "/values":
             self._json(200, VALUES)

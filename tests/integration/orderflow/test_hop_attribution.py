@@ -5,8 +5,8 @@ orders=50ms`` (the orders service sleeps inside its request handling). The same 
 both gateways in turn, with a traceparent as `Call Api` sends it. The hop latencies of the joined traces
 (what `Get Hop Latencies` returns) must show the delay in ``gateway>orders``'s median self time and not in
 the test's call to the gateway nor in the orders service's SQL; and each hop's best call must put it there
-within 10% (or 2 ms). That last check needs a machine quiet enough to measure 5 ms: when the undelayed hop
-itself varies by more than that between calls, it is skipped, saying by how much.
+within 10% (or 2 ms). The delay is large beside what a busy machine adds to a hop (the best of 8 calls is one
+that waited for the CPU for a few milliseconds at most), so the check holds on a loaded 2-core machine too.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import os
 import time
 
 import httpx
-import pytest
 from conftest import CLERK
 from orderflow_harness import Process, api, place_order
 
@@ -25,7 +24,7 @@ from Seamline.engine.trace.hops import SpanTree
 from Seamline.engine.trace.otlp import OtlpReceiver
 from Seamline.engine.trace.receiver import TraceJoin
 
-DELAY_MS = 50.0
+DELAY_MS = 200.0
 ORDERS = 8
 HOPS = ("test>gateway", "gateway>orders", "orders>sql")
 
@@ -72,17 +71,11 @@ def test_a_delay_in_the_orders_service_is_attributed_to_gateway_orders():
     bottleneck = trees["delayed"].bottleneck()
     assert bottleneck is not None and bottleneck.hop in ("gateway>orders", "bus>orders"), bottleneck
     # Within 10% (or 2 ms), and nowhere else: each hop's best call, the least disturbed (as the benchmarks
-    # take the best round). A machine so busy that a hop varies by more than that between calls cannot show it.
+    # take the best round).
     tolerance = max(0.1 * DELAY_MS, 2.0)
     best = {name: best_self_times(tree) for name, tree in trees.items()}
-    noise = {f"{hop} ({name})": latencies[name][hop]["self_p50_ms"] - best[name][hop] for name in best for hop in HOPS}
-    noisiest = max(noise, key=lambda hop: noise[hop])
-    if noise[noisiest] > tolerance:
-        pytest.skip(
-            f"the machine is too busy to measure within {tolerance:g} ms: {noisiest} varies by {noise[noisiest]:.1f} ms"
-        )
     grown = {hop: round(best["delayed"][hop] - best["plain"][hop], 1) for hop in HOPS}
-    assert abs(grown["gateway>orders"] - DELAY_MS) <= tolerance, f"best self time grown by hop: {grown}"
+    assert abs(grown["gateway>orders"] - DELAY_MS) <= tolerance, f"best self time grown by hop: {grown}; best: {best}"
     assert all(abs(grown[hop]) <= tolerance for hop in ("test>gateway", "orders>sql")), grown
 
 

@@ -112,26 +112,37 @@ def _shape(value: Any) -> str:
     return "unsupported type"
 
 
-def new_trace_ids() -> tuple[str, str]:
-    """A correlation id and a W3C traceparent (random trace and span ids, sampled)."""
+def new_trace_ids(sampled: bool = True) -> tuple[str, str]:
+    """A correlation id and a W3C traceparent (random trace and span ids; flags ``01`` sampled, ``00`` not)."""
     trace_id = os.urandom(16).hex()
-    return trace_id, f"00-{trace_id}-{os.urandom(8).hex()}-01"
+    return trace_id, f"00-{trace_id}-{os.urandom(8).hex()}-{'01' if sampled else '00'}"
 
 
-def add_trace_headers(headers: MutableMapping[str, str]) -> None:
+def add_trace_headers(headers: MutableMapping[str, str], sampled: bool = True) -> None:
     """Give `headers` an ``X-Correlation-Id`` and a W3C ``traceparent`` unless they have them (any case).
 
     A new correlation id is the trace id of the traceparent sent with it (given or new), so one id finds the
     call in the system's logs and in its traces; a correlation id given alone gets a traceparent of its own.
+    A new traceparent is sampled unless `sampled` is False (see `ApiSession.send`: a repeated call).
     """
     names = {name.lower(): name for name in headers}
     given = names.get("traceparent")
     if given is None:
-        trace_id, headers["traceparent"] = new_trace_ids()
+        trace_id, headers["traceparent"] = new_trace_ids(sampled)
     else:
         trace_id = trace_ids_of(headers[given])[0] or new_trace_ids()[0]
     if CORRELATION_HEADER.lower() not in names:
         headers[CORRELATION_HEADER] = trace_id
+
+
+def is_sampled(traceparent: str | None) -> bool:
+    """Whether a W3C ``traceparent`` asks for its trace to be recorded (its flags' sampled bit); a missing or
+    malformed one says nothing against it."""
+    parts = (traceparent or "").split("-")
+    try:
+        return len(parts) != 4 or bool(int(parts[3][:2], 16) & 1)
+    except ValueError:
+        return True
 
 
 def trace_ids_of(traceparent: str | None) -> tuple[str | None, str | None]:
@@ -250,14 +261,18 @@ class ApiSession:
         headers: Mapping[str, Any] | None = None,
         files: Mapping[str, Any] | None = None,
         timeout: float | None = None,
+        sampled: bool = True,
     ) -> requests.Response:
         """Send one request and read its whole body within `timeout` (the session's by default).
 
         Transport failures and a passed deadline become a SeamError naming the call and the cause.
+        `sampled` False sends an unsampled ``traceparent`` (flags ``00``, unless `headers` has one): the
+        rule for a call that repeats one already traced (a poll's later attempts), whose trace the system
+        need not record again, while its trace context still propagates.
         """
         method = method.upper()
         url = self.url_for(path)
-        call_headers = self._headers_for(method, url, headers)
+        call_headers = self._headers_for(method, url, headers, sampled)
         seconds = self.timeout if timeout is None else timeout
         deadline = CallDeadline(seconds)
         response = None
@@ -285,7 +300,9 @@ class ApiSession:
             ) from None
         return response
 
-    def _headers_for(self, method: str, url: str, headers: Mapping[str, Any] | None) -> dict[str, str]:
+    def _headers_for(
+        self, method: str, url: str, headers: Mapping[str, Any] | None, sampled: bool = True
+    ) -> dict[str, str]:
         """The call's headers: the session's credentials when `url` may have them, trace headers, the call's own."""
         call_headers = dict(self.credentials)
         if self.credentials and not self.guard.allows(url):
@@ -293,7 +310,7 @@ class ApiSession:
             self.guard.note(self.credentials, url, f"{method} {self.masker.url(url)}")
         if headers:
             call_headers.update(self.masker.reveal_deep(dict(headers)))
-        add_trace_headers(call_headers)
+        add_trace_headers(call_headers, sampled)
         return call_headers
 
     def _failure(self, error: Exception, response: requests.Response | None, deadline: CallDeadline) -> str:

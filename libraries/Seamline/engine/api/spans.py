@@ -8,8 +8,8 @@ from typing import Any
 import requests
 
 from ..masking import Masker
-from ..timeline import Span, Timeline
-from .session import CORRELATION_HEADER, server_timing, trace_ids_of
+from ..timeline import NOT_SAMPLED, Span, Timeline
+from .session import CORRELATION_HEADER, is_sampled, server_timing, trace_ids_of
 
 
 def fill_http_span(
@@ -20,7 +20,10 @@ def fill_http_span(
     `bytes_received` is the body's length (read here when not given: give it for a streamed body left unread).
     """
     span.correlation_id = request.headers.get(CORRELATION_HEADER)
-    span.trace_id, span.span_id = trace_ids_of(request.headers.get("traceparent"))
+    traceparent = request.headers.get("traceparent")
+    span.trace_id, span.span_id = trace_ids_of(traceparent)
+    if not is_sampled(traceparent):
+        span.attributes[NOT_SAMPLED] = False
     span.bytes_sent = body_length(request.body)
     span.bytes_received = len(response.content) if bytes_received is None else bytes_received
     span.attributes["status"] = response.status_code

@@ -4,7 +4,8 @@ A hop is one crossing from a service to a peer, made by a client or producer spa
 ``<service>><peer>``: the peer is the service of the server (or consumer) span it caused when that span
 was received, else the span's ``peer.service`` attribute, else its system (``sql``, ``amqp``, ``sftp``).
 The test's own calls are hops of the service ``test`` (``test>gateway``, or ``test>http`` when nothing
-answered with a span of its own).
+answered with a span of its own). A call sent unsampled (a poll's repeated attempt: the system recorded
+nothing of it) is a hop to the peer that answered the test's traced calls to the same origin, when one did.
 
 - A hop lasts from the caller's start to the end of the caller or of the callee, whichever is later (a
   message hop lasts until its consumer is done).
@@ -29,6 +30,7 @@ import statistics
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..timeline import Span
 
@@ -145,6 +147,7 @@ class SpanTree:
             else:
                 self._children.setdefault(id(parent), []).append(span)
         self._break_cycles(by_id)
+        self._peers = self._peers_by_origin()
         self.hops = [hop for root in self.roots for hop in self._hops_from(root)]
 
     def _break_cycles(self, by_id: dict[str, Span]) -> None:
@@ -245,12 +248,28 @@ class SpanTree:
             return [self._hop(span)]
         return [hop for child in self.children(span) for hop in self._hops_from(child)]
 
+    def _peers_by_origin(self) -> dict[str, str]:
+        """The service that answered the test's traced calls to each origin (the first one seen)."""
+        peers: dict[str, str] = {}
+        for root in self.roots:
+            callee = next((child for child in self.children(root) if child.kind in CALLEE_KINDS), None)
+            if root.service == "test" and callee is not None:
+                peers.setdefault(_origin(root.target), callee.service)
+        return peers
+
     def _hop(self, caller: Span) -> Hop:
         callee = next((child for child in self.children(caller) if child.kind in CALLEE_KINDS), None)
         peer = callee.service if callee else caller.attributes.get("peer.service") or caller.system
+        if callee is None and not caller.sampled:
+            peer = self._peers.get(_origin(caller.target), peer)
         end = max(caller.end, callee.end) if callee else caller.end
         children = [hop for child in self.children(caller) for hop in self._hops_from(child)]
         return Hop(f"{caller.service}>{peer}", caller, callee, caller.start, end, _gap(caller, callee), children)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _gap(caller: Span, callee: Span | None) -> float | None:

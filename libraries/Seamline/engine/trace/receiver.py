@@ -178,8 +178,9 @@ class TraceSource(Protocol):
 
 
 def test_traces(timeline: Timeline) -> tuple[set[str], set[str]]:
-    """The trace ids a test's own client spans started, and those spans' ids."""
-    own = [span for span in timeline.spans if span.service == "test" and span.trace_id]
+    """The trace ids a test's own client spans started, and those spans' ids (calls sent unsampled left out:
+    the system records nothing of their traces)."""
+    own = [span for span in timeline.spans if span.service == "test" and span.trace_id and span.sampled]
     return {span.trace_id for span in own if span.trace_id}, {span.span_id for span in own if span.span_id}
 
 
