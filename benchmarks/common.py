@@ -8,6 +8,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,14 @@ from robot.result import TestCase
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
+BENCH_OUTPUT = Path(tempfile.gettempdir()) / "seamline-bench"
 
 
 def run_robot(what: str, robot_file: Path, *options: str, output: Path | None, timeout: float = 300) -> None:
     """Run `robot_file` quietly (no log, no report; `output` NONE when None), with its own folder and
     libraries/ on the Python path; when it fails, raise with the end of Robot's output and the failed tests."""
     command = [sys.executable, "-m", "robot", "--output", str(output or "NONE"), "--log", "NONE", "--report", "NONE"]
+    command += ["--outputdir", str(BENCH_OUTPUT)]  # what listeners write (metrics.json, xunit) stays out of the tree
     command += ["--pythonpath", str(robot_file.parent), "--pythonpath", str(ROOT / "libraries"), "--console", "none"]
     command += [*options, str(robot_file)]
     run = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
