@@ -97,3 +97,19 @@ def test_two_queries_and_a_where_clause(databases: dict[str, Database]) -> None:
         assert (result.left_rows, [m.to_dict()["key"] for m in result.mismatches]) == (100, [{"id": 3}])
     finally:
         databases["postgresql"].execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def test_two_postgresql_tables_agree_by_postgresql_s_own_hash(databases: dict[str, Database]) -> None:
+    database, table = databases["postgresql"], f"rc_{uuid.uuid4().hex[:8]}"
+    try:
+        for name in (f"{table}_a", f"{table}_b"):
+            _fill(database, name, "id")
+        same, stats = reconcile_tables(Side(database, f"{table}_a"), Side(database, f"{table}_b"), build_options("id"))
+        assert same.consistent and same.matched == ROWS and stats.rows_read == 0, same.summary()
+        _tamper(database, f"{table}_b")
+        result, _ = reconcile_tables(Side(database, f"{table}_a"), Side(database, f"{table}_b"), build_options("id"))
+        assert [(m.key["id"], m.field) for m in result.mismatches] == [(17, "amount"), (401, "customer")]
+        assert [k["id"] for k in result.missing_right] == [250] and [k["id"] for k in result.missing_left] == [9999]
+    finally:
+        for name in (f"{table}_a", f"{table}_b"):
+            database.execute(f"DROP TABLE IF EXISTS {name}")

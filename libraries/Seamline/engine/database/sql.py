@@ -23,7 +23,6 @@ PostgreSQL UUIDs come back as strings. SQLite keeps timestamps as text and retur
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
 import math
 import re
@@ -276,17 +275,14 @@ def _rows(cursor: Any) -> list[dict[str, Any]]:
     if description is None:
         return []
     names = [column[0] for column in description]
-    return list(map(dict, map(_strict_zip, itertools.repeat(names), cursor.fetchall())))
+    return list(map(dict, map(zip, itertools.repeat(names), cursor.fetchall())))
 
 
 def _stream_rows(cursor: Any, batch: int) -> Iterator[dict[str, Any]]:
     names: list[str] | None = None
     while rows := cursor.fetchmany(batch):
         names = names or [column[0] for column in cursor.description]
-        yield from map(dict, map(_strict_zip, itertools.repeat(names), rows))  # no Python frame per row
-
-
-_strict_zip = functools.partial(zip, strict=True)
+        yield from map(dict, map(zip, itertools.repeat(names), rows))  # no Python frame per row
 
 
 def _row_count(cursor: Any) -> int:

@@ -1,11 +1,14 @@
 """The canonical text of a row, computed inside each database, and its hash: what `tables` sums per segment.
 
 PostgreSQL and MariaDB compute each value's canonical text (see `canonical`) in SQL, join a row's
-values with ``|``, and hash it: the first 15 hex digits of its MD5, a 60-bit integer. A segment's
-checksum is its row count and the sum of its rows' hashes (exact: NUMERIC/DECIMAL sums), so it does
-not depend on the order rows are read in. SQLite runs in this process: its rows are read and hashed
-here with the same canonical text. Which SQL expression gives a column's text depends on the Python
-type its driver returns for it (`kind`), found from a few sample rows of each side.
+values with ``|``, and hash it: the first 15 hex digits of its MD5, a 60-bit integer. Two PostgreSQL
+sides hash the same text with PostgreSQL's own 64-bit ``hashtextextended`` instead, a third of the
+cost (were two servers to hash differently, equal segments would only look different: their rows
+would be read and diffed, never a wrong result). A segment's checksum is its row count and the sum
+of its rows' hashes (exact: NUMERIC/DECIMAL sums), so it does not depend on the order rows are read
+in. SQLite runs in this process: its rows are read and hashed here with the same canonical text.
+Which SQL expression gives a column's text depends on the Python type its driver returns for it
+(`kind`), found from a few sample rows of each side.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ..database.sql import quote_identifier
 from .canonical import NULL_TEXT, canonical_text, key_text
 
 SEPARATOR = "|"
+MD5, POSTGRESQL = "md5", "postgresql"  # how rows are hashed: MD5 everywhere, or PostgreSQL's own hash
 _PG_TIMESTAMP = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS'"
 _MY_TIMESTAMP = "CONCAT(DATE_FORMAT({c}, '%Y-%m-%dT%H:%i:%s.'), LEFT(DATE_FORMAT({c}, '%f'), 3))"
 
@@ -73,10 +77,13 @@ def value_sql(column: str, kind: str, dialect: str) -> str:
     return f"COALESCE({expression}, '{null}')"
 
 
-def row_hash_sql(columns: Sequence[str], kinds: Mapping[str, str], dialect: str) -> str:
-    """The SQL of a row's 60-bit hash over `columns` (keys first)."""
+def row_hash_sql(columns: Sequence[str], kinds: Mapping[str, str], dialect: str, hashing: str = MD5) -> str:
+    """The SQL of a row's hash over `columns` (keys first): 60 bits of MD5, or with `hashing`
+    POSTGRESQL (both sides PostgreSQL) its own 64-bit text hash, which costs a third of MD5's time."""
     parts = f", '{SEPARATOR}', ".join(value_sql(column, kinds[column], dialect) for column in columns)
     text = f"CONCAT({parts})"
+    if hashing == POSTGRESQL:
+        return f"HASHTEXTEXTENDED({text}, 0)"
     if dialect == "postgresql":
         return f"('x' || SUBSTR(MD5({text}), 1, 15))::BIT(60)::BIGINT"
     return f"CAST(CONV(SUBSTR(MD5({text}), 1, 15), 16, 10) AS UNSIGNED)"

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from ..database.sql import Database, quote_identifier
 from ..errors import SeamError
-from .checksums import kind_of, row_hash, row_hash_sql
+from .checksums import MD5, POSTGRESQL, kind_of, row_hash, row_hash_sql
 from .diff import Result, reconcile
 from .options import SEAM, Options
 
@@ -139,6 +139,7 @@ class _Plan:
     ):
         self.left, self.right, self.key, self.columns = left, right, key, columns
         self.stats, self.factor, self.leaf = stats, factor, leaf
+        self.hashing = POSTGRESQL if left.dialect == right.dialect == "postgresql" else MD5
         shared = left.database is right.database
         self.pool = None if shared else ThreadPoolExecutor(2, thread_name_prefix="seamline-checksum")
 
@@ -185,7 +186,7 @@ class _Plan:
         self.stats.statements += 1
         if side.dialect == "sqlite":
             return self._checksums_here(side, segment, where, params)
-        row_hash_expression = row_hash_sql(self.columns, side.kinds, side.dialect)
+        row_hash_expression = row_hash_sql(self.columns, side.kinds, side.dialect, self.hashing)
         sql = (
             f"SELECT seam_s, COUNT(*) AS seam_n, SUM(seam_h) AS seam_h FROM (SELECT {segment} AS seam_s, "
             f"{row_hash_expression} AS seam_h FROM {side.relation()} WHERE {where}) seam_x GROUP BY seam_s"
