@@ -74,9 +74,11 @@ def _comparable(result):
 
 
 @settings(max_examples=300, deadline=None)
-@given(data=sides(), step=st.sampled_from([3, 7, 16384]))
-def test_the_fast_path_finds_exactly_what_the_row_by_row_path_finds(data, step):
+@given(data=sides(), step=st.sampled_from([3, 7, 16384]), aligned=st.booleans())
+def test_the_fast_path_finds_exactly_what_the_row_by_row_path_finds(data, step, aligned):
     left, right = data
+    if aligned:  # the right side's rows take the left side's keys in the left side's order
+        right = [dict(row, id=partner["id"]) for row, partner in zip(right, left, strict=False)] + right[len(left) :]
     options = build_options("id", tolerance="b=0")
     with mock.patch.object(diff, "STEP", step):
         fast = reconcile(left, right, options)

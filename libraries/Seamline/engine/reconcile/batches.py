@@ -163,13 +163,15 @@ def _plain_keys(raw: list[Any]) -> list[Key] | None:
     return None
 
 
-def surely_equal(left: Batch, mine: list[int], right: Batch, theirs: list[int]) -> list[bool] | None:
-    """For the rows at `mine` in `left` and at `theirs` in `right`, pair by pair: True when the one
-    rule surely finds every field equal.
+def surely_equal(
+    left: Batch, mine: Sequence[int] | None, right: Batch, theirs: Sequence[int] | None
+) -> list[bool] | None:
+    """For the rows at `mine` in `left` and at `theirs` in `right` (None: every row, the batches
+    being aligned), pair by pair: True when the one rule surely finds every field equal.
 
     False means "ask the rule"; None means the columns hold types this shortcut does not know (ask
     the rule, or its first clause, pair by pair)."""
-    if not mine:
+    if mine is not None and not mine:
         return []
     left_columns, right_columns = list(left.by_field()), list(right.by_field())
     converted = False
@@ -186,6 +188,8 @@ def surely_equal(left: Batch, mine: list[int], right: Batch, theirs: list[int]) 
     left_values, right_values = left.values, right.values
     if converted:
         left_values, right_values = list(zip(*left_columns, strict=True)), list(zip(*right_columns, strict=True))
+    if mine is None or theirs is None:
+        return list(map(operator.eq, left_values, right_values))
     return list(map(operator.eq, map(left_values.__getitem__, mine), map(right_values.__getitem__, theirs)))
 
 

@@ -24,7 +24,7 @@ import gc
 import itertools
 import operator
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,6 +212,10 @@ class _Merge:
         self._finish()
 
     def _pair(self, left: Batch, right: Batch) -> None:
+        if left.keys == right.keys and self._aligned(left.keys):
+            self.paired.add_all(left.keys)
+            self._compare_pairs(left, None, right, None)
+            return
         left_index, right_index = dict(zip(left.keys, itertools.count())), dict(zip(right.keys, itertools.count()))
         if len(left_index) < len(left.keys) or len(right_index) < len(right.keys):  # a key twice in one batch
             self._arrive_all(0, left, range(len(left.keys)))
@@ -237,9 +241,19 @@ class _Merge:
                 if key not in waited:
                     waiting[key] = [(batch.raw_key(index[key]), batch.values[index[key]])]
 
-    def _compare_pairs(self, left: Batch, mine: list[int], right: Batch, theirs: list[int]) -> None:
-        """The rows at `mine` in `left` against those at `theirs` in `right`, pair by pair."""
+    def _aligned(self, keys: list[Key]) -> bool:
+        """Whether batches of these same keys pair row for row: no key twice, none waiting."""
+        distinct = set(keys)
+        return len(distinct) == len(keys) and all(distinct.isdisjoint(waiting) for waiting in self.waiting)
+
+    def _compare_pairs(
+        self, left: Batch, mine: Sequence[int] | None, right: Batch, theirs: Sequence[int] | None
+    ) -> None:
+        """The rows at `mine` in `left` against those at `theirs` in `right` (None: every row, in
+        order), pair by pair."""
         equal = surely_equal(left, mine, right, theirs)
+        mine = range(len(left.values)) if mine is None else mine
+        theirs = range(len(right.values)) if theirs is None else theirs
         result = self.result
         if equal is None:
             for left_row, right_row in zip(mine, theirs, strict=True):
