@@ -89,7 +89,7 @@ class Database:
         return self._run(sql, params, _rows, timeout)
 
     def stream(
-        self, sql: str, params: Params, consume: Callable[[Iterator[dict[str, Any]]], T], *, batch: int = 5000
+        self, sql: str, params: Params, consume: Callable[[Iterator[dict[str, Any]]], T], *, batch: int = 20000
     ) -> T:
         """Hands the rows `sql` returns to `consume` as they arrive, `batch` at a time, and returns what it returns.
 
@@ -279,10 +279,14 @@ def _rows(cursor: Any) -> list[dict[str, Any]]:
 
 
 def _stream_rows(cursor: Any, batch: int) -> Iterator[dict[str, Any]]:
+    return itertools.chain.from_iterable(_stream_batches(cursor, batch))  # no Python frame per row
+
+
+def _stream_batches(cursor: Any, batch: int) -> Iterator[Iterator[dict[str, Any]]]:
     names: list[str] | None = None
     while rows := cursor.fetchmany(batch):
         names = names or [column[0] for column in cursor.description]
-        yield from map(dict, map(zip, itertools.repeat(names), rows))  # no Python frame per row
+        yield map(dict, map(zip, itertools.repeat(names), rows))
 
 
 def _row_count(cursor: Any) -> int:
