@@ -166,3 +166,18 @@ def test_only_keeps_the_rows_of_both_sides_with_the_values_given():
     right = [{"id": 1, "shop": "a"}, {"id": 3, "shop": "b"}]
     result = reconcile(left, right, build_options("id", only="shop=a"))
     assert result.consistent and (result.left_rows, result.right_rows) == (1, 1)
+
+
+def test_file_rows_stream_in_blocks_and_keep_every_row(tmp_path):
+    from Seamline.engine.reconcile.sources import BLOCK, local_rows
+
+    path = tmp_path / "rows.csv"
+    path.write_text("id,amount\n" + "".join(f"{i},{i}.50\n" for i in range(BLOCK * 2 + 3)) + "\n", encoding="utf-8")
+    rows = list(local_rows(str(path), "csv"))
+    assert (
+        len(rows) == BLOCK * 2 + 3 and rows[0] == {"id": "0", "amount": "0.50"} and rows[-1]["id"] == str(BLOCK * 2 + 2)
+    )
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    assert list(local_rows(str(tmp_path / "empty.csv"), "csv")) == []
+    with pytest.raises(SeamError, match="cannot read"):
+        list(local_rows(str(tmp_path / "absent.csv"), "csv"))

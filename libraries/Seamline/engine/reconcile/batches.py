@@ -24,7 +24,7 @@ from .canonical import key_text
 from .options import SEAM, Options
 
 ABSENT = object()  # a field the row does not have
-Key = Any  # the canonical text of a one-field key, a tuple of texts for a composite key
+Key = Any  # a one-field key: `one_key` (an int or a text); a composite key: a tuple of key texts
 
 # Types whose == between two values of the one type is the rule's first clause, and is False
 # against any other of these types (numbers of different types excepted: 1 == 1.0 == True).
