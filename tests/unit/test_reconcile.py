@@ -181,3 +181,13 @@ def test_file_rows_stream_in_blocks_and_keep_every_row(tmp_path):
     assert list(local_rows(str(tmp_path / "empty.csv"), "csv")) == []
     with pytest.raises(SeamError, match="cannot read"):
         list(local_rows(str(tmp_path / "absent.csv"), "csv"))
+
+
+def test_results_of_other_keys_add_up_and_keep_samples_within_bounds():
+    options = build_options("id")
+    options.samples = 3
+    total = reconcile([{"id": 1, "a": 1}], [{"id": 1, "a": 2}, {"id": 9}], options)
+    total.absorb(reconcile([{"id": i, "a": 1} for i in range(10, 15)], [{"id": 10, "a": 1}], options))
+    counts = total.to_dict()["counts"]
+    assert (total.left_rows, total.right_rows, total.matched, total.mismatched_rows) == (6, 3, 1, 1)
+    assert counts["missing_right"] == 4 and len(total.missing_right) == 3 and counts["missing_left"] == 1

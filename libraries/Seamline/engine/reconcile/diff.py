@@ -76,6 +76,17 @@ class Result:
         if len(found) < self.samples:
             found.append(item)
 
+    def absorb(self, other: Result) -> None:
+        """Adds `other`, the diff of other keys (its counts, and its samples while there is room)."""
+        self.left_rows += other.left_rows
+        self.right_rows += other.right_rows
+        self.matched += other.matched
+        self.mismatched_rows += other.mismatched_rows
+        for kind, number in other.counts.items():
+            self.counts[kind] = self.counts.get(kind, 0) + number
+            found: list[Any] = getattr(self, kind)
+            found += getattr(other, kind)[: max(self.samples - len(found), 0)]
+
     def count(self, kind: str) -> int:
         return self.counts.get(kind, 0)
 

@@ -28,6 +28,7 @@ from .options import SEAM, Options
 
 SAMPLE_ROWS = 50
 MAX_SEGMENTS = 100_000  # checksums one statement may return (an integer key's ranges)
+READ_RANGES = 256  # differing ranges read (and diffed) at a time: a few thousand rows in memory
 T = TypeVar("T")
 Bound = tuple[Any, ...] | None  # a key value (one per key column); None: unbounded
 Checksum = tuple[int, int]  # rows, sum of row hashes
@@ -79,10 +80,11 @@ def reconcile_tables(
             raise SeamError(SEAM, f"{side.source} has no column {', '.join(missing)} on {side.database.display_url}")
         side.kinds = {column: kind_of([row.get(column) for row in sample]) for column in every}
     plan = _Plan(left, right, key, every, stats, factor, leaf)
-    integer_key = len(key) == 1 and left.kinds[key[0]] == right.kinds[key[0]] == "int"
-    run = _IntegerBisection(plan).run if integer_key else functools.partial(_bisect_by_key_values, plan)
-    equal_rows, totals, left_rows, right_rows = run()
-    return _finish(options, compared, left_rows, right_rows, totals, equal_rows), stats
+    diff_options = Options(**{**options.__dict__, "fields": compared})
+    if len(key) == 1 and left.kinds[key[0]] == right.kinds[key[0]] == "int":
+        return _IntegerBisection(plan).run(diff_options), stats
+    equal_rows, totals, left_rows, right_rows = _bisect_by_key_values(plan)
+    return _finish(diff_options, left_rows, right_rows, totals, equal_rows), stats
 
 
 def _bisect_by_key_values(plan: _Plan) -> tuple[int, list[int], list[dict[str, Any]], list[dict[str, Any]]]:
@@ -109,11 +111,9 @@ def _bisect_by_key_values(plan: _Plan) -> tuple[int, list[int], list[dict[str, A
     return equal_rows, totals, left_rows, right_rows
 
 
-def _finish(
-    options: Options, compared: list[str], left_rows: list, right_rows: list, totals: list[int], equal: int
-) -> Result:
+def _finish(options: Options, left_rows: list, right_rows: list, totals: list[int], equal: int) -> Result:
     """The row-by-row diff of the rows read, with the rows of equal segments counted as matched."""
-    result = reconcile(left_rows, right_rows, Options(**{**options.__dict__, "fields": compared}))
+    result = reconcile(left_rows, right_rows, options)
     result.left_rows, result.right_rows = totals
     result.matched += equal
     return result
@@ -263,12 +263,15 @@ class _IntegerBisection:
         self.plan = plan
         self.key = plan.key[0]
 
-    def run(self) -> tuple[int, list[int], list[dict[str, Any]], list[dict[str, Any]]]:
+    def run(self, options: Options) -> Result:
+        """The diff: rows of differing ranges are diffed as they are read, READ_RANGES ranges at a time
+        (an integer key falls in the same range on both sides, so each read pairs on its own)."""
         plan = self.plan
+        result = Result(options.name, list(options.key), list(options.fields or []), samples=options.samples)
         bounds = plan.both(self._bounds)
         present = [(int(lo), int(hi)) for lo, hi in bounds if lo is not None and hi is not None]
         if not present:
-            return 0, [0, 0], [], []
+            return result
         low = min(found[0] for found in present)
         span = max(found[1] for found in present) - low + 1
         # Ranges of `leaf` keys: `leaf` rows for dense unique keys (MIN and MAX come from the index; a
@@ -276,8 +279,6 @@ class _IntegerBisection:
         width = _power_of_two(max(plan.leaf, -(-span // MAX_SEGMENTS), 1))
         parents: tuple[int, list[int]] | None = None  # the previous level's width and its differing ranges
         equal, totals = 0, [0, 0]
-        left_rows: list[dict[str, Any]] = []
-        right_rows: list[dict[str, Any]] = []
         while True:
             mine, theirs = plan.both(functools.partial(self._level, low=low, width=width, parents=parents))
             if parents is None:
@@ -291,12 +292,14 @@ class _IntegerBisection:
                     small.append(bucket)
                 else:
                     differing.append(bucket)
-            if small:
-                found = plan.both(functools.partial(self._read, low=low, width=width, buckets=small))
-                left_rows += found[0]
-                right_rows += found[1]
+            for start in range(0, len(small), READ_RANGES):
+                buckets = small[start : start + READ_RANGES]
+                found = plan.both(functools.partial(self._read, low=low, width=width, buckets=buckets))
+                result.absorb(reconcile(found[0], found[1], options))
             if not differing:
-                return equal, totals, left_rows, right_rows
+                result.left_rows, result.right_rows = totals
+                result.matched += equal
+                return result
             busiest = max(max(mine.get(b, (0, 0))[0], theirs.get(b, (0, 0))[0]) for b in differing)
             finer = max(width * plan.leaf // busiest, -(-width * len(differing) // MAX_SEGMENTS), 1)
             parents, width = (width, differing), min(width // 2, _power_of_two(finer) // 2 or 1)
