@@ -351,8 +351,9 @@ class Seamline(DynamicCore):
 
     `Reconcile Tables` compares two tables (or queries) on two SQL connections without reading them:
     each database computes a canonical text of every row, hashes it (MD5, first 15 hex digits; two
-    PostgreSQL sides use PostgreSQL's own ``hashtextextended``, three times cheaper) and sums the hashes
-    per key segment. Only segments whose checksums differ are cut further (an integer key into
+    PostgreSQL sides use PostgreSQL's own ``hashtextextended``, three times cheaper, or, when their
+    columns have the same types, ``hash_record_extended`` of the rows themselves, without any text) and
+    sums the hashes per key segment. Only segments whose checksums differ are cut further (an integer key into
     ranges of equal width, one statement per side per level; other keys at key values of one side's
     order); rows are read only from small differing segments and diffed by the comparison rule.
     The canonical text is what makes PostgreSQL, MariaDB and SQLite hash alike: numbers as plain decimals

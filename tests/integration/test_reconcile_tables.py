@@ -71,6 +71,7 @@ def test_every_pairing_finds_exactly_the_tampered_rows(databases: dict[str, Data
             same, stats = reconcile_tables(Side(left_db, names[left_name]), Side(right_db, names[right_name]), options)
             assert same.consistent and same.matched == ROWS, same.summary()
             assert stats.rows_read == 0, f"{left_name} vs {right_name}: equal tables hashed differently"
+            assert stats.hashing == "md5"
         _tamper(databases["mysql"], names["mysql"])
         result, stats = reconcile_tables(
             Side(databases["postgresql"], names["postgresql"]),
@@ -110,6 +111,10 @@ def test_two_postgresql_tables_agree_by_postgresql_s_own_hash(
             _fill(database, name, "id")
         same, stats = reconcile_tables(Side(database, f"{table}_a"), Side(database, f"{table}_b"), build_options("id"))
         assert same.consistent and same.matched == ROWS and stats.rows_read == 0, same.summary()
+        assert stats.hashing == "record"  # the same column types: the rows themselves are hashed
+        bigint_ids = Side(database, f"SELECT id::bigint AS id, amount FROM {table}_b")  # integer vs bigint
+        same, stats = reconcile_tables(Side(database, f"{table}_a"), bigint_ids, build_options("id", fields="amount"))
+        assert same.consistent and stats.rows_read == 0 and stats.hashing == "postgresql", same.summary()
         _tamper(database, f"{table}_b")
         result, _ = reconcile_tables(Side(database, f"{table}_a"), Side(database, f"{table}_b"), build_options("id"))
         assert [(m.key["id"], m.field) for m in result.mismatches] == [(17, "amount"), (401, "customer")]

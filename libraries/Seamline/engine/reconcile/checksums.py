@@ -3,8 +3,10 @@
 PostgreSQL and MariaDB compute each value's canonical text (see `canonical`) in SQL, join a row's
 values with ``|``, and hash it: the first 15 hex digits of its MD5, a 60-bit integer. Two PostgreSQL
 sides hash the same text with PostgreSQL's own 64-bit ``hashtextextended`` instead, a third of the
-cost (were two servers to hash differently, equal segments would only look different: their rows
-would be read and diffed, never a wrong result). A segment's checksum is its row count and the sum
+cost, and when their columns have the same types (of those in RECORD_TYPES, PostgreSQL 14 or later)
+they hash the rows themselves with ``hash_record_extended``: no text at all. Were two servers to
+hash differently, equal segments would only look different: their rows would be read and diffed,
+never a wrong result. A segment's checksum is its row count and the sum
 of its rows' hashes (exact: NUMERIC/DECIMAL sums), so it does not depend on the order rows are read
 in. SQLite runs in this process: its rows are read and hashed here with the same canonical text.
 Which SQL expression gives a column's text depends on the Python type its driver returns for it
@@ -23,7 +25,14 @@ from ..database.sql import quote_identifier
 from .canonical import NULL_TEXT, canonical_text, key_text
 
 SEPARATOR = "|"
-MD5, POSTGRESQL = "md5", "postgresql"  # how rows are hashed: MD5 everywhere, or PostgreSQL's own hash
+# How rows are hashed: MD5 of the canonical text everywhere; PostgreSQL's own hash of that text; or
+# PostgreSQL's hash of the row itself, when both sides' columns have one PostgreSQL type each.
+MD5, POSTGRESQL, RECORD = "md5", "postgresql", "record"
+# PostgreSQL types whose hash follows their equality, which implies the one rule's (1.50 = 1.5).
+RECORD_TYPES = frozenset({
+    "smallint", "integer", "bigint", "numeric", "real", "double precision", "boolean", "text", "character varying",
+    "timestamp without time zone", "timestamp with time zone", "date", "bytea", "uuid",
+})  # fmt: skip
 _PG_TIMESTAMP = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS'"
 _MY_TIMESTAMP = "CONCAT(DATE_FORMAT({c}, '%Y-%m-%dT%H:%i:%s.'), LEFT(DATE_FORMAT({c}, '%f'), 3))"
 
@@ -78,8 +87,11 @@ def value_sql(column: str, kind: str, dialect: str) -> str:
 
 
 def row_hash_sql(columns: Sequence[str], kinds: Mapping[str, str], dialect: str, hashing: str = MD5) -> str:
-    """The SQL of a row's hash over `columns` (keys first): 60 bits of MD5, or with `hashing`
-    POSTGRESQL (both sides PostgreSQL) its own 64-bit text hash, which costs a third of MD5's time."""
+    """The SQL of a row's hash over `columns` (keys first): 60 bits of MD5; with `hashing` POSTGRESQL
+    (both sides PostgreSQL) its own 64-bit text hash, a third of MD5's cost; with RECORD (and the same
+    column types on both sides) its hash of the row's values, without the canonical text: a tenth."""
+    if hashing == RECORD:
+        return f"HASH_RECORD_EXTENDED(ROW({', '.join(quote_identifier(column, dialect) for column in columns)}), 0)"
     parts = f", '{SEPARATOR}', ".join(value_sql(column, kinds[column], dialect) for column in columns)
     text = f"CONCAT({parts})"
     if hashing == POSTGRESQL:

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from ..database.sql import Database, quote_identifier
 from ..errors import SeamError
-from .checksums import MD5, POSTGRESQL, kind_of, row_hash, row_hash_sql
+from .checksums import MD5, POSTGRESQL, RECORD, RECORD_TYPES, kind_of, row_hash, row_hash_sql
 from .diff import Result, reconcile
 from .options import SEAM, Options
 
@@ -60,6 +60,7 @@ class Side:
 
 @dataclass
 class Stats:
+    hashing: str = ""  # checksums.MD5, POSTGRESQL or RECORD
     statements: int = 0
     segments: int = 0
     rows_read: int = 0
@@ -139,9 +140,30 @@ class _Plan:
     ):
         self.left, self.right, self.key, self.columns = left, right, key, columns
         self.stats, self.factor, self.leaf = stats, factor, leaf
-        self.hashing = POSTGRESQL if left.dialect == right.dialect == "postgresql" else MD5
+        self.hashing = stats.hashing = self._hashing()
         shared = left.database is right.database
         self.pool = None if shared else ThreadPoolExecutor(2, thread_name_prefix="seamline-checksum")
+
+    def _hashing(self) -> str:
+        """MD5, unless both sides are PostgreSQL: then its own hash, of the rows themselves when the
+        columns have the same hashable types on both sides."""
+        if not self.left.dialect == self.right.dialect == "postgresql":
+            return MD5
+        types = self._postgresql_types(self.left), self._postgresql_types(self.right)
+        return RECORD if types[0] and types[0] == types[1] and set(types[0]) <= RECORD_TYPES else POSTGRESQL
+
+    def _postgresql_types(self, side: Side) -> list[str]:
+        """The PostgreSQL type of each column (none: an empty side, or a server before hash_record_extended)."""
+        listed = ", ".join(
+            f"pg_typeof({quote_identifier(column, side.dialect)})::text AS seam_{index}"
+            for index, column in enumerate(self.columns)
+        )
+        self.stats.statements += 1
+        version = "current_setting('server_version_num')::int AS seam_version"
+        rows = side.database.query(f"SELECT {version}, {listed} FROM {side.relation()} LIMIT 1")
+        if not rows or rows[0]["seam_version"] < 140000:
+            return []
+        return [rows[0][f"seam_{index}"] for index in range(len(self.columns))]
 
     def segments(self, low: Bound, high: Bound) -> Iterator[tuple[tuple[Bound, Bound], tuple[Checksum, Checksum]]]:
         """The sub-segments of [low, high) with each side's checksum."""
