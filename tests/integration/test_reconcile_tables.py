@@ -122,3 +122,25 @@ def test_two_postgresql_tables_agree_by_postgresql_s_own_hash(
     finally:
         for name in (f"{table}_a", f"{table}_b"):
             database.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def test_postgresql_s_hashes_tell_text_apart_whatever_the_column_s_collation(databases: dict[str, Database]) -> None:
+    """A case-insensitive collation makes 'Ann' = 'ANN' in PostgreSQL (and hashes them alike): the rule does not."""
+    database, name = databases["postgresql"], f"rc_{uuid.uuid4().hex[:8]}"
+    try:
+        database.execute(
+            f"CREATE COLLATION {name}_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)"
+        )
+        for table, customer in ((f"{name}_a", "Ann"), (f"{name}_b", "ANN")):
+            database.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, customer TEXT COLLATE {name}_ci)")
+            database.execute(
+                f"INSERT INTO {table} SELECT g, CASE WHEN g = 7 THEN ? ELSE 'x' END FROM generate_series(1, 100) g",
+                [customer],
+            )
+        for source in (f"{name}_b", f"SELECT id::bigint AS id, customer FROM {name}_b"):  # RECORD, then POSTGRESQL
+            result, stats = reconcile_tables(Side(database, f"{name}_a"), Side(database, source), build_options("id"))
+            assert [(m.key, m.left, m.right) for m in result.mismatches] == [({"id": 7}, "Ann", "ANN")], stats.hashing
+    finally:
+        database.execute(f"DROP TABLE IF EXISTS {name}_a")
+        database.execute(f"DROP TABLE IF EXISTS {name}_b")
+        database.execute(f"DROP COLLATION IF EXISTS {name}_ci")

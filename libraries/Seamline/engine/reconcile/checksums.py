@@ -16,7 +16,7 @@ Which SQL expression gives a column's text depends on the Python type its driver
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -33,6 +33,7 @@ RECORD_TYPES = frozenset({
     "smallint", "integer", "bigint", "numeric", "real", "double precision", "boolean", "text", "character varying",
     "timestamp without time zone", "timestamp with time zone", "date", "bytea", "uuid",
 })  # fmt: skip
+TEXT_TYPES = frozenset({"text", "character varying"})
 _PG_TIMESTAMP = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS'"
 _MY_TIMESTAMP = "CONCAT(DATE_FORMAT({c}, '%Y-%m-%dT%H:%i:%s.'), LEFT(DATE_FORMAT({c}, '%f'), 3))"
 
@@ -86,16 +87,21 @@ def value_sql(column: str, kind: str, dialect: str) -> str:
     return f"COALESCE({expression}, '{null}')"
 
 
-def row_hash_sql(columns: Sequence[str], kinds: Mapping[str, str], dialect: str, hashing: str = MD5) -> str:
+def row_hash_sql(
+    columns: Sequence[str], kinds: Mapping[str, str], dialect: str, hashing: str = MD5, texts: Collection[str] = ()
+) -> str:
     """The SQL of a row's hash over `columns` (keys first): 60 bits of MD5; with `hashing` POSTGRESQL
     (both sides PostgreSQL) its own 64-bit text hash, a third of MD5's cost; with RECORD (and the same
-    column types on both sides) its hash of the row's values, without the canonical text: a tenth."""
+    column types on both sides; `texts` are the text columns) its hash of the row's values, without
+    the canonical text: a tenth. PostgreSQL's hashes compare text in the "C" collation: a column's own
+    collation may be one that hashes 'Ann' and 'ANN' alike."""
     if hashing == RECORD:
-        return f"HASH_RECORD_EXTENDED(ROW({', '.join(quote_identifier(column, dialect) for column in columns)}), 0)"
+        values = [quote_identifier(column, dialect) + (' COLLATE "C"' if column in texts else "") for column in columns]
+        return f"HASH_RECORD_EXTENDED(ROW({', '.join(values)}), 0)"
     parts = f", '{SEPARATOR}', ".join(value_sql(column, kinds[column], dialect) for column in columns)
     text = f"CONCAT({parts})"
     if hashing == POSTGRESQL:
-        return f"HASHTEXTEXTENDED({text}, 0)"
+        return f'HASHTEXTEXTENDED({text} COLLATE "C", 0)'
     if dialect == "postgresql":
         return f"('x' || SUBSTR(MD5({text}), 1, 15))::BIT(60)::BIGINT"
     return f"CAST(CONV(SUBSTR(MD5({text}), 1, 15), 16, 10) AS UNSIGNED)"

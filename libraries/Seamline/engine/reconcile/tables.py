@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from ..database.sql import Database, quote_identifier
 from ..errors import SeamError
-from .checksums import MD5, POSTGRESQL, RECORD, RECORD_TYPES, kind_of, row_hash, row_hash_sql
+from .checksums import MD5, POSTGRESQL, RECORD, RECORD_TYPES, TEXT_TYPES, kind_of, row_hash, row_hash_sql
 from .diff import Result, reconcile
 from .options import SEAM, Options
 
@@ -140,6 +140,7 @@ class _Plan:
     ):
         self.left, self.right, self.key, self.columns = left, right, key, columns
         self.stats, self.factor, self.leaf = stats, factor, leaf
+        self.texts: set[str] = set()  # with RECORD hashing: the columns of PostgreSQL text types
         self.hashing = stats.hashing = self._hashing()
         shared = left.database is right.database
         self.pool = None if shared else ThreadPoolExecutor(2, thread_name_prefix="seamline-checksum")
@@ -150,7 +151,10 @@ class _Plan:
         if not self.left.dialect == self.right.dialect == "postgresql":
             return MD5
         types = self._postgresql_types(self.left), self._postgresql_types(self.right)
-        return RECORD if types[0] and types[0] == types[1] and set(types[0]) <= RECORD_TYPES else POSTGRESQL
+        if not (types[0] and types[0] == types[1] and set(types[0]) <= RECORD_TYPES):
+            return POSTGRESQL
+        self.texts = {column for column, kind in zip(self.columns, types[0], strict=True) if kind in TEXT_TYPES}
+        return RECORD
 
     def _postgresql_types(self, side: Side) -> list[str]:
         """The PostgreSQL type of each column (none: an empty side, or a server before hash_record_extended)."""
@@ -208,7 +212,7 @@ class _Plan:
         self.stats.statements += 1
         if side.dialect == "sqlite":
             return self._checksums_here(side, segment, where, params)
-        row_hash_expression = row_hash_sql(self.columns, side.kinds, side.dialect, self.hashing)
+        row_hash_expression = row_hash_sql(self.columns, side.kinds, side.dialect, self.hashing, self.texts)
         sql = (
             f"SELECT seam_s, COUNT(*) AS seam_n, SUM(seam_h) AS seam_h FROM (SELECT {segment} AS seam_s, "
             f"{row_hash_expression} AS seam_h FROM {side.relation()} WHERE {where}) seam_x GROUP BY seam_s"
