@@ -4,8 +4,9 @@ The key range is cut into segments (``factor`` of them, at key values taken from
 order); each database returns one (row count, sum of row hashes) per segment in one statement (see
 `checksums`). Equal segments are done; a differing segment is cut again, and one of at most ``leaf``
 rows is read from both sides and diffed row by row (`diff.reconcile`, the one comparison rule). So
-memory holds the segment boundaries and the rows of differing leaves, whatever the tables' size, and
-the work is one pass per level over the segments that differ.
+memory holds the segment boundaries and the rows of differing leaves, whatever the tables' size (an
+integer key's leaves are diffed as they are read, a few hundred at a time, so not even all of those),
+and the work is one pass per level over the segments that differ.
 
 Segments follow the key order of the side the boundaries came from; a database that orders keys
 otherwise (another collation) puts some rows into other segments, which then differ and are read:
