@@ -348,13 +348,16 @@ class Seamline(DynamicCore):
     seconds for timestamps) and prepared by ``normalise=`` (``trim``, ``case``, ``decimals:2``,
     ``timezone:Europe/Paris`` for times written without a zone); ``rename=total=amount`` reads a field
     under its other name (a v2 payload). ``only=`` keeps a slice of a shared system. Both sides are read
-    in step, so two sources in the same order hold a handful of rows in memory, whatever their size.
+    in step, a batch of each at a time, so two sources in the same order hold about a batch of rows in
+    memory, whatever their size (and 8 bytes for each key that paired).
     The result counts every row once: matched, different (key, field, left, right), missing on either
     side, or a duplicate of its key.
 
     `Reconcile Tables` compares two tables (or queries) on two SQL connections without reading them:
-    each database computes a canonical text of every row, hashes it (MD5, first 15 hex digits) and sums
-    the hashes per key segment. Only segments whose checksums differ are cut further (an integer key into
+    each database computes a canonical text of every row, hashes it (MD5, first 15 hex digits; two
+    PostgreSQL sides use PostgreSQL's own ``hashtextextended``, three times cheaper, or, when their
+    columns have the same types, ``hash_record_extended`` of the rows themselves, without any text) and
+    sums the hashes per key segment. Only segments whose checksums differ are cut further (an integer key into
     ranges of equal width, one statement per side per level; other keys at key values of one side's
     order); rows are read only from small differing segments and diffed by the comparison rule.
     The canonical text is what makes PostgreSQL, MariaDB and SQLite hash alike: numbers as plain decimals

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from Seamline.engine.database.sql import Database, open_database
+from Seamline.engine.reconcile import tables
 from Seamline.engine.reconcile.options import build_options
 from Seamline.engine.reconcile.tables import Side, reconcile_tables
 
@@ -70,6 +71,7 @@ def test_every_pairing_finds_exactly_the_tampered_rows(databases: dict[str, Data
             same, stats = reconcile_tables(Side(left_db, names[left_name]), Side(right_db, names[right_name]), options)
             assert same.consistent and same.matched == ROWS, same.summary()
             assert stats.rows_read == 0, f"{left_name} vs {right_name}: equal tables hashed differently"
+            assert stats.hashing == "md5"
         _tamper(databases["mysql"], names["mysql"])
         result, stats = reconcile_tables(
             Side(databases["postgresql"], names["postgresql"]),
@@ -97,3 +99,48 @@ def test_two_queries_and_a_where_clause(databases: dict[str, Database]) -> None:
         assert (result.left_rows, [m.to_dict()["key"] for m in result.mismatches]) == (100, [{"id": 3}])
     finally:
         databases["postgresql"].execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def test_two_postgresql_tables_agree_by_postgresql_s_own_hash(
+    databases: dict[str, Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tables, "READ_RANGES", 1)  # each differing range read and diffed on its own
+    database, table = databases["postgresql"], f"rc_{uuid.uuid4().hex[:8]}"
+    try:
+        for name in (f"{table}_a", f"{table}_b"):
+            _fill(database, name, "id")
+        same, stats = reconcile_tables(Side(database, f"{table}_a"), Side(database, f"{table}_b"), build_options("id"))
+        assert same.consistent and same.matched == ROWS and stats.rows_read == 0, same.summary()
+        assert stats.hashing == "record"  # the same column types: the rows themselves are hashed
+        bigint_ids = Side(database, f"SELECT id::bigint AS id, amount FROM {table}_b")  # integer vs bigint
+        same, stats = reconcile_tables(Side(database, f"{table}_a"), bigint_ids, build_options("id", fields="amount"))
+        assert same.consistent and stats.rows_read == 0 and stats.hashing == "postgresql", same.summary()
+        _tamper(database, f"{table}_b")
+        result, _ = reconcile_tables(Side(database, f"{table}_a"), Side(database, f"{table}_b"), build_options("id"))
+        assert [(m.key["id"], m.field) for m in result.mismatches] == [(17, "amount"), (401, "customer")]
+        assert [k["id"] for k in result.missing_right] == [250] and [k["id"] for k in result.missing_left] == [9999]
+    finally:
+        for name in (f"{table}_a", f"{table}_b"):
+            database.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def test_postgresql_s_hashes_tell_text_apart_whatever_the_column_s_collation(databases: dict[str, Database]) -> None:
+    """A case-insensitive collation makes 'Ann' = 'ANN' in PostgreSQL (and hashes them alike): the rule does not."""
+    database, name = databases["postgresql"], f"rc_{uuid.uuid4().hex[:8]}"
+    try:
+        database.execute(
+            f"CREATE COLLATION {name}_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)"
+        )
+        for table, customer in ((f"{name}_a", "Ann"), (f"{name}_b", "ANN")):
+            database.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, customer TEXT COLLATE {name}_ci)")
+            database.execute(
+                f"INSERT INTO {table} SELECT g, CASE WHEN g = 7 THEN ? ELSE 'x' END FROM generate_series(1, 100) g",
+                [customer],
+            )
+        for source in (f"{name}_b", f"SELECT id::bigint AS id, customer FROM {name}_b"):  # RECORD, then POSTGRESQL
+            result, stats = reconcile_tables(Side(database, f"{name}_a"), Side(database, source), build_options("id"))
+            assert [(m.key, m.left, m.right) for m in result.mismatches] == [({"id": 7}, "Ann", "ANN")], stats.hashing
+    finally:
+        database.execute(f"DROP TABLE IF EXISTS {name}_a")
+        database.execute(f"DROP TABLE IF EXISTS {name}_b")
+        database.execute(f"DROP COLLATION IF EXISTS {name}_ci")

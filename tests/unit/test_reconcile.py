@@ -166,3 +166,28 @@ def test_only_keeps_the_rows_of_both_sides_with_the_values_given():
     right = [{"id": 1, "shop": "a"}, {"id": 3, "shop": "b"}]
     result = reconcile(left, right, build_options("id", only="shop=a"))
     assert result.consistent and (result.left_rows, result.right_rows) == (1, 1)
+
+
+def test_file_rows_stream_in_blocks_and_keep_every_row(tmp_path):
+    from Seamline.engine.reconcile.sources import BLOCK, local_rows
+
+    path = tmp_path / "rows.csv"
+    path.write_text("id,amount\n" + "".join(f"{i},{i}.50\n" for i in range(BLOCK * 2 + 3)) + "\n", encoding="utf-8")
+    rows = list(local_rows(str(path), "csv"))
+    assert (
+        len(rows) == BLOCK * 2 + 3 and rows[0] == {"id": "0", "amount": "0.50"} and rows[-1]["id"] == str(BLOCK * 2 + 2)
+    )
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    assert list(local_rows(str(tmp_path / "empty.csv"), "csv")) == []
+    with pytest.raises(SeamError, match="cannot read"):
+        list(local_rows(str(tmp_path / "absent.csv"), "csv"))
+
+
+def test_results_of_other_keys_add_up_and_keep_samples_within_bounds():
+    options = build_options("id")
+    options.samples = 3
+    total = reconcile([{"id": 1, "a": 1}], [{"id": 1, "a": 2}, {"id": 9}], options)
+    total.absorb(reconcile([{"id": i, "a": 1} for i in range(10, 15)], [{"id": 10, "a": 1}], options))
+    counts = total.to_dict()["counts"]
+    assert (total.left_rows, total.right_rows, total.matched, total.mismatched_rows) == (6, 3, 1, 1)
+    assert counts["missing_right"] == 4 and len(total.missing_right) == 3 and counts["missing_left"] == 1

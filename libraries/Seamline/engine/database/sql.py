@@ -23,6 +23,7 @@ PostgreSQL UUIDs come back as strings. SQLite keeps timestamps as text and retur
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import re
 import sqlite3
@@ -88,7 +89,7 @@ class Database:
         return self._run(sql, params, _rows, timeout)
 
     def stream(
-        self, sql: str, params: Params, consume: Callable[[Iterator[dict[str, Any]]], T], *, batch: int = 5000
+        self, sql: str, params: Params, consume: Callable[[Iterator[dict[str, Any]]], T], *, batch: int = 20000
     ) -> T:
         """Hands the rows `sql` returns to `consume` as they arrive, `batch` at a time, and returns what it returns.
 
@@ -274,15 +275,18 @@ def _rows(cursor: Any) -> list[dict[str, Any]]:
     if description is None:
         return []
     names = [column[0] for column in description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return list(map(dict, map(zip, itertools.repeat(names), cursor.fetchall())))
 
 
 def _stream_rows(cursor: Any, batch: int) -> Iterator[dict[str, Any]]:
+    return itertools.chain.from_iterable(_stream_batches(cursor, batch))  # no Python frame per row
+
+
+def _stream_batches(cursor: Any, batch: int) -> Iterator[Iterator[dict[str, Any]]]:
     names: list[str] | None = None
     while rows := cursor.fetchmany(batch):
         names = names or [column[0] for column in cursor.description]
-        for row in rows:
-            yield dict(zip(names, row, strict=True))
+        yield map(dict, map(zip, itertools.repeat(names), rows))
 
 
 def _row_count(cursor: Any) -> int:

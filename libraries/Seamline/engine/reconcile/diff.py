@@ -1,35 +1,39 @@
 """The diff of two data sets: rows matched by key, their fields compared by the one comparison rule.
 
-Both sides are read in step, one row of each at a time (a symmetric hash join): a row waits in
+Both sides are read in step, a batch of each at a time (a symmetric hash join): a row waits in
 memory only until its partner arrives from the other side. Two sources in the same order (whatever
-that order is: no collation has to agree) keep a handful of rows waiting; sources in different
+that order is: no collation has to agree) keep about a batch of rows waiting; sources in different
 orders degrade to a hash join of the rows still unmatched. A waiting row keeps only its compared
 values. Every row is accounted for exactly once: each left row is matched, mismatched, missing on
 the right or a duplicate; each right row likewise.
 
 Rows of one key pair up in the order they arrive. An extra row of a key is a duplicate when that key
 also paired (or has another extra row on its side), else it is missing on the other side. Which keys
-paired is kept in a filter of fixed size (`PairedKeys`), so memory does not grow with the rows that
-matched: counts are always exact, and an extra row is called a duplicate in error with a chance below
-0.1% at a million paired keys (2% at ten million).
+paired is kept as one 64-bit hash each (`PairedKeys`, 8 bytes a row: 80 MB at ten million rows):
+counts are always exact, and an extra row is called a duplicate in error only when its key's hash
+collides with a paired key's.
+
+A batch is paired in whole columns (`batches`: map, zip and itemgetter, no Python frame per row);
+only the pairs the shortcut cannot vouch for are compared field by field by the rule.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+import operator
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import SeamError
 from ..values import values_equal
-from .canonical import key_text
-from .options import SEAM, Options
+from .batches import ABSENT, Batch, Key, SideReader, surely_equal
+from .options import Options
 
 MISSING = "(no such field)"
-STEP = 256  # rows read from one side before the other side's turn
-_ABSENT = object()
-Key = Any  # the canonical text of a one-field key, a tuple of texts for a composite key
+STEP = 16384  # rows read from one side before the other side's turn
 
 
 @dataclass
@@ -71,6 +75,17 @@ class Result:
         found: list[Any] = getattr(self, kind)
         if len(found) < self.samples:
             found.append(item)
+
+    def absorb(self, other: Result) -> None:
+        """Adds `other`, the diff of other keys (its counts, and its samples while there is room)."""
+        self.left_rows += other.left_rows
+        self.right_rows += other.right_rows
+        self.matched += other.matched
+        self.mismatched_rows += other.mismatched_rows
+        for kind, number in other.counts.items():
+            self.counts[kind] = self.counts.get(kind, 0) + number
+            found: list[Any] = getattr(self, kind)
+            found += getattr(other, kind)[: max(self.samples - len(found), 0)]
 
     def count(self, kind: str) -> int:
         return self.counts.get(kind, 0)
@@ -132,88 +147,21 @@ class Result:
 
 
 class PairedKeys:
-    """A Bloom filter of keys (2 bits each in 2**27, 16 MB): no false "not paired", rare false "paired"."""
-
-    BITS = 1 << 27
+    """The hashes of the keys that paired (8 bytes a key): no false "not paired"; a false "paired" only
+    when two keys' 64-bit hashes collide."""
 
     def __init__(self) -> None:
-        self._bits = bytearray(self.BITS // 8)
-
-    def _places(self, key: Key) -> tuple[int, int]:
-        code = hash(key) & 0xFFFFFFFFFFFFFFFF
-        return code & (self.BITS - 1), (code >> 32) & (self.BITS - 1)
+        self._hashes = array("q")
 
     def add(self, key: Key) -> None:
-        for place in self._places(key):
-            self._bits[place >> 3] |= 1 << (place & 7)
+        self._hashes.append(hash(key))
 
-    def __contains__(self, key: Key) -> bool:
-        return all(self._bits[place >> 3] & (1 << (place & 7)) for place in self._places(key))
+    def add_all(self, keys: Iterable[Key]) -> None:
+        self._hashes.extend(map(hash, keys))
 
-
-class _Side:
-    """How to take a row's key and compared values: `key(row)` -> (canonical key, raw key values),
-    `values(row)` -> the compared values. Built once per reconciliation, with a fast path for the
-    common case (no renamed field, no normaliser, one key field)."""
-
-    def __init__(self, options: Options, fields: list[str]):
-        own_to_given: dict[str, list[str]] = {}
-        for other, own in options.rename.items():
-            own_to_given.setdefault(own, []).append(other)
-        # A field may arrive under its own name or any name renamed to it (v1 and v2 of one payload).
-        self.lookup = {name: [name, *own_to_given.get(name, [])] for name in [*options.key, *fields]}
-        self.key_fields = options.key
-        self.fields = fields
-        self.normalisers = [options.normaliser_of(name) for name in fields]
-        self.key_normalisers = [options.normaliser_of(name) for name in options.key]
-        plain = not own_to_given and not any(self.normalisers)
-        self.values = self._plain_values if plain else self._values
-        self._absent = [_ABSENT] * len(fields)
-        plain_key = len(options.key) == 1 and not own_to_given and not self.key_normalisers[0]
-        self.key = self._one_key if plain_key else self._key
-
-    def _value(self, row: Mapping[str, Any], name: str) -> Any:
-        for given in self.lookup[name]:
-            value = row.get(given, _ABSENT)
-            if value is not _ABSENT:
-                return value
-        return _ABSENT
-
-    def _missing_key(self, row: Mapping[str, Any], name: str) -> SeamError:
-        shown = ", ".join(map(str, row)) or "none"
-        return SeamError(SEAM, f"a row has no key field '{name}' (its fields: {shown})")
-
-    def _one_key(self, row: Mapping[str, Any]) -> tuple[Key, tuple[Any, ...]]:
-        name = self.key_fields[0]
-        try:
-            value = row[name]
-        except KeyError:
-            raise self._missing_key(row, name) from None
-        kind = type(value)
-        if kind is int:
-            return str(value), (value,)
-        return (value if kind is str and not value[:1].isdigit() else key_text(value)), (value,)
-
-    def _key(self, row: Mapping[str, Any]) -> tuple[Key, tuple[Any, ...]]:
-        raw = []
-        for name, normalise in zip(self.key_fields, self.key_normalisers, strict=True):
-            value = self._value(row, name)
-            if value is _ABSENT:
-                raise self._missing_key(row, name)
-            raw.append(normalise(value) if normalise else value)
-        if len(raw) == 1:
-            return key_text(raw[0]), tuple(raw)
-        return tuple(key_text(part) for part in raw), tuple(raw)
-
-    def _plain_values(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(map(row.get, self.fields, self._absent))
-
-    def _values(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
-        found = []
-        for name, normalise in zip(self.fields, self.normalisers, strict=True):
-            value = self._value(row, name)
-            found.append(normalise(value) if normalise is not None and value is not _ABSENT else value)
-        return tuple(found)
+    def among(self, keys: Iterable[Key]) -> set[int]:
+        """The hashes of those of `keys` that paired (one pass over the hashes kept)."""
+        return {hash(key) for key in keys}.intersection(self._hashes)
 
 
 def reconcile(left: Iterable[Mapping[str, Any]], right: Iterable[Mapping[str, Any]], options: Options) -> Result:
@@ -224,64 +172,154 @@ def reconcile(left: Iterable[Mapping[str, Any]], right: Iterable[Mapping[str, An
     left_first, right_first = next(left_rows, None), next(right_rows, None)
     fields = options.compared(left_first, right_first)
     result = Result(options.name, list(options.key), fields, samples=options.samples)
-    sides = (_Side(options, fields), _Side(options, fields))
-    tolerances = [options.tolerance.get(name) for name in fields]
     left_stream = itertools.chain(() if left_first is None else (left_first,), left_rows)
     right_stream = itertools.chain(() if right_first is None else (right_first,), right_rows)
-    _merge((left_stream, right_stream), sides, tolerances, result)
+    with _collector_paused():
+        _Merge(options, result).run((left_stream, right_stream))
     return result
 
 
-def _merge(
-    streams: tuple[Iterator[Mapping], Iterator[Mapping]], sides: tuple[_Side, _Side], tolerances: list, result: Result
-) -> None:
-    """Reads both sides in step, a batch of each in turn: a row waits only until its partner arrives."""
-    # waiting[side][key] = [(raw key, values), ...]: rows of `side` whose partner has not arrived yet.
-    waiting: tuple[dict[Key, list], dict[Key, list]] = ({}, {})
-    paired = PairedKeys()  # the keys that paired: an extra row of such a key is a duplicate
-    counts = [0, 0]
-    fields = result.fields
-    ended = [False, False]
-    while not all(ended):
-        for side in (0, 1):
-            batch = list(itertools.islice(streams[side], STEP))
-            if len(batch) < STEP:
-                ended[side] = True
-            if not batch:
-                continue
-            counts[side] += len(batch)
-            key_of, values_of = sides[side].key, sides[side].values
-            mine, theirs = waiting[side], waiting[1 - side]
-            for row in batch:
-                key, raw_key = key_of(row)
-                values = values_of(row)
-                others = theirs.get(key)
-                if others is None:
-                    entry = mine.get(key)
-                    if entry is None:
-                        mine[key] = [(raw_key, values)]
-                    else:
-                        entry.append((raw_key, values))
-                    continue
-                other_raw, other_values = others.pop(0)
-                if not others:
-                    del theirs[key]
-                paired.add(key)
-                if values == other_values and tuple(map(type, values)) == tuple(map(type, other_values)):
-                    result.matched += 1  # the same values of the same types: equal by the one rule, field by field
-                elif side == 0:
-                    _compare(raw_key, values, other_values, fields, tolerances, result)
-                else:
-                    _compare(other_raw, other_values, values, fields, tolerances, result)
-    result.left_rows, result.right_rows = counts
-    for side, (missing, duplicates) in enumerate(
-        (("missing_right", "duplicates_left"), ("missing_left", "duplicates_right"))
-    ):
-        for key, extras in waiting[side].items():
-            first_is_duplicate = key in paired
-            for index, (raw_key, _) in enumerate(extras):
-                kind = duplicates if first_is_duplicate or index else missing
-                result.keep(kind, _key_dict(result.key, raw_key))
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while diffing: the diff makes millions of tuples and no cycle,
+    and each full collection would walk all the caller's rows again (3x the time of the diff at 1M rows)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class _Merge:
+    """Both sides read in step, a batch of each in turn; a row waits only until its partner arrives.
+
+    The i-th row of a key on the left pairs with the i-th row of that key on the right, whatever the
+    order rows arrive in, so a batch is free to pair its rows at once: the keys that are unique in
+    both batches and not waiting from an earlier batch pair in whole columns (`surely_equal`); the
+    other rows arrive one by one (`_arrive`)."""
+
+    def __init__(self, options: Options, result: Result):
+        self.result = result
+        self.sides = (SideReader(options, result.fields), SideReader(options, result.fields))
+        self.tolerances = [options.tolerance.get(name) for name in result.fields]
+        # waiting[side][key] = [(raw key, values), ...]: rows of `side` whose partner has not arrived yet.
+        self.waiting: tuple[dict[Key, list], dict[Key, list]] = ({}, {})
+        self.paired = PairedKeys()  # an extra row of a key that paired is a duplicate
+
+    def run(self, streams: tuple[Iterator[Mapping], Iterator[Mapping]]) -> None:
+        counts = [0, 0]
+        ended = [False, False]
+        while not all(ended):
+            batches = []
+            for side in (0, 1):
+                rows = list(itertools.islice(streams[side], STEP))
+                ended[side] = len(rows) < STEP
+                counts[side] += len(rows)
+                batches.append(self.sides[side].batch(rows))
+            self._pair(batches[0], batches[1])
+        self.result.left_rows, self.result.right_rows = counts
+        self._finish()
+
+    def _pair(self, left: Batch, right: Batch) -> None:
+        if left.keys == right.keys and self._aligned(left.keys):
+            self.paired.add_all(left.keys)
+            self._compare_pairs(left, None, right, None)
+            return
+        left_index, right_index = dict(zip(left.keys, itertools.count())), dict(zip(right.keys, itertools.count()))
+        if len(left_index) < len(left.keys) or len(right_index) < len(right.keys):  # a key twice in one batch
+            self._arrive_all(0, left, range(len(left.keys)))
+            self._arrive_all(1, right, range(len(right.keys)))
+            return
+        waited = set()
+        for index in (left_index, right_index):
+            for waiting in self.waiting:
+                if waiting:
+                    waited |= index.keys() & waiting.keys()
+        both = list(filter(right_index.__contains__, left.keys))
+        if waited:  # rows of keys already waiting arrive one by one, after those before them
+            self._arrive_all(0, left, itertools.compress(itertools.count(), map(waited.__contains__, left.keys)))
+            self._arrive_all(1, right, itertools.compress(itertools.count(), map(waited.__contains__, right.keys)))
+            both = list(itertools.filterfalse(waited.__contains__, both))
+        self.paired.add_all(both)
+        self._compare_pairs(
+            left, list(map(left_index.__getitem__, both)), right, list(map(right_index.__getitem__, both))
+        )
+        for side, batch, index, other in ((0, left, left_index, right_index), (1, right, right_index, left_index)):
+            waiting = self.waiting[side]
+            for key in itertools.filterfalse(other.__contains__, batch.keys):
+                if key not in waited:
+                    waiting[key] = [(batch.raw_key(index[key]), batch.values[index[key]])]
+
+    def _aligned(self, keys: list[Key]) -> bool:
+        """Whether batches of these same keys pair row for row: no key twice, none waiting."""
+        distinct = set(keys)
+        return len(distinct) == len(keys) and all(distinct.isdisjoint(waiting) for waiting in self.waiting)
+
+    def _compare_pairs(
+        self, left: Batch, mine: Sequence[int] | None, right: Batch, theirs: Sequence[int] | None
+    ) -> None:
+        """The rows at `mine` in `left` against those at `theirs` in `right` (None: every row, in
+        order), pair by pair."""
+        equal = surely_equal(left, mine, right, theirs)
+        mine = range(len(left.values)) if mine is None else mine
+        theirs = range(len(right.values)) if theirs is None else theirs
+        result = self.result
+        if equal is None:
+            for left_row, right_row in zip(mine, theirs, strict=True):
+                self._compare_one(left.raw_key(left_row), left.values[left_row], right.values[right_row])
+            return
+        result.matched += sum(equal)
+        for index in itertools.compress(itertools.count(), map(operator.not_, equal)):
+            left_row, right_row = mine[index], theirs[index]
+            _compare(
+                left.raw_key(left_row),
+                left.values[left_row],
+                right.values[right_row],
+                result.fields,
+                self.tolerances,
+                result,
+            )
+
+    def _compare_one(self, raw_key: tuple, left: tuple, right: tuple) -> None:
+        if left == right and tuple(map(type, left)) == tuple(map(type, right)):
+            self.result.matched += 1  # the same values of the same types: equal by the one rule, field by field
+        else:
+            _compare(raw_key, left, right, self.result.fields, self.tolerances, self.result)
+
+    def _arrive_all(self, side: int, batch: Batch, indexes: Iterable[int]) -> None:
+        for index in indexes:
+            self._arrive(side, batch.keys[index], batch.raw_key(index), batch.values[index])
+
+    def _arrive(self, side: int, key: Key, raw_key: tuple, values: tuple) -> None:
+        """One row: paired with the first row of its key waiting on the other side, or left waiting."""
+        mine, theirs = self.waiting[side], self.waiting[1 - side]
+        others = theirs.get(key)
+        if others is None:
+            mine.setdefault(key, []).append((raw_key, values))
+            return
+        other_raw, other_values = others.pop(0)
+        if not others:
+            del theirs[key]
+        self.paired.add(key)
+        if side == 0:
+            self._compare_one(raw_key, values, other_values)
+        else:
+            self._compare_one(other_raw, other_values, values)
+
+    def _finish(self) -> None:
+        """The rows still waiting: missing on the other side, or duplicates."""
+        result = self.result
+        paired = self.paired.among(itertools.chain(*self.waiting))
+        for side, (missing, duplicates) in enumerate(
+            (("missing_right", "duplicates_left"), ("missing_left", "duplicates_right"))
+        ):
+            for key, extras in self.waiting[side].items():
+                first_is_duplicate = hash(key) in paired
+                for index, (raw_key, _) in enumerate(extras):
+                    kind = duplicates if first_is_duplicate or index else missing
+                    result.keep(kind, _key_dict(result.key, raw_key))
 
 
 def _compare(raw_key: tuple, left: tuple, right: tuple, fields: list[str], tolerances: list, result: Result) -> None:
@@ -289,7 +327,7 @@ def _compare(raw_key: tuple, left: tuple, right: tuple, fields: list[str], toler
     for index, (left_value, right_value) in enumerate(zip(left, right, strict=True)):
         if type(left_value) is type(right_value) and left_value == right_value:
             continue
-        if left_value is _ABSENT or right_value is _ABSENT:
+        if left_value is ABSENT or right_value is ABSENT:
             if left_value is right_value:
                 continue
         elif values_equal(left_value, right_value, tolerances[index]):
@@ -300,8 +338,8 @@ def _compare(raw_key: tuple, left: tuple, right: tuple, fields: list[str], toler
             Mismatch(
                 _key_dict(result.key, raw_key),
                 fields[index],
-                MISSING if left_value is _ABSENT else left_value,
-                MISSING if right_value is _ABSENT else right_value,
+                MISSING if left_value is ABSENT else left_value,
+                MISSING if right_value is ABSENT else right_value,
             ),
         )
     if different:

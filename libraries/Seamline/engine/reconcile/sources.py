@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from .options import SEAM
 
 KINDS = {"sql": 3, "api": 3, "file": 2, "sftp": 4, "messages": 3}
 FORMATS = ("csv", "jsonl", "json")
+BLOCK = 4096  # rows read from a file at a time
 _BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 
 
@@ -91,22 +93,34 @@ def file_format(path: str, layout: str | None) -> str | None:
 
 
 def local_rows(path: str, form: str) -> Iterator[dict[str, Any]]:
-    """The rows of a local file in a built-in format, read as they stream."""
+    """The rows of a local file in a built-in format, read as they stream (a block of rows at a time,
+    so that no Python frame runs per row)."""
+    return itertools.chain.from_iterable(_blocks(path, form))
+
+
+def _blocks(path: str, form: str) -> Iterator[list[dict[str, Any]]]:
     try:
         handle = open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed when the rows are read
     except OSError as error:
         raise SeamError(SEAM, f"cannot read {path}: {error.strerror}") from None
     with handle:
-        yield from text_rows(handle, form, path)
+        rows = text_rows(handle, form, path)
+        while block := list(itertools.islice(rows, BLOCK)):
+            yield block
 
 
 def text_rows(handle: io.TextIOBase | Any, form: str, source: str) -> Iterator[dict[str, Any]]:
     if form == "csv":
-        rows = csv.reader(handle)
-        header = next(rows, None)
-        if header is not None:
-            yield from (dict(zip(header, values, strict=False)) for values in rows if values)
-    elif form == "jsonl":
+        lines = csv.reader(handle)
+        header = next(lines, None)
+        if header is None:
+            return iter(())
+        return map(dict, map(zip, itertools.repeat(header), filter(None, lines)))  # no Python frame per row
+    return _json_rows(handle, form, source)
+
+
+def _json_rows(handle: io.TextIOBase | Any, form: str, source: str) -> Iterator[dict[str, Any]]:
+    if form == "jsonl":
         for number, line in enumerate(handle, 1):
             if line.strip():
                 yield _object(_json(line, f"{source} line {number}"), f"{source} line {number}")

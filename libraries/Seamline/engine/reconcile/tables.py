@@ -4,8 +4,9 @@ The key range is cut into segments (``factor`` of them, at key values taken from
 order); each database returns one (row count, sum of row hashes) per segment in one statement (see
 `checksums`). Equal segments are done; a differing segment is cut again, and one of at most ``leaf``
 rows is read from both sides and diffed row by row (`diff.reconcile`, the one comparison rule). So
-memory holds the segment boundaries and the rows of differing leaves, whatever the tables' size, and
-the work is one pass per level over the segments that differ.
+memory holds the segment boundaries and the rows of differing leaves, whatever the tables' size (an
+integer key's leaves are diffed as they are read, a few hundred at a time, so not even all of those),
+and the work is one pass per level over the segments that differ.
 
 Segments follow the key order of the side the boundaries came from; a database that orders keys
 otherwise (another collation) puts some rows into other segments, which then differ and are read:
@@ -22,12 +23,13 @@ from typing import Any, TypeVar
 
 from ..database.sql import Database, quote_identifier
 from ..errors import SeamError
-from .checksums import kind_of, row_hash, row_hash_sql
+from .checksums import MD5, POSTGRESQL, RECORD, RECORD_TYPES, TEXT_TYPES, kind_of, row_hash, row_hash_sql
 from .diff import Result, reconcile
 from .options import SEAM, Options
 
 SAMPLE_ROWS = 50
 MAX_SEGMENTS = 100_000  # checksums one statement may return (an integer key's ranges)
+READ_RANGES = 256  # differing ranges read (and diffed) at a time: a few thousand rows in memory
 T = TypeVar("T")
 Bound = tuple[Any, ...] | None  # a key value (one per key column); None: unbounded
 Checksum = tuple[int, int]  # rows, sum of row hashes
@@ -59,6 +61,7 @@ class Side:
 
 @dataclass
 class Stats:
+    hashing: str = ""  # checksums.MD5, POSTGRESQL or RECORD
     statements: int = 0
     segments: int = 0
     rows_read: int = 0
@@ -79,10 +82,11 @@ def reconcile_tables(
             raise SeamError(SEAM, f"{side.source} has no column {', '.join(missing)} on {side.database.display_url}")
         side.kinds = {column: kind_of([row.get(column) for row in sample]) for column in every}
     plan = _Plan(left, right, key, every, stats, factor, leaf)
-    integer_key = len(key) == 1 and left.kinds[key[0]] == right.kinds[key[0]] == "int"
-    run = _IntegerBisection(plan).run if integer_key else functools.partial(_bisect_by_key_values, plan)
-    equal_rows, totals, left_rows, right_rows = run()
-    return _finish(options, compared, left_rows, right_rows, totals, equal_rows), stats
+    diff_options = Options(**{**options.__dict__, "fields": compared})
+    if len(key) == 1 and left.kinds[key[0]] == right.kinds[key[0]] == "int":
+        return _IntegerBisection(plan).run(diff_options), stats
+    equal_rows, totals, left_rows, right_rows = _bisect_by_key_values(plan)
+    return _finish(diff_options, left_rows, right_rows, totals, equal_rows), stats
 
 
 def _bisect_by_key_values(plan: _Plan) -> tuple[int, list[int], list[dict[str, Any]], list[dict[str, Any]]]:
@@ -109,11 +113,9 @@ def _bisect_by_key_values(plan: _Plan) -> tuple[int, list[int], list[dict[str, A
     return equal_rows, totals, left_rows, right_rows
 
 
-def _finish(
-    options: Options, compared: list[str], left_rows: list, right_rows: list, totals: list[int], equal: int
-) -> Result:
+def _finish(options: Options, left_rows: list, right_rows: list, totals: list[int], equal: int) -> Result:
     """The row-by-row diff of the rows read, with the rows of equal segments counted as matched."""
-    result = reconcile(left_rows, right_rows, Options(**{**options.__dict__, "fields": compared}))
+    result = reconcile(left_rows, right_rows, options)
     result.left_rows, result.right_rows = totals
     result.matched += equal
     return result
@@ -139,8 +141,34 @@ class _Plan:
     ):
         self.left, self.right, self.key, self.columns = left, right, key, columns
         self.stats, self.factor, self.leaf = stats, factor, leaf
+        self.texts: set[str] = set()  # with RECORD hashing: the columns of PostgreSQL text types
+        self.hashing = stats.hashing = self._hashing()
         shared = left.database is right.database
         self.pool = None if shared else ThreadPoolExecutor(2, thread_name_prefix="seamline-checksum")
+
+    def _hashing(self) -> str:
+        """MD5, unless both sides are PostgreSQL: then its own hash, of the rows themselves when the
+        columns have the same hashable types on both sides."""
+        if not self.left.dialect == self.right.dialect == "postgresql":
+            return MD5
+        types = self._postgresql_types(self.left), self._postgresql_types(self.right)
+        if not (types[0] and types[0] == types[1] and set(types[0]) <= RECORD_TYPES):
+            return POSTGRESQL
+        self.texts = {column for column, kind in zip(self.columns, types[0], strict=True) if kind in TEXT_TYPES}
+        return RECORD
+
+    def _postgresql_types(self, side: Side) -> list[str]:
+        """The PostgreSQL type of each column (none: an empty side, or a server before hash_record_extended)."""
+        listed = ", ".join(
+            f"pg_typeof({quote_identifier(column, side.dialect)})::text AS seam_{index}"
+            for index, column in enumerate(self.columns)
+        )
+        self.stats.statements += 1
+        version = "current_setting('server_version_num')::int AS seam_version"
+        rows = side.database.query(f"SELECT {version}, {listed} FROM {side.relation()} LIMIT 1")
+        if not rows or rows[0]["seam_version"] < 140000:
+            return []
+        return [rows[0][f"seam_{index}"] for index in range(len(self.columns))]
 
     def segments(self, low: Bound, high: Bound) -> Iterator[tuple[tuple[Bound, Bound], tuple[Checksum, Checksum]]]:
         """The sub-segments of [low, high) with each side's checksum."""
@@ -185,7 +213,7 @@ class _Plan:
         self.stats.statements += 1
         if side.dialect == "sqlite":
             return self._checksums_here(side, segment, where, params)
-        row_hash_expression = row_hash_sql(self.columns, side.kinds, side.dialect)
+        row_hash_expression = row_hash_sql(self.columns, side.kinds, side.dialect, self.hashing, self.texts)
         sql = (
             f"SELECT seam_s, COUNT(*) AS seam_n, SUM(seam_h) AS seam_h FROM (SELECT {segment} AS seam_s, "
             f"{row_hash_expression} AS seam_h FROM {side.relation()} WHERE {where}) seam_x GROUP BY seam_s"
@@ -262,12 +290,15 @@ class _IntegerBisection:
         self.plan = plan
         self.key = plan.key[0]
 
-    def run(self) -> tuple[int, list[int], list[dict[str, Any]], list[dict[str, Any]]]:
+    def run(self, options: Options) -> Result:
+        """The diff: rows of differing ranges are diffed as they are read, READ_RANGES ranges at a time
+        (an integer key falls in the same range on both sides, so each read pairs on its own)."""
         plan = self.plan
+        result = Result(options.name, list(options.key), list(options.fields or []), samples=options.samples)
         bounds = plan.both(self._bounds)
         present = [(int(lo), int(hi)) for lo, hi in bounds if lo is not None and hi is not None]
         if not present:
-            return 0, [0, 0], [], []
+            return result
         low = min(found[0] for found in present)
         span = max(found[1] for found in present) - low + 1
         # Ranges of `leaf` keys: `leaf` rows for dense unique keys (MIN and MAX come from the index; a
@@ -275,8 +306,6 @@ class _IntegerBisection:
         width = _power_of_two(max(plan.leaf, -(-span // MAX_SEGMENTS), 1))
         parents: tuple[int, list[int]] | None = None  # the previous level's width and its differing ranges
         equal, totals = 0, [0, 0]
-        left_rows: list[dict[str, Any]] = []
-        right_rows: list[dict[str, Any]] = []
         while True:
             mine, theirs = plan.both(functools.partial(self._level, low=low, width=width, parents=parents))
             if parents is None:
@@ -290,12 +319,14 @@ class _IntegerBisection:
                     small.append(bucket)
                 else:
                     differing.append(bucket)
-            if small:
-                found = plan.both(functools.partial(self._read, low=low, width=width, buckets=small))
-                left_rows += found[0]
-                right_rows += found[1]
+            for start in range(0, len(small), READ_RANGES):
+                buckets = small[start : start + READ_RANGES]
+                found = plan.both(functools.partial(self._read, low=low, width=width, buckets=buckets))
+                result.absorb(reconcile(found[0], found[1], options))
             if not differing:
-                return equal, totals, left_rows, right_rows
+                result.left_rows, result.right_rows = totals
+                result.matched += equal
+                return result
             busiest = max(max(mine.get(b, (0, 0))[0], theirs.get(b, (0, 0))[0]) for b in differing)
             finer = max(width * plan.leaf // busiest, -(-width * len(differing) // MAX_SEGMENTS), 1)
             parents, width = (width, differing), min(width // 2, _power_of_two(finer) // 2 or 1)
