@@ -16,6 +16,7 @@ Test Tags         journeys    api
 *** Test Cases ***
 An Order Travels From The Gateway To The Ledger And Into The Daily Report
     [Tags]    smoke    critical    db    messaging    legacy
+    [Setup]    Earlier Orders Should Be Settled When Traced
     ${sku} =    New Stock Item    10
     ${before} =    Daily Report Of    ${sku}
     ${order} =    Place Order For    journey-ada    2    ${sku}

@@ -51,7 +51,7 @@ def run_checks(deployment: Deployment, tmp_path: Path) -> dict[str, tuple[str, s
     suite.write_text(textwrap.dedent(SUITE.format(root=ROOT)), encoding="utf-8")
     subprocess.run(
         [sys.executable, "-m", "robot", "--outputdir", str(tmp_path), "--console", "none", "--variablefile",
-         str(ROOT / "variables/deployment.py"), "--variable", "SETTLED_TIMEOUT:1s", str(suite)],
+         str(ROOT / "variables/deployment.py"), "--variable", "AT_REST_TIMEOUT:1s", str(suite)],
         env={**os.environ, "ORDERFLOW_ENDPOINTS": str(tmp_path / "orderflow.json")},
         timeout=120, check=False,
     )  # fmt: skip
