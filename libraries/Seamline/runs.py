@@ -80,10 +80,8 @@ def pabot_ordering(paths: Sequence[str], total: int, sources: Sequence[str], nam
     """A pabot ``--ordering`` file (one group of whole suites per process) and a line saying how it balanced them."""
     tests = suite_tests(paths, name)
     suites = list(dict.fromkeys(suite_of(test) for test in tests))
-    per_suite: dict[str, float] = {}
-    for test, seconds in (recorded_durations(sources) if sources else {}).items():
-        if suite_of(test) in suites:
-            per_suite[suite_of(test)] = per_suite.get(suite_of(test), 0.0) + seconds
+    recorded = recorded_suite_durations(sources) if sources else {}
+    per_suite = {suite: seconds for suite, seconds in recorded.items() if suite in suites}
     shards = [shard for shard in balance(suites, total, per_suite) if shard.tests]
     lines = [line for shard in shards for line in ("{", *(f"--suite {suite}" for suite in shard.tests), "}")]
     summary = f"{len(suites)} suites in {len(shards)} groups, balanced by "
@@ -93,6 +91,27 @@ def pabot_ordering(paths: Sequence[str], total: int, sources: Sequence[str], nam
 
 def suite_of(test: str) -> str:
     return test.rpartition(".")[0]
+
+
+def recorded_suite_durations(sources: Iterable[str]) -> dict[str, float]:
+    """Mean seconds per suite file: its whole run in output.xml (setup and teardown included), else the sum of
+    its tests' mean seconds in a history."""
+    seen: dict[str, list[float]] = {}
+    histories = [source for source in sources if not source.endswith(".xml")]
+    for source in sources:
+        if source.endswith(".xml"):
+            pending = [ExecutionResult(source, include_keywords=False).suite]
+            while pending:
+                suite = pending.pop()
+                pending += list(suite.suites)
+                if suite.tests:
+                    seen.setdefault(suite.full_name, []).append(suite.elapsed_time.total_seconds())
+    summed: dict[str, float] = {}
+    for test, seconds in (recorded_durations(histories) if histories else {}).items():
+        summed[suite_of(test)] = summed.get(suite_of(test), 0.0) + seconds
+    for suite, seconds in summed.items():
+        seen.setdefault(suite, []).append(seconds)
+    return {suite: sum(values) / len(values) for suite, values in seen.items()}
 
 
 # Watch

@@ -134,6 +134,10 @@ def test_a_pabot_ordering_gives_two_processes_whole_suites_balanced_by_history(t
     ran = [test.get("name") for test in ET.parse(tmp_path / "out/output.xml").iter("test")]
     assert sorted(ran) == sorted(name.rsplit(".", 1)[-1] for name, _ in everything)  # once each
     assert (tmp_path / "starts.txt").read_text() == "xx"  # one robot run (one suite setup) per process
+    # An output.xml gives each suite's whole time, setup and teardown included.
+    from_output = seamline("shard", "--pabot", "--total", "2", "--from", "out/output.xml", "suites", cwd=tmp_path)
+    assert from_output.stderr.startswith("seamline: 4 suites in 2 groups, balanced by past durations: ~")
+    assert from_output.stdout.count("--suite ") == 4
 
 
 def test_shard_names_are_matched_literally() -> None:
