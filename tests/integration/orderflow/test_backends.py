@@ -25,11 +25,13 @@ def journey(endpoints: dict[str, Any]) -> None:
         apple = place_order(clerk, "SKU-APPLE", quantity=2)
         rare = place_order(clerk, "SKU-RARE", quantity=1)
         pear = place_order(clerk, "SKU-PEAR", quantity=1)
+        # Cancelled as soon as it is reserved: the exporter settles a reserved order after --settle-after (2 s).
+        wait_for_status(clerk, pear["id"], "RESERVED")
+        cancelled = clerk.post(f"/api/orders/{pear['id']}/cancel")
+        assert cancelled.json().get("status") == "CANCELLED", cancelled.text
         wait_for_status(clerk, apple["id"], "RESERVED")
         rejected = wait_for_status(clerk, rare["id"], "REJECTED")
         assert rejected["reject_reason"] == "insufficient stock: requested 1, available 0"
-        wait_for_status(clerk, pear["id"], "RESERVED")
-        assert clerk.post(f"/api/orders/{pear['id']}/cancel").json()["status"] == "CANCELLED"
         wait_until(
             lambda: clerk.get("/api/inventory/SKU-PEAR").json()["reserved"] == 0,
             what="the cancelled reservation to be released",
