@@ -340,7 +340,7 @@ class Watcher:
             raise SystemExit(
                 "seamline watch needs watchfiles: pip install 'robotframework-seamline[metrics]'"
             ) from None
-        stop = _StopOnSignal(self._stop_child)
+        stop = _StopOnSignal(self._stop_run)
         first, due = True, None
         try:
             # The watcher yields (nothing) every TICK_MS once it watches: the first run starts then, so a change
@@ -376,11 +376,15 @@ class Watcher:
         self.out("watch stopped")
         return 0
 
-    def _stop_child(self) -> None:
-        """The running robot and the prepared one stop, with whatever they started."""
+    def _stop_run(self) -> None:
+        """The running robot stops, with whatever it started (from the signal's thread: the loop waits on it)."""
         child = self.child
         if child is not None:
             stop_process_group(child)
+
+    def _stop_child(self) -> None:
+        """The running robot and the prepared one stop, before watch returns (not in a thread it could outlive)."""
+        self._stop_run()
         self.warm.discard()
 
 
