@@ -18,7 +18,8 @@ DISAGREEMENT_KINDS = [
 DECIMAL = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["25.00"]}
 # More than zero, at most 10 digits before the point and 2 after (the orders service refuses 0 and 0.00).
 POSITIVE_PRICE = r"^([1-9][0-9]{0,9}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9]))$"
-NOT_BLANK = r"\S"  # the orders service refuses a customer or SKU of spaces only
+# The services refuse a customer or SKU of spaces only, or holding a NUL (which PostgreSQL cannot store).
+NOT_BLANK = r"^[^\x00]*\S[^\x00]*$"
 TIMESTAMP = {"type": "string", "format": "date-time"}
 
 

@@ -77,8 +77,8 @@ def validate_order(body: dict[str, Any]) -> dict[str, Any]:
         raise ApiError(422, "VALIDATION_ERROR", f"unknown field(s): {', '.join(unknown)}")
     for field, limit in (("customer", 200), ("sku", 64)):
         value = body.get(field)
-        if not isinstance(value, str) or not value.strip() or len(value) > limit:
-            raise ApiError(422, "VALIDATION_ERROR", f"{field} must be a non-empty string of at most {limit}")
+        if not isinstance(value, str) or not value.strip() or len(value) > limit or "\x00" in value:
+            raise ApiError(422, "VALIDATION_ERROR", f"{field} must be a non-empty string of at most {limit}, no NUL")
     quantity = integer(body.get("quantity"))
     if quantity is None or not 0 < quantity <= 1_000_000:
         raise ApiError(422, "VALIDATION_ERROR", "quantity must be an integer from 1 to 1000000")

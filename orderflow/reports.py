@@ -214,8 +214,8 @@ def build_app(reports: Reports, exporter: SettlementExporter | None) -> Starlett
         if day is None:
             raise ApiError(422, "INVALID_DATE", f"date must be YYYY-MM-DD, not {text!r}")
         sku = request.query_params.get("sku")
-        if sku is not None and (not sku.strip() or len(sku) > MAX_SKU):
-            raise ApiError(422, "INVALID_SKU", f"sku must be 1 to {MAX_SKU} characters, not all blank")
+        if sku is not None and (not sku.strip() or len(sku) > MAX_SKU or "\x00" in sku):
+            raise ApiError(422, "INVALID_SKU", f"sku must be 1 to {MAX_SKU} characters, not all blank, no NUL")
         return JSONResponse(await run_in_threadpool(reports.daily, day, sku))
 
     async def consistency(_request: Request) -> Response:

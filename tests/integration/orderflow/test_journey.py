@@ -79,6 +79,7 @@ def test_order_reaches_sql_outbox_inventory_ledger_and_report(deployment: Deploy
         consistency = auditor.get("/api/reports/consistency").json()
         of_sku = auditor.get("/api/reports/daily", params={"date": order["created_at"][:10], "sku": sku}).json()
         blank_sku = auditor.get("/api/reports/daily", params={"sku": " "})
+        nul_sku = auditor.get("/api/reports/daily", params={"sku": "SKU-\u0000"})
     assert_conforms(openapi, "DailyReport", daily)
     # One SKU's figures: this order alone, whatever else was ordered that day.
     assert_conforms(openapi, "DailyReport", of_sku)
@@ -89,6 +90,7 @@ def test_order_reaches_sql_outbox_inventory_ledger_and_report(deployment: Deploy
     assert of_sku["stock"] == [{"sku": sku, "available": 8, "reserved": 2}]
     assert of_sku["postings"] == {"batches": 1, "orders": 1, "total": order["amount"]}
     assert (blank_sku.status_code, blank_sku.json()["error"]["code"]) == (422, "INVALID_SKU")
+    assert (nul_sku.status_code, nul_sku.json()["error"]["code"]) == (422, "INVALID_SKU")
     assert daily["orders"]["by_status"]["RESERVED"]["count"] >= 1
     assert {"sku": sku, "available": 8, "reserved": 2} in daily["stock"]
     assert daily["postings"]["orders"] >= 1
@@ -181,6 +183,9 @@ def test_pages_walk_every_order_once_newest_first(deployment: Deployment, openap
         ({"customer": "A", "sku": "SKU-APPLE", "quantity": 0, "unit_price": "1.00"}, "quantity"),
         ({"customer": "A", "sku": "SKU-APPLE", "quantity": 1, "unit_price": 1.5}, "unit_price"),
         ({"customer": "", "sku": "SKU-APPLE", "quantity": 1, "unit_price": "1.00"}, "customer"),
+        # PostgreSQL cannot store a NUL: refused before it reaches the database, on every backend.
+        ({"customer": "A\u0000B", "sku": "SKU-APPLE", "quantity": 1, "unit_price": "1.00"}, "customer"),
+        ({"customer": "A", "sku": "SKU-\u0000", "quantity": 1, "unit_price": "1.00"}, "sku"),
     ],
 )
 def test_invalid_orders_get_a_422_envelope_naming_the_field(
