@@ -97,17 +97,15 @@ def recorded_suite_durations(sources: Iterable[str]) -> dict[str, float]:
     """Mean seconds per suite file: its whole run in output.xml (setup and teardown included), else the sum of
     its tests' mean seconds in a history."""
     seen: dict[str, list[float]] = {}
-    histories = [source for source in sources if not source.endswith(".xml")]
-    for source in sources:
-        if source.endswith(".xml"):
-            pending = [ExecutionResult(source, include_keywords=False).suite]
-            while pending:
-                suite = pending.pop()
-                pending += list(suite.suites)
-                if suite.tests:
-                    seen.setdefault(suite.full_name, []).append(suite.elapsed_time.total_seconds())
+    for source in (source for source in sources if source.endswith(".xml")):
+        pending = [ExecutionResult(source, include_keywords=False).suite]
+        while pending:
+            suite = pending.pop()
+            pending += list(suite.suites)
+            if suite.tests:
+                seen.setdefault(suite.full_name, []).append(suite.elapsed_time.total_seconds())
     summed: dict[str, float] = {}
-    for test, seconds in (recorded_durations(histories) if histories else {}).items():
+    for test, seconds in recorded_durations([source for source in sources if not source.endswith(".xml")]).items():
         summed[suite_of(test)] = summed.get(suite_of(test), 0.0) + seconds
     for suite, seconds in summed.items():
         seen.setdefault(suite, []).append(seconds)

@@ -118,3 +118,12 @@ def wait_for_status(client: httpx.Client, order_id: str, status: str, timeout: f
         return order if order.get("status") == status else None
 
     return wait_until(probe, timeout, f"order {order_id} to become {status}")
+
+
+def ledger_ack(ledger_root: Path, order_id: str) -> dict[str, Any] | None:
+    """The acknowledgement file of the batch that posted `order_id` in the ledger under `ledger_root`, if any."""
+    for ack_file in (ledger_root / "outbox").glob("*.ack"):
+        ack: dict[str, Any] = json.loads(ack_file.read_text())
+        if order_id in ack["order_ids"]:
+            return ack
+    return None

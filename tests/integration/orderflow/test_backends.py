@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pika
 from conftest import AUDITOR, CLERK
-from orderflow_harness import api, place_order, start_up, wait_for_status, wait_until
+from orderflow_harness import api, ledger_ack, place_order, start_up, wait_for_status, wait_until
 from sqlalchemy import create_engine, select, text
 
 from orderflow.db import connect, dead_letters, normalize_url
-
-
-def ack_for(ledger_root: Path, order_id: str) -> bool:
-    return any(order_id in json.loads(ack.read_text())["order_ids"] for ack in (ledger_root / "outbox").glob("*.ack"))
 
 
 def journey(endpoints: dict[str, Any]) -> None:
@@ -41,7 +36,7 @@ def journey(endpoints: dict[str, Any]) -> None:
     assert [o["id"] for o in first["items"] + second["items"]] == [pear["id"], rare["id"], apple["id"]]
     assert second["next"] is None
     ledger_root = Path(endpoints["ledger"]["root"])
-    wait_until(lambda: ack_for(ledger_root, apple["id"]), what="the ledger to post the order")
+    wait_until(lambda: ledger_ack(ledger_root, apple["id"]), what="the ledger to post the order")
     with api(endpoints["gateway"], AUDITOR) as auditor:
         daily = auditor.get("/api/reports/daily").json()
     assert daily["orders"]["count"] == 3

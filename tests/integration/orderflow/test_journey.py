@@ -10,7 +10,7 @@ import httpx
 import pytest
 from conftest import ADMIN, AUDITOR, CLERK, Deployment
 from jsonschema import Draft202012Validator
-from orderflow_harness import api, place_order, wait_for_status, wait_until
+from orderflow_harness import api, ledger_ack, place_order, wait_for_status, wait_until
 from sqlalchemy import select
 
 from orderflow.db import outbox, reservations, settlements
@@ -36,14 +36,6 @@ def new_sku(deployment: Deployment, available: int) -> str:
     return sku
 
 
-def ledger_ack_for(deployment: Deployment, order_id: str) -> dict[str, Any] | None:
-    for ack_file in (deployment.ledger_root / "outbox").glob("*.ack"):
-        ack: dict[str, Any] = json.loads(ack_file.read_text())
-        if order_id in ack["order_ids"]:
-            return ack
-    return None
-
-
 def test_order_reaches_sql_outbox_inventory_ledger_and_report(deployment: Deployment, openapi: dict[str, Any]) -> None:
     sku = new_sku(deployment, 10)
     with api(deployment.gateway, CLERK) as clerk:
@@ -64,7 +56,7 @@ def test_order_reaches_sql_outbox_inventory_ledger_and_report(deployment: Deploy
     assert json.loads(messages[0].payload)["id"] == order["id"]
     assert (reservation.sku, reservation.quantity, reservation.status) == (sku, 2, "RESERVED")
 
-    ack = wait_until(lambda: ledger_ack_for(deployment, order["id"]), what="the ledger's ack")
+    ack = wait_until(lambda: ledger_ack(deployment.ledger_root, order["id"]), what="the ledger's ack")
     with deployment.engine.connect() as conn:
         batch_id = conn.execute(
             select(settlements.c.batch_id).where(settlements.c.order_id == order["id"])
@@ -135,7 +127,7 @@ def test_a_settled_order_cannot_be_cancelled_and_the_report_stays_consistent(
     sku = new_sku(deployment, 5)
     with api(deployment.gateway, CLERK) as clerk:
         order = place_order(clerk, sku, quantity=1)
-        ack = wait_until(lambda: ledger_ack_for(deployment, order["id"]), what="the order's posting")
+        ack = wait_until(lambda: ledger_ack(deployment.ledger_root, order["id"]), what="the order's posting")
         refused = clerk.post(f"/api/orders/{order['id']}/cancel", headers={"x-correlation-id": "c-settled"})
         after = clerk.get(f"/api/orders/{order['id']}").json()
         stock = clerk.get(f"/api/inventory/{sku}").json()

@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 
 from conftest import ADMIN, CLERK, Deployment
-from orderflow_harness import api, place_order, wait_for_status, wait_until
+from orderflow_harness import api, ledger_ack, place_order, wait_for_status, wait_until
 from robot.api import ExecutionResult
 from sqlalchemy import update
 
@@ -66,11 +66,7 @@ def test_the_checks_pass_at_rest_and_name_a_lost_doubled_or_oversold_order(deplo
         order = place_order(clerk, "SKU-LOAD", quantity=2)
         wait_for_status(clerk, order["id"], "RESERVED")
     ledger = deployment.ledger_root
-    ack = wait_until(
-        lambda: next((a for a in map(json.loads, map(Path.read_text, (ledger / "outbox").glob("*.ack")))
-                      if order["id"] in a["order_ids"]), None),
-        what="the ledger's posting",
-    )  # fmt: skip
+    ack = wait_until(lambda: ledger_ack(ledger, order["id"]), what="the ledger's posting")
     at_rest = run_checks(deployment, tmp_path / "at-rest")
     assert {name: status for name, (status, _) in at_rest.items()} == dict.fromkeys(at_rest, "PASS"), at_rest
 
