@@ -1,6 +1,7 @@
 """Start Service against real processes: ready by HTTP, TCP and log line; early exit; never ready."""
 
 import socket
+import subprocess
 import sys
 import time
 
@@ -10,6 +11,7 @@ from hostile import SilentServer
 
 from Seamline.engine.errors import SeamError
 from Seamline.engine.services.process import Readiness, ServiceManager
+from Seamline.engine.services.sampling import network_connections
 
 HTTP_SERVER = [sys.executable, "-m", "http.server", "{port}", "--bind", "127.0.0.1"]
 
@@ -155,3 +157,22 @@ def test_readiness_against_a_peer_that_never_answers_ends_at_the_timeout(manager
         with pytest.raises(SeamError, match=r"'quiet' not ready \(http://127\.0\.0\.1:\d+/\) within 1\.2s"):
             manager.start("quiet", [sys.executable, "-c", "import time; time.sleep(60)"], f"{silent.url}/", 1.2)
         assert time.monotonic() - started < 1.2 + 0.5
+
+
+def test_network_connections_count_a_process_s_tcp_sockets_but_not_its_unix_sockets():
+    code = (
+        "import socket, time\n"
+        "server = socket.socket(); server.bind(('127.0.0.1', 0)); server.listen()\n"
+        "client = socket.create_connection(server.getsockname()); accepted, _ = server.accept()\n"
+        "pair = socket.socketpair()\n"  # Unix sockets: asyncio's self-pipe is one
+        "print('up', flush=True); time.sleep(60)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "up"
+        watched = psutil.Process(process.pid)
+        assert network_connections([watched]) == {process.pid: 3}  # listening, connected, accepted
+        assert network_connections([watched])[process.pid] == len(watched.net_connections(kind="inet"))
+    finally:
+        process.kill()
+        process.wait()

@@ -23,6 +23,7 @@ import psutil
 from ..errors import SeamError
 from ..values import cut
 from ..waiting import WaitTimedOut, poll
+from .sampling import network_connections
 
 SEAM = "Services"
 OUTPUT_LINES_KEPT = 5000
@@ -255,8 +256,9 @@ class ServiceManager:
             tree = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             raise SeamError(SEAM, f"'{name}' is not running") from None
-        cpu = peak = rss = connections = 0.0
+        cpu = peak = rss = 0.0
         alive = 0
+        connections = network_connections(tree)
         for process in tree:
             try:
                 with process.oneshot():
@@ -266,11 +268,10 @@ class ServiceManager:
                     rss += memory.rss
                     # VmHWM is read a moment after the RSS: a process still growing may already be above it.
                     peak += max(_peak_rss(process.pid) or 0, memory.rss)
-                    connections += len(process.net_connections(kind="inet"))
                     alive += 1
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
-        return ResourceUsage(name, cpu, int(peak), int(rss), int(connections), alive)
+        return ResourceUsage(name, cpu, int(peak), int(rss), sum(connections.values()), alive)
 
 
 def _peak_rss(pid: int) -> int | None:
