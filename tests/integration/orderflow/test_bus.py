@@ -145,3 +145,36 @@ def test_killing_the_consumer_mid_stream_loses_and_doubles_nothing(platform: Pla
     with platform.engine.connect() as conn:
         rows = conn.execute(select(reservations.c.order_id).where(reservations.c.sku == "SKU-BULK")).all()
     assert sorted(row.order_id for row in rows) == sorted(placed)
+
+
+def test_an_idle_pass_costs_one_lookup_and_a_new_row_still_gets_a_full_pass(tmp_path: Path) -> None:
+    from sqlalchemy import event
+
+    from orderflow.bus import OutboxTransport
+    from orderflow.db import create_schema
+
+    engine = connect(f"sqlite:///{tmp_path / 'idle.db'}")
+    create_schema(engine)
+    transport = OutboxTransport(engine, {"inventory": "http://127.0.0.1:9", "orders": "http://127.0.0.1:9"}, 1.0)
+    statements: list[str] = []
+    # The statements the pass sends (SQLite's BEGIN, sent with every connection here, aside).
+    event.listen(
+        engine, "before_cursor_execute", lambda *args: args[2].startswith("BEGIN") or statements.append(args[2])
+    )
+    try:
+        assert transport.pass_once() == 0
+        assert len(statements) == 1, statements
+        row = {"message_id": str(uuid.uuid4()), "type": "nobody.listens", "version": 1, "occurred_at": utcnow()}
+        with engine.begin() as conn:
+            conn.execute(insert(outbox).values(correlation_id="c", payload="{}", **row))
+        statements.clear()
+        transport.pass_once()  # nobody subscribes to the type: the full pass marks it published
+        assert len(statements) > 1
+        with engine.connect() as conn:
+            assert conn.execute(select(outbox.c.published_at)).scalar_one() is not None
+        statements.clear()
+        assert transport.pass_once() == 0
+        assert len(statements) == 1
+    finally:
+        transport.close()
+        engine.dispose()
