@@ -6,6 +6,8 @@
 - the same for a suite whose tests call a local HTTP server (a realistic integration test);
 - per span: turning spans into hop samples and writing them into metrics.json, in process;
 - `seamline report`: the dashboard from a history of 1000 runs of 200 tests and 6 hops each.
+- per test with a watched service: the resource window (a sample as the test begins and one as it ends) of
+  an orderflow (7 processes), against the same readings taken with psutil's per-process ``net_connections``.
 - in process: the listener's own work per test and at the end of the run, without Robot's start-up or the
   import of Seamline (which a suite using the library pays anyway).
 Goals: the listener costs at most 2% of a suite's run time; the report of 1000 runs takes seconds, not minutes.
@@ -28,6 +30,7 @@ from Seamline.engine.metrics.collector import hop_samples
 from Seamline.engine.metrics.dashboard import write_dashboard
 from Seamline.engine.metrics.history import History
 from Seamline.engine.metrics.run import RunMetrics
+from Seamline.engine.services.sampling import ResourceSampler, _named_processes
 from Seamline.engine.timeline import Span
 from Seamline.metrics import Metrics
 
@@ -35,6 +38,7 @@ TESTS = 500
 ROUNDS = 3
 SPANS = 20_000
 HISTORY_RUNS = 1000
+WINDOWS = 30
 FIRST_RUN = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
@@ -160,6 +164,39 @@ def report_cost(directory: Path) -> dict[str, float]:
     }
 
 
+def resource_window_cost(directory: Path) -> dict[str, float]:
+    command = [sys.executable, "-m", "orderflow", "up", "--data-dir", str(directory / "orderflow")]
+    platform = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert platform.stdout is not None
+        for line in platform.stdout:
+            if "ORDERFLOW READY" in line:
+                break
+        sampler = ResourceSampler(interval=3600)  # no background samples: only the windows' own
+        sampler.services["orderflow"] = platform.pid
+        processes = len(_named_processes("orderflow", platform.pid))
+        started = time.perf_counter()
+        for _ in range(WINDOWS):
+            sampler.begin()
+            sampler.end()
+        seamline = (time.perf_counter() - started) / WINDOWS
+        started = time.perf_counter()
+        for _ in range(WINDOWS * 2):
+            for _name, process in _named_processes("orderflow", platform.pid):
+                with process.oneshot():
+                    process.cpu_times(), process.memory_info(), len(process.net_connections(kind="inet"))
+        psutil_only = (time.perf_counter() - started) / WINDOWS
+    finally:
+        platform.terminate()
+        platform.wait(timeout=30)
+    return {
+        "processes": processes,
+        "window_ms": round(seamline * 1000, 2),
+        "psutil_net_connections_window_ms": round(psutil_only * 1000, 2),
+        "ratio": round(psutil_only / seamline, 1),
+    }
+
+
 def main() -> None:
     with local_server(SERVER) as url, tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
@@ -169,6 +206,7 @@ def main() -> None:
         spans = span_cost()
         in_process = in_process_cost(directory)
         report = report_cost(directory)
+        window = resource_window_cost(directory)
     print_table(
         [trivial, calling],
         [
@@ -185,8 +223,20 @@ def main() -> None:
         f"metrics.json + xunit + history {in_process['close_s']} s ({in_process['per_test_us_with_close']} us a test)"
     )
     print(f"dashboard from {report['runs']} runs: {report['seconds']} s, {report['size_kb']} KB")
+    print(
+        f"a test's resource window on orderflow ({window['processes']} processes): {window['window_ms']} ms; "
+        f"with psutil's net_connections per process {window['psutil_net_connections_window_ms']} ms "
+        f"({window['ratio']}x)"
+    )
     write_results(
-        "metrics", {"listener": [trivial, calling], "in_process": in_process, "spans": spans, "report": report}
+        "metrics",
+        {
+            "listener": [trivial, calling],
+            "in_process": in_process,
+            "spans": spans,
+            "report": report,
+            "resource_window": window,
+        },
     )
 
 
