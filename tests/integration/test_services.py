@@ -159,12 +159,13 @@ def test_readiness_against_a_peer_that_never_answers_ends_at_the_timeout(manager
         assert time.monotonic() - started < 1.2 + 0.5
 
 
-def test_network_connections_count_a_process_s_tcp_sockets_but_not_its_unix_sockets():
+def test_network_connections_count_a_process_s_tcp_sockets_but_not_its_unix_or_netlink_sockets():
     code = (
         "import socket, time\n"
         "server = socket.socket(); server.bind(('127.0.0.1', 0)); server.listen()\n"
         "client = socket.create_connection(server.getsockname()); accepted, _ = server.accept()\n"
         "pair = socket.socketpair()\n"  # Unix sockets: asyncio's self-pipe is one
+        "netlink = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW); netlink.bind((0, 0))\n"  # listed once bound
         "print('up', flush=True); time.sleep(60)\n"
     )
     process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)

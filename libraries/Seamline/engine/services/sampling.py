@@ -116,27 +116,32 @@ class ResourceSampler:
 def network_connections(processes: Iterable[psutil.Process]) -> Counter[int]:
     """Open network connections (listening sockets included; Unix sockets not) per pid of `processes`.
 
-    On Linux: the sockets among a process's open files, less the Unix sockets the kernel lists in
-    ``/proc/net/unix``. psutil's ``net_connections`` reads ``/proc/net/tcp*`` instead, for which the kernel
-    walks its whole socket table (~5 ms a read here, however few sockets there are); elsewhere it is used.
+    On Linux: the sockets among a process's open files, less the Unix and netlink sockets the kernel lists
+    in ``/proc/net/unix`` and ``/proc/net/netlink``. psutil's ``net_connections`` reads ``/proc/net/tcp*``
+    instead, for which the kernel walks its whole socket table (~5 ms a read here, however few sockets
+    there are); elsewhere it is used.
     """
     pids = {process.pid for process in processes}
-    unix = _unix_socket_inodes()
-    if unix is None:
+    local = _local_socket_inodes()
+    if local is None:
         return _connections_by_psutil(pids)
     counts: Counter[int] = Counter()
     for pid in pids:
-        counts[pid] = sum(1 for inode in _socket_inodes(pid) if inode not in unix)
+        counts[pid] = sum(1 for inode in _socket_inodes(pid) if inode not in local)
     return counts
 
 
-def _unix_socket_inodes() -> set[str] | None:
+def _local_socket_inodes() -> set[str] | None:
+    """The inodes of the Unix and netlink sockets the kernel lists (cheap to read, unlike /proc/net/tcp)."""
+    inodes: set[str] = set()
     try:
-        with open("/proc/net/unix", encoding="ascii", errors="replace") as table:
-            next(table, None)  # the header
-            return {fields[6] for fields in map(str.split, table) if len(fields) > 6}
+        for table, column in (("/proc/net/unix", 6), ("/proc/net/netlink", 9)):
+            with open(table, encoding="ascii", errors="replace") as lines:
+                next(lines, None)  # the header
+                inodes.update(fields[column] for fields in map(str.split, lines) if len(fields) > column)
     except OSError:
         return None
+    return inodes
 
 
 def _socket_inodes(pid: int) -> list[str]:
