@@ -111,15 +111,16 @@ def child(case: str, rows: int, right: str, csv_path: str) -> dict[str, Any]:
         found = {"mismatched_rows": len({row[1][0] for row in differences})}
     elif case == "seamline_stream":
         from Seamline.engine.database.sql import open_database
+        from Seamline.engine.reconcile.batches import Blocks
         from Seamline.engine.reconcile.diff import reconcile
         from Seamline.engine.reconcile.options import build_options
-        from Seamline.engine.reconcile.sources import local_rows
+        from Seamline.engine.reconcile.sources import local_blocks
 
         database = open_database(PG_URL, timeout=600)
         baseline, started = _peak_mb(), time.perf_counter()
         sql = f"SELECT id, customer, amount FROM {names['left']} ORDER BY id"
         result = database.stream(
-            sql, (), lambda rows: reconcile(rows, local_rows(csv_path, "csv"), build_options("id"))
+            sql, (), lambda blocks: reconcile(Blocks(blocks), local_blocks(csv_path, "csv"), build_options("id"))
         )
         found = {"mismatched_rows": result.mismatched_rows}
     elif case == "datacompy_stream":

@@ -12,9 +12,10 @@ depend on the shortcut.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -34,23 +35,71 @@ _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")  # key_text of an integer
 _INT_DIGITS = 4000  # texts of more digits than int() reads stay texts
 
 
-class Batch(NamedTuple):
-    """Rows of one side: canonical keys, raw keys (the key fields' values: a tuple each, or the value
-    itself for a one-field key), compared values (tuples), and the same values by field (None until
-    asked for)."""
+class Block(NamedTuple):
+    """Rows of a data set as its source hands them over: sequences of the values of `names` (one header:
+    a database's tuples, a CSV file's records), or mappings when `names` is None."""
 
-    keys: list[Key]
-    raw_keys: list[Any]
-    values: list[tuple[Any, ...]]
-    columns: list[Sequence[Any]] | None = None
-    one_field_key: bool = False
+    names: Sequence[str] | None
+    rows: list[Any]
+
+    def mappings(self) -> list[Mapping[str, Any]]:
+        """The rows as mappings: a header's values by name (a short row lacks the names past its end; of a
+        name given twice, the last value)."""
+        if self.names is None:
+            return self.rows
+        return list(map(dict, map(zip, itertools.repeat(self.names), self.rows)))
+
+    def first(self) -> Mapping[str, Any] | None:
+        if not self.rows:
+            return None
+        row = self.rows[0]
+        return row if self.names is None else dict(zip(self.names, row, strict=False))
+
+
+class Blocks:
+    """A data set handed over a block of rows at a time (`Block`), rather than a row at a time."""
+
+    def __init__(self, blocks: Iterable[Block | tuple[Sequence[str] | None, list[Any]]]):
+        self._blocks = map(Block._make, blocks)
+
+    def __iter__(self) -> Iterator[Block]:
+        return self._blocks
+
+
+class Batch:
+    """Rows of one side: canonical keys, raw keys (the key fields' values: a tuple each, or the value
+    itself for a one-field key), and compared values, by row (`values`: tuples) or by field
+    (`columns`), whichever the batch was read as; the other is made when asked for."""
+
+    __slots__ = ("_values", "columns", "keys", "one_field_key", "raw_keys")
+
+    def __init__(
+        self,
+        keys: list[Key],
+        raw_keys: list[Any],
+        values: list[tuple[Any, ...]] | None = None,
+        columns: list[Sequence[Any]] | None = None,
+        one_field_key: bool = False,
+    ):
+        self.keys, self.raw_keys, self._values, self.columns = keys, raw_keys, values, columns
+        self.one_field_key = one_field_key
 
     def raw_key(self, index: int) -> tuple[Any, ...]:
         raw = self.raw_keys[index]
         return (raw,) if self.one_field_key else raw
 
+    def value(self, index: int) -> tuple[Any, ...]:
+        """The compared values of row `index`."""
+        if self._values is not None:
+            return self._values[index]
+        assert self.columns is not None
+        return tuple(column[index] for column in self.columns)
+
     def by_field(self) -> list[Sequence[Any]]:
-        return self.columns if self.columns is not None else list(zip(*self.values, strict=True))
+        if self.columns is None:
+            assert self._values is not None
+            self.columns = list(zip(*self._values, strict=True))
+        return self.columns
 
 
 class SideReader:
@@ -69,38 +118,55 @@ class SideReader:
         self.plain_values = not own_to_given and not any(self.normalisers)
         self.plain_key = len(options.key) == 1 and not own_to_given and not self.key_normalisers[0]
         self._absent = [ABSENT] * len(fields)
+        self._header: tuple[Sequence[str] | None, list[Callable[[Any], Any] | None] | None] = (None, None)
 
     def row(self, row: Mapping[str, Any]) -> tuple[Key, tuple[Any, ...], tuple[Any, ...]]:
         """One row's canonical key, raw key (the key fields' values) and compared values."""
         key, raw = self._one_key(row) if self.plain_key else self._key(row)
         return key, raw, self._values(row)
 
-    def batch(self, rows: Sequence[Mapping[str, Any]]) -> Batch:
-        """`row` of every row in `rows`, as three lists."""
-        found = self._fast_batch(rows)
+    def batch(self, block: Block) -> Batch:
+        """`row` of every row in `block`, as lists."""
+        found = self._fast_batch(block)
         if found is not None:
             return found
         keys, raws, values = [], [], []
-        for row in rows:
+        for row in block.mappings():
             key, raw, compared = self.row(row)
             keys.append(key)
             raws.append(raw)
             values.append(compared)
         return Batch(keys, raws, values)
 
-    def _fast_batch(self, rows: Sequence[Mapping[str, Any]]) -> Batch | None:
+    def _fast_batch(self, block: Block) -> Batch | None:
         if not (self.plain_key and self.plain_values):
             return None
+        getters = self._getters(block.names)
+        if getters is None:
+            return None
+        rows = block.rows
         try:
-            raw = list(map(operator.itemgetter(self.key_fields[0]), rows))
-            columns: list[Sequence[Any]] = [list(map(operator.itemgetter(name), rows)) for name in self.fields]
-        except KeyError:
+            raw, *columns = (
+                list(map(getter, rows)) if getter is not None else [ABSENT] * len(rows) for getter in getters
+            )
+        except (KeyError, IndexError):
             return None  # a row without a field: the row-by-row path says which, or takes it as absent
         keys = _plain_keys(raw)
         if keys is None:
             keys = list(map(one_key, raw))
-        values = list(zip(*columns, strict=True)) if columns else [()] * len(rows)
-        return Batch(keys, raw, values, columns, one_field_key=True)
+        return Batch(keys, raw, None, columns, one_field_key=True)
+
+    def _getters(self, names: Sequence[str] | None) -> list[Callable[[Any], Any] | None] | None:
+        """How to take the key and each compared field from a row: by name from mappings (`names` None),
+        else by position in `names` (None for a field the header lacks); None when it lacks the key."""
+        if names is None:
+            return [operator.itemgetter(name) for name in (self.key_fields[0], *self.fields)]
+        if self._header[0] is not names:
+            position = {name: index for index, name in enumerate(names)}  # a name given twice: its last place
+            wanted = [position.get(name) for name in (self.key_fields[0], *self.fields)]
+            getters = None if wanted[0] is None else [None if at is None else operator.itemgetter(at) for at in wanted]
+            self._header = (names, getters)
+        return self._header[1]
 
     def _missing_key(self, row: Mapping[str, Any], name: str) -> SeamError:
         shown = ", ".join(map(str, row)) or "none"
@@ -173,24 +239,28 @@ def surely_equal(
     the rule, or its first clause, pair by pair)."""
     if mine is not None and not mine:
         return []
-    left_columns, right_columns = list(left.by_field()), list(right.by_field())
-    converted = False
-    for index, (my_column, their_column) in enumerate(zip(left_columns, right_columns, strict=True)):
-        kinds = set(map(type, my_column)), set(map(type, their_column))
-        together = kinds[0] | kinds[1]
-        if together <= _PLAIN_TYPES and len(together - {type(None)}) <= 1:
-            continue  # one type (and None): == is the rule's first clause
-        numbers = _as_numbers(my_column, kinds[0], their_column, kinds[1])
-        if numbers is None:
+    equal: list[bool] | None = None
+    for my_column, their_column in zip(left.by_field(), right.by_field(), strict=True):
+        if mine is not None and theirs is not None:
+            my_column = list(map(my_column.__getitem__, mine))
+            their_column = list(map(their_column.__getitem__, theirs))
+        comparable = _comparable(my_column, their_column)
+        if comparable is None:
             return None
-        left_columns[index], right_columns[index] = numbers
-        converted = True
-    left_values, right_values = left.values, right.values
-    if converted:
-        left_values, right_values = list(zip(*left_columns, strict=True)), list(zip(*right_columns, strict=True))
-    if mine is None or theirs is None:
-        return list(map(operator.eq, left_values, right_values))
-    return list(map(operator.eq, map(left_values.__getitem__, mine), map(right_values.__getitem__, theirs)))
+        same = list(map(operator.eq, *comparable))
+        equal = same if equal is None else list(map(operator.and_, equal, same))
+    if equal is None:  # no field compared
+        return [True] * (len(left.keys) if mine is None else len(mine))
+    return equal
+
+
+def _comparable(mine: Sequence[Any], theirs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any]] | None:
+    """Two columns whose values `==` compares as the rule does (None: no such columns)."""
+    kinds = set(map(type, mine)), set(map(type, theirs))
+    together = kinds[0] | kinds[1]
+    if together <= _PLAIN_TYPES and len(together - {type(None)}) <= 1:
+        return mine, theirs  # one type (and None): == is the rule's first clause
+    return _as_numbers(mine, kinds[0], theirs, kinds[1])
 
 
 def _as_numbers(

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..values import values_equal
-from .batches import ABSENT, Batch, Key, SideReader, surely_equal
+from .batches import ABSENT, Batch, Block, Blocks, Key, SideReader, surely_equal
 from .options import Options
 
 MISSING = "(no such field)"
@@ -164,19 +164,53 @@ class PairedKeys:
         return {hash(key) for key in keys}.intersection(self._hashes)
 
 
-def reconcile(left: Iterable[Mapping[str, Any]], right: Iterable[Mapping[str, Any]], options: Options) -> Result:
-    """The diff of `left` and `right` (rows as mappings, read once, in step)."""
-    left_rows, right_rows = iter(left), iter(right)
-    if options.only:
-        left_rows, right_rows = filter(options.keeps, left_rows), filter(options.keeps, right_rows)
-    left_first, right_first = next(left_rows, None), next(right_rows, None)
-    fields = options.compared(left_first, right_first)
+Data = Iterable[Mapping[str, Any]] | Blocks  # rows as mappings, or blocks of rows
+
+
+def reconcile(left: Data, right: Data, options: Options) -> Result:
+    """The diff of `left` and `right` (read once, in step)."""
+    left_blocks, right_blocks = _blocks(left, options), _blocks(right, options)
+    left_first, right_first = next(left_blocks, None), next(right_blocks, None)
+    fields = options.compared(left_first and left_first.first(), right_first and right_first.first())
     result = Result(options.name, list(options.key), fields, samples=options.samples)
-    left_stream = itertools.chain(() if left_first is None else (left_first,), left_rows)
-    right_stream = itertools.chain(() if right_first is None else (right_first,), right_rows)
     with _collector_paused():
-        _Merge(options, result).run((left_stream, right_stream))
+        _Merge(options, result).run((_again(left_first, left_blocks), _again(right_first, right_blocks)))
     return result
+
+
+def _blocks(data: Data, options: Options) -> Iterator[Block]:
+    """The rows of `data` in blocks of STEP rows (fewer where its header changes, and at its end)."""
+    if isinstance(data, Blocks):
+        blocks: Iterator[Block] = iter(data)
+    else:
+        rows = iter(data)
+        blocks = (Block(None, chunk) for chunk in iter(lambda: list(itertools.islice(rows, STEP)), []))
+    if options.only:
+        blocks = (Block(None, list(filter(options.keeps, block.mappings()))) for block in blocks)
+    return _rebatched(blocks, STEP)
+
+
+def _rebatched(blocks: Iterator[Block], size: int) -> Iterator[Block]:
+    names: Sequence[str] | None = None
+    pending: list[Any] = []
+    for block in blocks:
+        if pending and block.names != names:
+            yield Block(names, pending)
+            pending = []
+        names = block.names
+        if not pending and len(block.rows) == size:
+            yield block
+            continue
+        pending += block.rows
+        while len(pending) >= size:
+            yield Block(names, pending[:size])
+            del pending[:size]
+    if pending:
+        yield Block(names, pending)
+
+
+def _again(first: Block | None, rest: Iterator[Block]) -> Iterator[Block]:
+    return itertools.chain(() if first is None else (first,), rest)
 
 
 @contextlib.contextmanager
@@ -208,17 +242,22 @@ class _Merge:
         self.waiting: tuple[dict[Key, list], dict[Key, list]] = ({}, {})
         self.paired = PairedKeys()  # an extra row of a key that paired is a duplicate
 
-    def run(self, streams: tuple[Iterator[Mapping], Iterator[Mapping]]) -> None:
+    def run(self, streams: tuple[Iterator[Block], Iterator[Block]]) -> None:
         counts = [0, 0]
         ended = [False, False]
-        while not all(ended):
-            batches = []
+        empty = Block(None, [])
+        while True:
+            blocks = [empty, empty]
             for side in (0, 1):
-                rows = list(itertools.islice(streams[side], STEP))
-                ended[side] = len(rows) < STEP
-                counts[side] += len(rows)
-                batches.append(self.sides[side].batch(rows))
-            self._pair(batches[0], batches[1])
+                if not ended[side]:
+                    block = next(streams[side], None)
+                    ended[side] = block is None
+                    blocks[side] = block or empty
+            if all(ended):
+                break
+            counts[0] += len(blocks[0].rows)
+            counts[1] += len(blocks[1].rows)
+            self._pair(self.sides[0].batch(blocks[0]), self.sides[1].batch(blocks[1]))
         self.result.left_rows, self.result.right_rows = counts
         self._finish()
 
@@ -250,7 +289,7 @@ class _Merge:
             waiting = self.waiting[side]
             for key in itertools.filterfalse(other.__contains__, batch.keys):
                 if key not in waited:
-                    waiting[key] = [(batch.raw_key(index[key]), batch.values[index[key]])]
+                    waiting[key] = [(batch.raw_key(index[key]), batch.value(index[key]))]
 
     def _aligned(self, keys: list[Key]) -> bool:
         """Whether batches of these same keys pair row for row: no key twice, none waiting."""
@@ -263,20 +302,20 @@ class _Merge:
         """The rows at `mine` in `left` against those at `theirs` in `right` (None: every row, in
         order), pair by pair."""
         equal = surely_equal(left, mine, right, theirs)
-        mine = range(len(left.values)) if mine is None else mine
-        theirs = range(len(right.values)) if theirs is None else theirs
+        mine = range(len(left.keys)) if mine is None else mine
+        theirs = range(len(right.keys)) if theirs is None else theirs
         result = self.result
         if equal is None:
             for left_row, right_row in zip(mine, theirs, strict=True):
-                self._compare_one(left.raw_key(left_row), left.values[left_row], right.values[right_row])
+                self._compare_one(left.raw_key(left_row), left.value(left_row), right.value(right_row))
             return
         result.matched += sum(equal)
         for index in itertools.compress(itertools.count(), map(operator.not_, equal)):
             left_row, right_row = mine[index], theirs[index]
             _compare(
                 left.raw_key(left_row),
-                left.values[left_row],
-                right.values[right_row],
+                left.value(left_row),
+                right.value(right_row),
                 result.fields,
                 self.tolerances,
                 result,
@@ -290,7 +329,7 @@ class _Merge:
 
     def _arrive_all(self, side: int, batch: Batch, indexes: Iterable[int]) -> None:
         for index in indexes:
-            self._arrive(side, batch.keys[index], batch.raw_key(index), batch.values[index])
+            self._arrive(side, batch.keys[index], batch.raw_key(index), batch.value(index))
 
     def _arrive(self, side: int, key: Key, raw_key: tuple, values: tuple) -> None:
         """One row: paired with the first row of its key waiting on the other side, or left waiting."""

@@ -21,11 +21,12 @@ from typing import Any
 from ..errors import SeamError
 from ..records.batch import parse_records
 from ..records.layouts import RECORD_TYPE_KEY, Layout
+from .batches import Block, Blocks
 from .options import SEAM
 
 KINDS = {"sql": 3, "api": 3, "file": 2, "sftp": 4, "messages": 3}
 FORMATS = ("csv", "jsonl", "json")
-BLOCK = 4096  # rows read from a file at a time
+BLOCK = 16384  # rows read from a file at a time
 _BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 
 
@@ -92,31 +93,31 @@ def file_format(path: str, layout: str | None) -> str | None:
     return layout.lower() if layout.lower() in FORMATS else None
 
 
-def local_rows(path: str, form: str) -> Iterator[dict[str, Any]]:
-    """The rows of a local file in a built-in format, read as they stream (a block of rows at a time,
-    so that no Python frame runs per row)."""
-    return itertools.chain.from_iterable(_blocks(path, form))
+def local_blocks(path: str, form: str) -> Blocks:
+    """The rows of a local file in a built-in format, read as they stream, a block at a time."""
+    return Blocks(_local_blocks(path, form))
 
 
-def _blocks(path: str, form: str) -> Iterator[list[dict[str, Any]]]:
+def _local_blocks(path: str, form: str) -> Iterator[Block]:
     try:
         handle = open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed when the rows are read
     except OSError as error:
         raise SeamError(SEAM, f"cannot read {path}: {error.strerror}") from None
     with handle:
-        rows = text_rows(handle, form, path)
-        while block := list(itertools.islice(rows, BLOCK)):
-            yield block
+        yield from text_blocks(handle, form, path)
 
 
-def text_rows(handle: io.TextIOBase | Any, form: str, source: str) -> Iterator[dict[str, Any]]:
+def text_blocks(handle: io.TextIOBase | Any, form: str, source: str) -> Iterator[Block]:
+    """The rows of a text in a built-in format, BLOCK at a time: a CSV file's records under its header
+    (no mapping made per row), JSON rows as mappings."""
     if form == "csv":
         lines = csv.reader(handle)
         header = next(lines, None)
-        if header is None:
-            return iter(())
-        return map(dict, map(zip, itertools.repeat(header), filter(None, lines)))  # no Python frame per row
-    return _json_rows(handle, form, source)
+        rows: Iterator[Any] = filter(None, lines)  # an empty line is no record
+    else:
+        header, rows = None, _json_rows(handle, form, source)
+    while block := list(itertools.islice(rows, BLOCK)):
+        yield Block(header, block)
 
 
 def _json_rows(handle: io.TextIOBase | Any, form: str, source: str) -> Iterator[dict[str, Any]]:
@@ -134,7 +135,8 @@ def _json_rows(handle: io.TextIOBase | Any, form: str, source: str) -> Iterator[
 def bytes_rows(data: bytes, form: str | None, layout: Layout | None, source: str) -> list[dict[str, Any]]:
     """The rows of a whole file's bytes (read over SFTP, or with a record layout)."""
     if form is not None:
-        return list(text_rows(io.StringIO(data.decode("utf-8")), form, source))
+        blocks = text_blocks(io.StringIO(data.decode("utf-8")), form, source)
+        return [row for block in blocks for row in block.mappings()]
     assert layout is not None
     records = parse_records(data, layout, source)
     if len(layout.records) == 1:
