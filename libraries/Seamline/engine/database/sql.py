@@ -29,6 +29,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from ..deadlines import Deadline, shut_down
@@ -48,6 +49,9 @@ STATEMENT_SHOWN = 500
 CHUNKED_LIBPQ = 170000
 
 Params = Sequence[Any] | Mapping[str, Any]
+# A block of streamed rows: column names, rows, None (no columns), and how to load each column's values.
+StreamBlock = tuple[list[str], list[tuple[Any, ...]], None, list[Callable[[str], Any] | None] | None]
+NUMERIC_OID = 1700  # PostgreSQL's NUMERIC, streamed as text
 T = TypeVar("T")
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
@@ -94,12 +98,14 @@ class Database:
         self,
         sql: str,
         params: Params,
-        consume: Callable[[Iterator[tuple[list[str], list[tuple[Any, ...]]]]], T],
+        consume: Callable[[Iterator[StreamBlock]], T],
         *,
         batch: int = 16384,
     ) -> T:
         """Hands the rows `sql` returns to `consume` as they arrive, and returns what it returns: blocks of
-        up to `batch` rows, each as (the column names, the rows as tuples).
+        up to `batch` rows, each as (the column names, the rows as tuples, None, loaders). PostgreSQL's
+        NUMERIC values come as their text (no Decimal made for each), and `loaders` has Decimal in their
+        place (None in the others'): text compares with text before any number is made.
 
         Memory holds about one block, not the result: PostgreSQL sends the rows in chunks of `batch`
         (libpq 17 and later; with an older libpq, through a server-side cursor in a transaction of its
@@ -166,10 +172,11 @@ class Database:
             cursor.close()
 
     @contextlib.contextmanager
-    def _streamed(self, sql: str, params: Any, batch: int) -> Iterator[Iterator[tuple[list[str], list[tuple]]]]:
+    def _streamed(self, sql: str, params: Any, batch: int) -> Iterator[Iterator[StreamBlock]]:
         connection = self._connection
         if self.dialect == "postgresql" and self._driver.pq.version() >= CHUNKED_LIBPQ:
             with connection.cursor() as cursor:
+                cursor.adapters.register_loader("numeric", self._driver.types.string.TextLoader)
                 rows = cursor.stream(sql, params, size=batch)
                 try:
                     yield _blocks(cursor, lambda: list(itertools.islice(rows, batch)))
@@ -180,6 +187,7 @@ class Database:
             if self.dialect == "postgresql":
                 stack.enter_context(connection.transaction())
                 cursor = connection.cursor(name="seamline_stream")
+                cursor.adapters.register_loader("numeric", self._driver.types.string.TextLoader)
             elif self.dialect == "mysql":
                 cursor = connection.cursor(self._driver.cursors.SSCursor)
             else:
@@ -189,7 +197,7 @@ class Database:
                 cursor.execute(sql)
             else:
                 cursor.execute(sql, params)
-            yield _blocks(cursor, lambda: cursor.fetchmany(batch))
+            yield _blocks(cursor, lambda: cursor.fetchmany(batch), self.dialect == "postgresql")
 
     def _end_statement(self) -> None:
         """Called by the watchdog: the running statement is past its deadline."""
@@ -307,11 +315,17 @@ def _rows(cursor: Any) -> list[dict[str, Any]]:
     return list(map(dict, map(zip, itertools.repeat(names), cursor.fetchall())))
 
 
-def _blocks(cursor: Any, fetch: Callable[[], list[tuple]]) -> Iterator[tuple[list[str], list[tuple]]]:
-    names: list[str] | None = None
+def _blocks(cursor: Any, fetch: Callable[[], list[tuple]], numeric_as_text: bool = True) -> Iterator[StreamBlock]:
+    """`fetch`'s rows as blocks; with `numeric_as_text`, PostgreSQL's NUMERIC arrives as text (a loader
+    registered on the cursor)."""
+    names: list[str] = []
+    loaders: list[Callable[[str], Any] | None] = []
     while rows := fetch():
-        names = names or [column[0] for column in cursor.description]
-        yield names, rows
+        if not names:
+            names = [column[0] for column in cursor.description]
+            kinds = [column[1] for column in cursor.description] if numeric_as_text else []
+            loaders = [Decimal if kind == NUMERIC_OID else None for kind in kinds]
+        yield names, rows, None, loaders if any(loaders) else None
 
 
 def _row_count(cursor: Any) -> int:

@@ -26,6 +26,7 @@ from .options import SEAM, Options
 
 ABSENT = object()  # a field the row does not have
 Key = Any  # a one-field key: `one_key` (an int or a text); a composite key: a tuple of key texts
+Loader = Callable[[str], Any]  # the value a text stands for
 
 # Types whose == between two values of the one type is the rule's first clause, and is False
 # against any other of these types (numbers of different types excepted: 1 == 1.0 == True).
@@ -37,30 +38,57 @@ _INT_DIGITS = 4000  # texts of more digits than int() reads stay texts
 
 class Block(NamedTuple):
     """Rows of a data set as its source hands them over: sequences of the values of `names` (one header:
-    a database's tuples, a CSV file's records), or mappings when `names` is None."""
+    a database's tuples, a CSV file's records), or mappings when `names` is None; or, `columns` given
+    (and `rows` empty), the values of each of `names` in a list (a columnar reader's).
+
+    `loaders` (one per name, or None) say which values arrive as the text of what they stand for, and
+    make that value from it (a database's NUMERIC: its text, and Decimal): the shortcut compares such
+    text with text as it came, the rule and the results see the values."""
 
     names: Sequence[str] | None
     rows: list[Any]
+    columns: list[Sequence[Any]] | None = None
+    loaders: Sequence[Loader | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.columns is None else len(self.columns[0]) if self.columns else 0
+
+    def tuples(self) -> list[Any]:
+        """The rows as sequences of values (under `names`, or mappings when it is None)."""
+        if self.loaders is None or not any(self.loaders):
+            return self.rows if self.columns is None else list(zip(*self.columns, strict=True))
+        columns = self.columns if self.columns is not None else list(zip(*self.rows, strict=True))
+        return list(zip(*map(loaded, columns, self.loaders), strict=True))
 
     def mappings(self) -> list[Mapping[str, Any]]:
         """The rows as mappings: a header's values by name (a short row lacks the names past its end; of a
         name given twice, the last value)."""
         if self.names is None:
             return self.rows
-        return list(map(dict, map(zip, itertools.repeat(self.names), self.rows)))
+        return list(map(dict, map(zip, itertools.repeat(self.names), self.tuples())))
 
     def first(self) -> Mapping[str, Any] | None:
-        if not self.rows:
+        """The first row's fields (their values not loaded: only the names tell)."""
+        if not len(self):
             return None
-        row = self.rows[0]
+        row = self.rows[0] if self.columns is None else [column[0] for column in self.columns]
         return row if self.names is None else dict(zip(self.names, row, strict=False))
+
+
+def loaded(column: Sequence[Any], loader: Loader | None) -> Sequence[Any]:
+    """The values a column's texts stand for (None stays None); the column itself without a loader."""
+    if loader is None:
+        return column
+    if None in column:
+        return [None if value is None else loader(value) for value in column]
+    return list(map(loader, column))
 
 
 class Blocks:
     """A data set handed over a block of rows at a time (`Block`), rather than a row at a time."""
 
     def __init__(self, blocks: Iterable[Block | tuple[Sequence[str] | None, list[Any]]]):
-        self._blocks = map(Block._make, blocks)
+        self._blocks = itertools.starmap(Block, blocks)
 
     def __iter__(self) -> Iterator[Block]:
         return self._blocks
@@ -69,9 +97,10 @@ class Blocks:
 class Batch:
     """Rows of one side: canonical keys, raw keys (the key fields' values: a tuple each, or the value
     itself for a one-field key), and compared values, by row (`values`: tuples) or by field
-    (`columns`), whichever the batch was read as; the other is made when asked for."""
+    (`columns`), whichever the batch was read as; the other is made when asked for. A field with a
+    loader (`loaders`) holds texts in `columns`: `value` gives what they stand for."""
 
-    __slots__ = ("_values", "columns", "keys", "one_field_key", "raw_keys")
+    __slots__ = ("_values", "columns", "keys", "loaders", "one_field_key", "raw_keys")
 
     def __init__(
         self,
@@ -80,9 +109,11 @@ class Batch:
         values: list[tuple[Any, ...]] | None = None,
         columns: list[Sequence[Any]] | None = None,
         one_field_key: bool = False,
+        loaders: Sequence[Loader | None] | None = None,
     ):
         self.keys, self.raw_keys, self._values, self.columns = keys, raw_keys, values, columns
         self.one_field_key = one_field_key
+        self.loaders = loaders if loaders and any(loaders) else None
 
     def raw_key(self, index: int) -> tuple[Any, ...]:
         raw = self.raw_keys[index]
@@ -93,13 +124,20 @@ class Batch:
         if self._values is not None:
             return self._values[index]
         assert self.columns is not None
-        return tuple(column[index] for column in self.columns)
+        if self.loaders is None:
+            return tuple(column[index] for column in self.columns)
+        return tuple(
+            loaded([column[index]], loader)[0] for column, loader in zip(self.columns, self.loaders, strict=True)
+        )
 
     def by_field(self) -> list[Sequence[Any]]:
         if self.columns is None:
             assert self._values is not None
             self.columns = list(zip(*self._values, strict=True))
         return self.columns
+
+    def loader(self, field_index: int) -> Loader | None:
+        return None if self.loaders is None else self.loaders[field_index]
 
 
 class SideReader:
@@ -119,6 +157,7 @@ class SideReader:
         self.plain_key = len(options.key) == 1 and not own_to_given and not self.key_normalisers[0]
         self._absent = [ABSENT] * len(fields)
         self._header: tuple[Sequence[str] | None, list[Callable[[Any], Any] | None] | None] = (None, None)
+        self._positions: list[int | None] = []  # of the key and each field in the last header seen
 
     def row(self, row: Mapping[str, Any]) -> tuple[Key, tuple[Any, ...], tuple[Any, ...]]:
         """One row's canonical key, raw key (the key fields' values) and compared values."""
@@ -144,17 +183,25 @@ class SideReader:
         getters = self._getters(block.names)
         if getters is None:
             return None
-        rows = block.rows
-        try:
-            raw, *columns = (
-                list(map(getter, rows)) if getter is not None else [ABSENT] * len(rows) for getter in getters
-            )
-        except (KeyError, IndexError):
-            return None  # a row without a field: the row-by-row path says which, or takes it as absent
+        if block.columns is not None:
+            raw, *columns = (block.columns[at] if at is not None else [ABSENT] * len(block) for at in self._positions)
+        else:
+            rows = block.rows
+            try:
+                raw, *columns = (
+                    list(map(getter, rows)) if getter is not None else [ABSENT] * len(rows) for getter in getters
+                )
+            except (KeyError, IndexError):
+                return None  # a row without a field: the row-by-row path says which, or takes it as absent
+        loaders = None
+        if block.loaders is not None:
+            key_at, *field_at = self._positions
+            raw = loaded(raw, block.loaders[key_at]) if key_at is not None else raw
+            loaders = [None if at is None else block.loaders[at] for at in field_at]
         keys = _plain_keys(raw)
         if keys is None:
             keys = list(map(one_key, raw))
-        return Batch(keys, raw, None, columns, one_field_key=True)
+        return Batch(keys, raw, None, columns, one_field_key=True, loaders=loaders)
 
     def _getters(self, names: Sequence[str] | None) -> list[Callable[[Any], Any] | None] | None:
         """How to take the key and each compared field from a row: by name from mappings (`names` None),
@@ -163,8 +210,12 @@ class SideReader:
             return [operator.itemgetter(name) for name in (self.key_fields[0], *self.fields)]
         if self._header[0] is not names:
             position = {name: index for index, name in enumerate(names)}  # a name given twice: its last place
-            wanted = [position.get(name) for name in (self.key_fields[0], *self.fields)]
-            getters = None if wanted[0] is None else [None if at is None else operator.itemgetter(at) for at in wanted]
+            self._positions = [position.get(name) for name in (self.key_fields[0], *self.fields)]
+            getters = (
+                None
+                if self._positions[0] is None
+                else [None if at is None else operator.itemgetter(at) for at in self._positions]
+            )
             self._header = (names, getters)
         return self._header[1]
 
@@ -240,18 +291,34 @@ def surely_equal(
     if mine is not None and not mine:
         return []
     equal: list[bool] | None = None
-    for my_column, their_column in zip(left.by_field(), right.by_field(), strict=True):
+    for index, (my_column, their_column) in enumerate(zip(left.by_field(), right.by_field(), strict=True)):
         if mine is not None and theirs is not None:
             my_column = list(map(my_column.__getitem__, mine))
             their_column = list(map(their_column.__getitem__, theirs))
-        comparable = _comparable(my_column, their_column)
-        if comparable is None:
-            return None
-        same = list(map(operator.eq, *comparable))
+        same = _same_texts(my_column, left.loader(index), their_column, right.loader(index))
+        if same is None:
+            comparable = _comparable(loaded(my_column, left.loader(index)), loaded(their_column, right.loader(index)))
+            if comparable is None:
+                return None
+            same = list(map(operator.eq, *comparable))
         equal = same if equal is None else list(map(operator.and_, equal, same))
     if equal is None:  # no field compared
         return [True] * (len(left.keys) if mine is None else len(mine))
     return equal
+
+
+def _same_texts(
+    mine: Sequence[Any], my_loader: Loader | None, theirs: Sequence[Any], their_loader: Loader | None
+) -> list[bool] | None:
+    """Where one column holds the texts of values (a loader's: a database's NUMERIC as text) and the other
+    texts: which texts are the same (the one rule finds a number and its own text equal; other pairs
+    are left to the rule). None: other columns."""
+    if (my_loader is None) == (their_loader is None):
+        return None
+    texts, other = (mine, theirs) if my_loader is not None else (theirs, mine)
+    if set(map(type, other)) != {str} or not set(map(type, texts)) <= {str, type(None)}:
+        return None
+    return list(map(operator.eq, mine, theirs))
 
 
 def _comparable(mine: Sequence[Any], theirs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any]] | None:

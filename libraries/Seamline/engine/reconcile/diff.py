@@ -198,10 +198,10 @@ def _rebatched(blocks: Iterator[Block], size: int) -> Iterator[Block]:
             yield Block(names, pending)
             pending = []
         names = block.names
-        if not pending and len(block.rows) == size:
+        if not pending and len(block) == size:
             yield block
             continue
-        pending += block.rows
+        pending += block.tuples()
         while len(pending) >= size:
             yield Block(names, pending[:size])
             del pending[:size]
@@ -255,8 +255,8 @@ class _Merge:
                     blocks[side] = block or empty
             if all(ended):
                 break
-            counts[0] += len(blocks[0].rows)
-            counts[1] += len(blocks[1].rows)
+            counts[0] += len(blocks[0])
+            counts[1] += len(blocks[1])
             self._pair(self.sides[0].batch(blocks[0]), self.sides[1].batch(blocks[1]))
         self.result.left_rows, self.result.right_rows = counts
         self._finish()

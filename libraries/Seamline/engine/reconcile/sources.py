@@ -4,7 +4,8 @@ A spec is ``<kind>:<alias>:<what>`` (``file:`` has no alias): the alias may be e
 connection of that seam (``sql::SELECT ...``). Everything after the last separator a kind takes is
 its own (a query or a path may hold ``:``). Files are read as they stream: CSV (a header row), JSON
 lines, JSON (a list of objects, or one object: one row), or a record layout (YAML, fixed-width or
-CSV; of a batch with a header and a trailer, its other records).
+CSV; of a batch with a header and a trailer, its other records). With pyarrow installed, a local CSV
+file is read by its columnar reader (`columnar`), to the same rows.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from ..errors import SeamError
 from ..records.batch import parse_records
 from ..records.layouts import RECORD_TYPE_KEY, Layout
+from . import columnar
 from .batches import Block, Blocks
 from .options import SEAM
 
@@ -99,23 +101,33 @@ def local_blocks(path: str, form: str) -> Blocks:
 
 
 def _local_blocks(path: str, form: str) -> Iterator[Block]:
+    if form == "csv" and columnar.available():
+        return columnar.csv_blocks(path, BLOCK, lambda records: _read_blocks(path, form, records))
+    return _read_blocks(path, form)
+
+
+def _read_blocks(path: str, form: str, skip: int = 0) -> Iterator[Block]:
     try:
-        handle = open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed when the rows are read
+        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed when the rows are read
     except OSError as error:
         raise SeamError(SEAM, f"cannot read {path}: {error.strerror}") from None
     with handle:
-        yield from text_blocks(handle, form, path)
+        try:
+            yield from text_blocks(handle, form, path, skip)
+        except UnicodeDecodeError as error:
+            raise SeamError(SEAM, f"{path} is not UTF-8 text: {error.reason} at byte {error.start}") from None
 
 
-def text_blocks(handle: io.TextIOBase | Any, form: str, source: str) -> Iterator[Block]:
-    """The rows of a text in a built-in format, BLOCK at a time: a CSV file's records under its header
-    (no mapping made per row), JSON rows as mappings."""
+def text_blocks(handle: io.TextIOBase | Any, form: str, source: str, skip: int = 0) -> Iterator[Block]:
+    """The rows of a text in a built-in format, BLOCK at a time (after the first `skip`): a CSV file's
+    records under its header (no mapping made per row), JSON rows as mappings."""
     if form == "csv":
         lines = csv.reader(handle)
         header = next(lines, None)
         rows: Iterator[Any] = filter(None, lines)  # an empty line is no record
     else:
         header, rows = None, _json_rows(handle, form, source)
+    rows = itertools.islice(rows, skip, None)
     while block := list(itertools.islice(rows, BLOCK)):
         yield Block(header, block)
 

@@ -1,0 +1,78 @@
+"""CSV files read by pyarrow's columnar reader (C++, its own threads), when pyarrow is installed.
+
+An optional speed-up of `sources` (``pip install robotframework-seamline[fast]``): a file's records
+come as columns of text, BLOCK rows at a time, exactly as Python's `csv` module reads them (the
+header's names, every value a text, an empty line no record). A file pyarrow reads otherwise — a
+record whose number of fields is not the header's, text that is no UTF-8 — is read by the `csv`
+module from the record where pyarrow stopped, so results never depend on the reader.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .batches import Block
+
+READ_BYTES = 1 << 20  # bytes pyarrow parses at a time
+
+
+def available() -> bool:
+    return importlib.util.find_spec("pyarrow") is not None
+
+
+def csv_blocks(path: str, block: int, rest: Callable[[int], Iterator[Block]]) -> Iterator[Block]:
+    """The records of the CSV file at `path` by column, `block` rows at a time; `rest(n)` gives the
+    records after the first n, read by the `csv` module, where pyarrow cannot read the file as it does."""
+    header = _header(path)
+    if not header:  # no header, an empty line as header, or a name spanning lines: the csv module's own cases
+        yield from rest(0)
+        return
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    positions = [str(index) for index in range(len(header))]  # by place: a name may be given twice
+    delivered = 0
+    try:
+        reader = pa_csv.open_csv(
+            path,
+            read_options=pa_csv.ReadOptions(column_names=positions, skip_rows=1, block_size=READ_BYTES),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(positions, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        pending: list[Any] = []  # record batches not handed over yet
+        waiting = 0
+        for batch in reader:
+            pending.append(batch)
+            waiting += batch.num_rows
+            while waiting >= block:
+                table = pa.Table.from_batches(pending)
+                yield _block(header, table.slice(0, block))
+                delivered += block
+                rest_table = table.slice(block)
+                pending, waiting = rest_table.to_batches(), rest_table.num_rows
+        if waiting:
+            yield _block(header, pa.Table.from_batches(pending))
+    except pa.ArrowInvalid:
+        yield from rest(delivered)
+
+
+def _header(path: str) -> list[str] | None:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except (OSError, UnicodeDecodeError):
+        return None  # the csv module's reading says what is wrong
+    if header is None or any("\n" in name or "\r" in name for name in header):
+        return None
+    return header
+
+
+def _block(header: list[str], table: Any) -> Block:
+    return Block(header, [], [column.to_pylist() for column in table.columns])
