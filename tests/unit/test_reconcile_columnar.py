@@ -101,5 +101,5 @@ def test_a_file_pyarrow_cannot_read_to_the_end_is_read_on_by_the_csv_module(tmp_
 def test_a_file_that_is_no_utf8_fails_naming_it(tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes("id,name\n1,caf\xe9\n".encode("latin-1"))
-    with pytest.raises(SeamError, match="latin1.csv is not UTF-8 text"):
+    with pytest.raises(SeamError, match=r"latin1\.csv is not UTF-8 text"):
         list(sources.local_blocks(str(path), "csv"))
