@@ -269,11 +269,13 @@ class ReconcileKeywords(SeamKeywords):
         return build_options(key, fields, tolerance, ignore, rename, normalise, name, only)
 
     def _reconcile(self, left: Data, right: Data, options: Options) -> Result:
-        if _same_connection(left, right):  # one connection cannot stream two results at once: read the left first
-            left = self._rows_now(left)
-        return self._with_rows(
-            left, lambda left_rows: self._with_rows(right, lambda right_rows: reconcile(left_rows, right_rows, options))
-        )
+        # One connection cannot stream two results at once: the left is read first.
+        first = self._rows_now(left) if _same_connection(left, right) else left
+
+        def with_right(left_rows: Rows) -> Result:
+            return self._with_rows(right, lambda right_rows: reconcile(left_rows, right_rows, options))
+
+        return self._with_rows(first, with_right)
 
     def _rows_now(self, data: Data) -> Blocks:
         return self._with_rows(data, _read_now)
@@ -309,13 +311,13 @@ class ReconcileKeywords(SeamKeywords):
             return then(iter(sources.bytes_rows(data_bytes, None, self._layout(spec.layout), spec.target)))
         return then(sources.local_blocks(spec.target, form))
 
-    def _remote_rows(self, spec: sources.Spec) -> list[dict[str, Any]]:
+    def _remote_rows(self, spec: sources.Spec) -> list[Mapping[str, Any]]:
         connection = ssh_connections(self.ctx).get(spec.alias)
         seconds = self.ctx.timeout
         assert spec.layout is not None
         form = sources.file_format(spec.target, spec.layout)
         layout = None if form else self._layout(spec.layout)
-        rows: list[dict[str, Any]] = []
+        rows: list[Mapping[str, Any]] = []
         for path in sorted(sftp.find(connection, spec.target, seconds)):
             data = sftp.read_remote_bytes(connection, path, seconds)
             rows += sources.bytes_rows(data, form, layout, f"{path} on {connection.target}")

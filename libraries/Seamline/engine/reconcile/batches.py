@@ -71,8 +71,11 @@ class Block(NamedTuple):
         """The first row's fields (their values not loaded: only the names tell)."""
         if not len(self):
             return None
+        if self.names is None:
+            first: Mapping[str, Any] = self.rows[0]
+            return first
         row = self.rows[0] if self.columns is None else [column[0] for column in self.columns]
-        return row if self.names is None else dict(zip(self.names, row, strict=False))
+        return dict(zip(self.names, row, strict=False))
 
 
 def loaded(column: Sequence[Any], loader: Loader | None) -> Sequence[Any]:
@@ -87,7 +90,8 @@ def loaded(column: Sequence[Any], loader: Loader | None) -> Sequence[Any]:
 class Blocks:
     """A data set handed over a block of rows at a time (`Block`), rather than a row at a time."""
 
-    def __init__(self, blocks: Iterable[Block | tuple[Sequence[str] | None, list[Any]]]):
+    def __init__(self, blocks: Iterable[tuple[Any, ...]]):
+        """`blocks`: `Block`s, or tuples of their fields (names, rows, and columns and loaders if any)."""
         self._blocks = itertools.starmap(Block, blocks)
 
     def __iter__(self) -> Iterator[Block]:
@@ -104,8 +108,8 @@ class Batch:
 
     def __init__(
         self,
-        keys: list[Key],
-        raw_keys: list[Any],
+        keys: Sequence[Key],
+        raw_keys: Sequence[Any],
         values: list[tuple[Any, ...]] | None = None,
         columns: list[Sequence[Any]] | None = None,
         one_field_key: bool = False,
@@ -183,16 +187,16 @@ class SideReader:
         getters = self._getters(block.names)
         if getters is None:
             return None
+        taken: list[Sequence[Any]]
         if block.columns is not None:
-            raw, *columns = (block.columns[at] if at is not None else [ABSENT] * len(block) for at in self._positions)
+            taken = [block.columns[at] if at is not None else [ABSENT] * len(block) for at in self._positions]
         else:
             rows = block.rows
             try:
-                raw, *columns = (
-                    list(map(getter, rows)) if getter is not None else [ABSENT] * len(rows) for getter in getters
-                )
+                taken = [list(map(getter, rows)) if getter is not None else [ABSENT] * len(rows) for getter in getters]
             except (KeyError, IndexError):
                 return None  # a row without a field: the row-by-row path says which, or takes it as absent
+        raw, columns = taken[0], taken[1:]
         loaders = None
         if block.loaders is not None:
             key_at, *field_at = self._positions
@@ -211,7 +215,7 @@ class SideReader:
         if self._header[0] is not names:
             position = {name: index for index, name in enumerate(names)}  # a name given twice: its last place
             self._positions = [position.get(name) for name in (self.key_fields[0], *self.fields)]
-            getters = (
+            getters: list[Callable[[Any], Any] | None] | None = (
                 None
                 if self._positions[0] is None
                 else [None if at is None else operator.itemgetter(at) for at in self._positions]
@@ -268,7 +272,7 @@ def one_key(value: Any) -> Key:
     return int(text) if len(text) < _INT_DIGITS and _INTEGER.fullmatch(text) else text
 
 
-def _plain_keys(raw: list[Any]) -> list[Key] | None:
+def _plain_keys(raw: Sequence[Any]) -> Sequence[Key] | None:
     """`one_key` of every key, at C speed for ints and ASCII digit texts (None: another kind of key)."""
     kinds = set(map(type, raw))
     if kinds == {int}:

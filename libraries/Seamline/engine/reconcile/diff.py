@@ -291,7 +291,7 @@ class _Merge:
                 if key not in waited:
                     waiting[key] = [(batch.raw_key(index[key]), batch.value(index[key]))]
 
-    def _aligned(self, keys: list[Key]) -> bool:
+    def _aligned(self, keys: Sequence[Key]) -> bool:
         """Whether batches of these same keys pair row for row: no key twice, none waiting."""
         distinct = set(keys)
         return len(distinct) == len(keys) and all(distinct.isdisjoint(waiting) for waiting in self.waiting)

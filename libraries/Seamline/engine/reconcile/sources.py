@@ -144,7 +144,7 @@ def _json_rows(handle: io.TextIOBase | Any, form: str, source: str) -> Iterator[
             yield _object(item, f"{source} item {number}")
 
 
-def bytes_rows(data: bytes, form: str | None, layout: Layout | None, source: str) -> list[dict[str, Any]]:
+def bytes_rows(data: bytes, form: str | None, layout: Layout | None, source: str) -> list[Mapping[str, Any]]:
     """The rows of a whole file's bytes (read over SFTP, or with a record layout)."""
     if form is not None:
         blocks = text_blocks(io.StringIO(data.decode("utf-8")), form, source)
