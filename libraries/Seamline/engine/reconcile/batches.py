@@ -49,6 +49,7 @@ class Block(NamedTuple):
     rows: list[Any]
     columns: list[Sequence[Any]] | None = None
     loaders: Sequence[Loader | None] | None = None
+    texts: bool = False  # every value a text (a CSV file's): no need to look at their types
 
     def __len__(self) -> int:
         return len(self.rows) if self.columns is None else len(self.columns[0]) if self.columns else 0
@@ -104,7 +105,7 @@ class Batch:
     (`columns`), whichever the batch was read as; the other is made when asked for. A field with a
     loader (`loaders`) holds texts in `columns`: `value` gives what they stand for."""
 
-    __slots__ = ("_values", "columns", "keys", "loaders", "one_field_key", "raw_keys")
+    __slots__ = ("_values", "columns", "keys", "loaders", "one_field_key", "raw_keys", "texts")
 
     def __init__(
         self,
@@ -114,10 +115,12 @@ class Batch:
         columns: list[Sequence[Any]] | None = None,
         one_field_key: bool = False,
         loaders: Sequence[Loader | None] | None = None,
+        texts: Sequence[bool] | None = None,
     ):
         self.keys, self.raw_keys, self._values, self.columns = keys, raw_keys, values, columns
         self.one_field_key = one_field_key
         self.loaders = loaders if loaders and any(loaders) else None
+        self.texts = texts  # of each field: whether every value is a text
 
     def raw_key(self, index: int) -> tuple[Any, ...]:
         raw = self.raw_keys[index]
@@ -142,6 +145,9 @@ class Batch:
 
     def loader(self, field_index: int) -> Loader | None:
         return None if self.loaders is None else self.loaders[field_index]
+
+    def is_text(self, field_index: int) -> bool:
+        return self.texts is not None and self.texts[field_index]
 
 
 class SideReader:
@@ -202,10 +208,11 @@ class SideReader:
             key_at, *field_at = self._positions
             raw = loaded(raw, block.loaders[key_at]) if key_at is not None else raw
             loaders = [None if at is None else block.loaders[at] for at in field_at]
-        keys = _plain_keys(raw)
+        texts = [at is not None for at in self._positions] if block.texts else None  # not the absent ones
+        keys = _plain_keys(raw, texts is not None)
         if keys is None:
             keys = list(map(one_key, raw))
-        return Batch(keys, raw, None, columns, one_field_key=True, loaders=loaders)
+        return Batch(keys, raw, None, columns, one_field_key=True, loaders=loaders, texts=texts and texts[1:])
 
     def _getters(self, names: Sequence[str] | None) -> list[Callable[[Any], Any] | None] | None:
         """How to take the key and each compared field from a row: by name from mappings (`names` None),
@@ -272,9 +279,9 @@ def one_key(value: Any) -> Key:
     return int(text) if len(text) < _INT_DIGITS and _INTEGER.fullmatch(text) else text
 
 
-def _plain_keys(raw: Sequence[Any]) -> Sequence[Key] | None:
+def _plain_keys(raw: Sequence[Any], texts: bool = False) -> Sequence[Key] | None:
     """`one_key` of every key, at C speed for ints and ASCII digit texts (None: another kind of key)."""
-    kinds = set(map(type, raw))
+    kinds = _kinds(raw, texts)
     if kinds == {int}:
         return raw
     if kinds == {str}:
@@ -299,9 +306,15 @@ def surely_equal(
         if mine is not None and theirs is not None:
             my_column = list(map(my_column.__getitem__, mine))
             their_column = list(map(their_column.__getitem__, theirs))
-        same = _same_texts(my_column, left.loader(index), their_column, right.loader(index))
-        if same is None:
-            comparable = _comparable(loaded(my_column, left.loader(index)), loaded(their_column, right.loader(index)))
+        my_loader, their_loader = left.loader(index), right.loader(index)
+        my_kinds, their_kinds = _kinds(my_column, left.is_text(index)), _kinds(their_column, right.is_text(index))
+        if (my_loader is None) != (their_loader is None) and _texts(my_kinds, their_kinds):
+            same = list(map(operator.eq, my_column, their_column))  # the texts of values, and texts
+        else:
+            if my_loader is not None or their_loader is not None:
+                my_column, their_column = loaded(my_column, my_loader), loaded(their_column, their_loader)
+                my_kinds, their_kinds = _kinds(my_column, False), _kinds(their_column, False)
+            comparable = _comparable(my_column, my_kinds, their_column, their_kinds)
             if comparable is None:
                 return None
             same = list(map(operator.eq, *comparable))
@@ -311,27 +324,25 @@ def surely_equal(
     return equal
 
 
-def _same_texts(
-    mine: Sequence[Any], my_loader: Loader | None, theirs: Sequence[Any], their_loader: Loader | None
-) -> list[bool] | None:
-    """Where one column holds the texts of values (a loader's: a database's NUMERIC as text) and the other
-    texts: which texts are the same (the one rule finds a number and its own text equal; other pairs
-    are left to the rule). None: other columns."""
-    if (my_loader is None) == (their_loader is None):
-        return None
-    texts, other = (mine, theirs) if my_loader is not None else (theirs, mine)
-    if set(map(type, other)) != {str} or not set(map(type, texts)) <= {str, type(None)}:
-        return None
-    return list(map(operator.eq, mine, theirs))
+def _kinds(column: Sequence[Any], texts: bool) -> set[type]:
+    return {str} if texts else set(map(type, column))
 
 
-def _comparable(mine: Sequence[Any], theirs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any]] | None:
+def _texts(my_kinds: set[type], their_kinds: set[type]) -> bool:
+    """Whether two columns, one holding the texts of values (a loader's: a database's NUMERIC as text),
+    compare text with text: the one rule finds a number and its own text equal (other pairs are left to
+    the rule)."""
+    return my_kinds | their_kinds <= {str, type(None)}
+
+
+def _comparable(
+    mine: Sequence[Any], my_kinds: set[type], theirs: Sequence[Any], their_kinds: set[type]
+) -> tuple[Sequence[Any], Sequence[Any]] | None:
     """Two columns whose values `==` compares as the rule does (None: no such columns)."""
-    kinds = set(map(type, mine)), set(map(type, theirs))
-    together = kinds[0] | kinds[1]
+    together = my_kinds | their_kinds
     if together <= _PLAIN_TYPES and len(together - {type(None)}) <= 1:
         return mine, theirs  # one type (and None): == is the rule's first clause
-    return _as_numbers(mine, kinds[0], theirs, kinds[1])
+    return _as_numbers(mine, my_kinds, theirs, their_kinds)
 
 
 def _as_numbers(

@@ -89,4 +89,4 @@ def _header(path: str) -> list[str] | None:
 
 
 def _block(header: list[str], table: Any) -> Block:
-    return Block(header, [], [column.to_pylist() for column in table.columns])
+    return Block(header, [], [column.to_pylist() for column in table.columns], texts=True)

@@ -129,7 +129,7 @@ def text_blocks(handle: io.TextIOBase | Any, form: str, source: str, skip: int =
         header, rows = None, _json_rows(handle, form, source)
     rows = itertools.islice(rows, skip, None)
     while block := list(itertools.islice(rows, BLOCK)):
-        yield Block(header, block)
+        yield Block(header, block, texts=form == "csv")
 
 
 def _json_rows(handle: io.TextIOBase | Any, form: str, source: str) -> Iterator[dict[str, Any]]:
