@@ -123,8 +123,11 @@ def child(case: str, rows: int, right: str, csv_path: str) -> dict[str, Any]:
         from Seamline.engine.reconcile.batches import Blocks
         from Seamline.engine.reconcile.diff import reconcile
         from Seamline.engine.reconcile.options import build_options
-        from Seamline.engine.reconcile.sources import local_blocks
+        from Seamline.engine.reconcile.sources import columnar, local_blocks
 
+        if columnar.available():  # imported before the clock starts, as pandas and datacompy are
+            import pyarrow.compute
+            import pyarrow.csv  # noqa: F401
         database = open_database(PG_URL, timeout=600)
         baseline, started, cpu = _peak_mb(), time.perf_counter(), time.process_time()
         sql = f"SELECT id, customer, amount FROM {names['left']} ORDER BY id"

@@ -50,6 +50,9 @@ class Block(NamedTuple):
     columns: list[Sequence[Any]] | None = None
     loaders: Sequence[Loader | None] | None = None
     texts: bool = False  # every value a text (a CSV file's): no need to look at their types
+    # digits(i): column i's texts as ints when each is ASCII digits only, else None (a columnar reader's,
+    # made at C speed: the one-field keys they are)
+    digits: Callable[[int], list[int] | None] | None = None
 
     def __len__(self) -> int:
         return len(self.rows) if self.columns is None else len(self.columns[0]) if self.columns else 0
@@ -209,7 +212,12 @@ class SideReader:
             raw = loaded(raw, block.loaders[key_at]) if key_at is not None else raw
             loaders = [None if at is None else block.loaders[at] for at in field_at]
         texts = [at is not None for at in self._positions] if block.texts else None  # not the absent ones
-        keys = _plain_keys(raw, texts is not None)
+        key_at = self._positions[0] if block.names is not None else None
+        keys: Sequence[Key] | None = None
+        if block.digits is not None and key_at is not None:
+            keys = block.digits(key_at)
+        if keys is None:
+            keys = _plain_keys(raw, texts is not None)
         if keys is None:
             keys = list(map(one_key, raw))
         return Batch(keys, raw, None, columns, one_field_key=True, loaders=loaders, texts=texts and texts[1:])

@@ -89,4 +89,16 @@ def _header(path: str) -> list[str] | None:
 
 
 def _block(header: list[str], table: Any) -> Block:
-    return Block(header, [], [column.to_pylist() for column in table.columns], texts=True)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def digits(at: int) -> list[int] | None:
+        column = table.column(at)
+        if not pc.all(pc.ascii_is_decimal(column)).as_py():
+            return None
+        try:
+            return list(pc.cast(column, pa.int64()).to_pylist())
+        except pa.ArrowInvalid:  # more digits than an int64 holds: the engine reads them
+            return None
+
+    return Block(header, [], [column.to_pylist() for column in table.columns], texts=True, digits=digits)
