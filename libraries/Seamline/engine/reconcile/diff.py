@@ -146,21 +146,29 @@ class Result:
 
 
 class PairedKeys:
-    """The hashes of the keys that paired (8 bytes a key): no false "not paired"; a false "paired" only
-    when two keys' 64-bit hashes collide."""
+    """A 64-bit fingerprint of each key that paired (8 bytes a key): no false "not paired"; a false
+    "paired" only when two keys' fingerprints collide. An int key's fingerprint is the key itself (the
+    most common keys, taken in whole batches at C speed), any other key's its hash."""
 
     def __init__(self) -> None:
         self._hashes = array("q")
 
     def add(self, key: Key) -> None:
-        self._hashes.append(hash(key))
+        self._hashes.append(_fingerprint(key))
 
-    def add_all(self, keys: Iterable[Key]) -> None:
-        self._hashes.extend(map(hash, keys))
+    def add_all(self, keys: Sequence[Key]) -> None:
+        try:
+            self._hashes.extend(array("q", keys))  # every key an int of 64 bits (or a bool: as its int)
+        except (TypeError, OverflowError):
+            self._hashes.extend(map(_fingerprint, keys))
 
     def among(self, keys: Iterable[Key]) -> set[int]:
-        """The hashes of those of `keys` that paired (one pass over the hashes kept)."""
-        return {hash(key) for key in keys}.intersection(self._hashes)
+        """The fingerprints of those of `keys` that paired (one pass over those kept)."""
+        return set(map(_fingerprint, keys)).intersection(self._hashes)
+
+
+def _fingerprint(key: Key) -> int:
+    return key if type(key) is int and -(2**63) <= key < 2**63 else hash(key)
 
 
 Data = Iterable[Mapping[str, Any]] | Blocks  # rows as mappings, or blocks of rows
