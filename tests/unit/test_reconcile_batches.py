@@ -165,3 +165,27 @@ def test_texts_with_a_loader_find_exactly_what_their_values_find(texts, other, r
     assert _comparable(reconcile(right_rows, as_text_right, options)) == _comparable(
         reconcile(right_rows, typed, options)
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    batches=st.lists(
+        st.one_of(
+            st.tuples(st.integers(-5, 40), st.integers(0, 12)).map(lambda run: list(range(run[0], run[0] + run[1]))),
+            st.sets(st.integers(-(2**63), 2**63 - 1) | st.integers(-3, 40), max_size=8).map(list),
+            st.sets(st.text(max_size=2) | st.integers(2**63, 2**64), max_size=4).map(list),
+        ),
+        max_size=8,
+    ),
+    asked=st.lists(st.integers(-8, 45) | st.text(max_size=2) | st.integers(2**63, 2**64), max_size=20),
+)
+def test_paired_keys_tell_which_keys_paired(batches, asked):
+    """Runs of consecutive ints, other ints, texts and ints past 64 bits: each key added is found again,
+    and a key never added is not (its fingerprint colliding aside, which these keys do not)."""
+    paired, added = diff.PairedKeys(), set()
+    for keys in batches:
+        paired.add_all(keys)
+        added |= set(keys)
+    asked_keys = asked + list(added)
+    found = paired.among(asked_keys)
+    assert {key for key in asked_keys if diff._fingerprint(key) in found} == {key for key in asked_keys if key in added}

@@ -17,7 +17,7 @@ from typing import Any
 
 from .batches import Block
 
-READ_BYTES = 1 << 20  # bytes pyarrow parses at a time
+READ_BYTES = 1 << 18  # bytes pyarrow parses at a time (larger ones cost it more memory, and no time)
 
 
 def available() -> bool:
