@@ -61,6 +61,10 @@ class ReconcileKeywords(SeamKeywords):
         | ``sftp:<alias>:<path>:<layout>`` | remote files over SSH; a glob (``/archive/*.dat``) reads every match |
         | ``messages:<alias>:<type>`` | the payloads of the messages of ``type`` captured so far |
 
+        The rows of ``sql:`` and of local CSV and JSON lines files are read 16,384 at a time, never all at
+        once; with the ``fast`` extra (pyarrow), a local CSV file is read by pyarrow's columnar reader, to the
+        same rows.
+
         An empty alias (``sql::SELECT ...``) is the current connection of that seam. ``key`` names the
         field or fields (``order_id,sku``) that identify a row; key values of any type match by their
         canonical text (see `Reconciliation`). ``fields`` (default: the fields both sides have) are
