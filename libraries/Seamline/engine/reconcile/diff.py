@@ -216,6 +216,8 @@ def _blocks(data: Data, options: Options) -> Iterator[Block]:
     """The rows of `data` in blocks of STEP rows (fewer where its header changes, and at its end)."""
     if isinstance(data, Blocks):
         blocks: Iterator[Block] = iter(data)
+    elif isinstance(data, list):  # slices of a list: no look at each row
+        blocks = (Block(None, data[start : start + STEP]) for start in range(0, len(data), STEP))
     else:
         rows = iter(data)
         blocks = (Block(None, chunk) for chunk in iter(lambda: list(itertools.islice(rows, STEP)), []))
