@@ -16,8 +16,9 @@ from Seamline.engine.reconcile.diff import MISSING, reconcile
 from Seamline.engine.reconcile.options import build_options
 from Seamline.engine.values import Tolerance, values_equal
 
+ids = st.integers(0, 12) | st.integers(0, 12).map(lambda n: f"k{n}")  # ints, and texts that stay texts
 rows_strategy = st.lists(
-    st.fixed_dictionaries({"id": st.integers(0, 12), "amount": st.sampled_from([Decimal("1.50"), "1.5", 2, None])}),
+    st.fixed_dictionaries({"id": ids, "amount": st.sampled_from([Decimal("1.50"), "1.5", 2, None])}),
     max_size=30,
 )
 
@@ -36,6 +37,9 @@ def test_every_row_is_accounted_for_exactly_once(left, right):
     only_right = Counter(k["id"] for k in result.missing_left + result.duplicates_right)
     assert only_left == left_keys - right_keys
     assert only_right == right_keys - left_keys
+    # An extra row of a key that paired is a duplicate; of a key only one side has, the first is missing.
+    assert counts["missing_right"] == len(left_keys.keys() - right_keys.keys())
+    assert counts["missing_left"] == len(right_keys.keys() - left_keys.keys())
     assert result.consistent == (left_keys == right_keys and result.mismatched_rows == 0)
 
 

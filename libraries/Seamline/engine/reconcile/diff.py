@@ -176,20 +176,22 @@ class PairedKeys:
         else:
             self._runs.append([low, high])
 
-    def among(self, keys: Iterable[Key]) -> set[int]:
-        """The fingerprints of those of `keys` that paired (one pass over those kept)."""
-        wanted = set(map(_fingerprint, keys))
-        if not wanted:
-            return wanted
-        found = wanted.intersection(self._hashes)
+    def among(self, keys: Iterable[Key]) -> set[Key]:
+        """Those of `keys` that paired (one pass over the fingerprints kept)."""
+        by_fingerprint: dict[int, list[Key]] = {}
+        for key in keys:
+            by_fingerprint.setdefault(_fingerprint(key), []).append(key)
+        if not by_fingerprint:
+            return set()
+        found = set(by_fingerprint).intersection(self._hashes)  # the array read once, not copied
         runs = sorted(self._runs)
         firsts = [first for first, _ in runs]
         reach = list(itertools.accumulate((last for _, last in runs), max))  # the furthest run so far
-        for fingerprint in wanted - found:
+        for fingerprint in by_fingerprint.keys() - found:
             at = bisect.bisect_right(firsts, fingerprint) - 1  # of the runs that start at or before it
             if at >= 0 and fingerprint <= reach[at]:
                 found.add(fingerprint)
-        return found
+        return {key for fingerprint in found for key in by_fingerprint[fingerprint]}
 
 
 def _fingerprint(key: Key) -> int:
@@ -391,7 +393,7 @@ class _Merge:
             (("missing_right", "duplicates_left"), ("missing_left", "duplicates_right"))
         ):
             for key, extras in self.waiting[side].items():
-                first_is_duplicate = hash(key) in paired
+                first_is_duplicate = key in paired
                 for index, (raw_key, _) in enumerate(extras):
                     kind = duplicates if first_is_duplicate or index else missing
                     result.keep(kind, _key_dict(result.key, raw_key))
