@@ -120,3 +120,13 @@ def test_a_file_that_is_no_utf8_fails_naming_it(tmp_path):
     path.write_bytes("id,name\n1,caf\xe9\n".encode("latin-1"))
     with pytest.raises(SeamError, match=r"latin1\.csv is not UTF-8 text"):
         list(sources.local_blocks(str(path), "csv"))
+
+
+def test_a_file_over_sftp_reads_as_a_local_one(tmp_path):
+    data = '\ufeffid,name\r\n1,"Ada, Lovelace"\r\n2,Bo\r\n'.encode()
+    path = tmp_path / "rows.csv"
+    path.write_bytes(data)
+    assert sources.bytes_rows(data, "csv", None, "remote.csv") == _python_rows(str(path))
+    assert _python_rows(str(path))[0] == {"id": "1", "name": "Ada, Lovelace"}
+    with pytest.raises(SeamError, match=r"remote\.csv is not UTF-8 text"):
+        sources.bytes_rows(b"id\n\xff\n", "csv", None, "remote.csv")

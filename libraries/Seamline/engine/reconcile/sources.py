@@ -115,7 +115,7 @@ def _read_blocks(path: str, form: str, skip: int = 0) -> Iterator[Block]:
         try:
             yield from text_blocks(handle, form, path, skip)
         except UnicodeDecodeError as error:
-            raise SeamError(SEAM, f"{path} is not UTF-8 text: {error.reason} at byte {error.start}") from None
+            raise SeamError(SEAM, _not_utf8(path, error)) from None
 
 
 def text_blocks(handle: io.TextIOBase | Any, form: str, source: str, skip: int = 0) -> Iterator[Block]:
@@ -147,7 +147,11 @@ def _json_rows(handle: io.TextIOBase | Any, form: str, source: str) -> Iterator[
 def bytes_rows(data: bytes, form: str | None, layout: Layout | None, source: str) -> list[Mapping[str, Any]]:
     """The rows of a whole file's bytes (read over SFTP, or with a record layout)."""
     if form is not None:
-        blocks = text_blocks(io.StringIO(data.decode("utf-8")), form, source)
+        try:
+            text = data.decode("utf-8-sig")  # as a local file is read: a BOM is no part of the first name
+        except UnicodeDecodeError as error:
+            raise SeamError(SEAM, _not_utf8(source, error)) from None
+        blocks = text_blocks(io.StringIO(text, newline=""), form, source)
         return [row for block in blocks for row in block.mappings()]
     assert layout is not None
     records = parse_records(data, layout, source)
@@ -155,6 +159,10 @@ def bytes_rows(data: bytes, form: str | None, layout: Layout | None, source: str
         return [_without_type(record) for record in records]
     framing = {layout.first, layout.last} - {None}
     return [_without_type(record) for record in records if record.get(RECORD_TYPE_KEY) not in framing]
+
+
+def _not_utf8(source: str, error: UnicodeDecodeError) -> str:
+    return f"{source} is not UTF-8 text: {error.reason} at byte {error.start}"
 
 
 def _without_type(record: dict[str, Any]) -> dict[str, Any]:
