@@ -10,6 +10,11 @@ directly (one keyword call is one engine call; Robot's per-keyword cost is micro
     python benchmarks/bench_reconcile.py            # 1M rows (SEAMLINE_BENCH_RECONCILE_ROWS=1000000,10000000)
 
 At 10M rows the in-memory cases (lists, datacompy) are left out: only the tables and the streamed diff run.
+The streamed and in-memory cases run ROUNDS times (SEAMLINE_BENCH_RECONCILE_ROUNDS, 5), Seamline and
+datacompy alternating, each round in fresh processes: their figures are the medians (seconds, and CPU
+seconds of the measuring process, which a shared machine disturbs less), and each round's own ratio is
+kept. SEAMLINE_BENCH_RECONCILE_CASES (comma-separated case names) runs only those cases; a run of other
+sizes or cases writes reconcile-<rows>.json, not reconcile.json.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,6 +41,9 @@ COLUMNS = ("customer", "amount", "at")
 # Lists and DataFrames hold every row (datacompy took 0.9 GB at 1M rows): above this size only the
 # streaming diff runs beside the tables, for its peak memory.
 IN_MEMORY_ROWS = 1_000_000
+ROUNDS = int(os.environ.get("SEAMLINE_BENCH_RECONCILE_ROUNDS", "5"))
+CASES = [case for case in os.environ.get("SEAMLINE_BENCH_RECONCILE_CASES", "").split(",") if case]
+PAIRED = (("seamline_stream", "datacompy_stream"), ("seamline_lists", "datacompy_lists"))  # alternate in rounds
 
 
 def _tables(rows: int) -> dict[str, str]:
@@ -90,7 +99,7 @@ def child(case: str, rows: int, right: str, csv_path: str) -> dict[str, Any]:
         from Seamline.engine.reconcile.tables import Side, reconcile_tables
 
         left_db, right_db = open_database(PG_URL, timeout=600), open_database(PG_URL, timeout=600)
-        baseline, started = _peak_mb(), time.perf_counter()
+        baseline, started, cpu = _peak_mb(), time.perf_counter(), time.process_time()
         result, stats = reconcile_tables(
             Side(left_db, names["left"]), Side(right_db, names[right]), build_options("id")
         )
@@ -106,20 +115,24 @@ def child(case: str, rows: int, right: str, csv_path: str) -> dict[str, Any]:
         algorithm = Algorithm.HASHDIFF if case == "reladiff_hashdiff" else Algorithm.JOINDIFF
         first = reladiff.connect_to_table(PG_URL, names["left"], "id")
         second = reladiff.connect_to_table(PG_URL, names[right], "id")
-        baseline, started = _peak_mb(), time.perf_counter()
+        baseline, started, cpu = _peak_mb(), time.perf_counter(), time.process_time()
         differences = list(reladiff.diff_tables(first, second, extra_columns=COLUMNS, algorithm=algorithm))
         found = {"mismatched_rows": len({row[1][0] for row in differences})}
     elif case == "seamline_stream":
         from Seamline.engine.database.sql import open_database
+        from Seamline.engine.reconcile.batches import Blocks
         from Seamline.engine.reconcile.diff import reconcile
         from Seamline.engine.reconcile.options import build_options
-        from Seamline.engine.reconcile.sources import local_rows
+        from Seamline.engine.reconcile.sources import columnar, local_blocks
 
+        if columnar.available():  # imported before the clock starts, as pandas and datacompy are
+            import pyarrow.compute
+            import pyarrow.csv  # noqa: F401
         database = open_database(PG_URL, timeout=600)
-        baseline, started = _peak_mb(), time.perf_counter()
+        baseline, started, cpu = _peak_mb(), time.perf_counter(), time.process_time()
         sql = f"SELECT id, customer, amount FROM {names['left']} ORDER BY id"
         result = database.stream(
-            sql, (), lambda rows: reconcile(rows, local_rows(csv_path, "csv"), build_options("id"))
+            sql, (), lambda blocks: reconcile(Blocks(blocks), local_blocks(csv_path, "csv"), build_options("id"))
         )
         found = {"mismatched_rows": result.mismatched_rows}
     elif case == "datacompy_stream":
@@ -127,7 +140,7 @@ def child(case: str, rows: int, right: str, csv_path: str) -> dict[str, Any]:
         import pandas
         import psycopg
 
-        baseline, started = _peak_mb(), time.perf_counter()
+        baseline, started, cpu = _peak_mb(), time.perf_counter(), time.process_time()
         with psycopg.connect(PG_URL) as conn:
             cursor = conn.execute(f"SELECT id, customer, amount FROM {names['left']}")
             left = pandas.DataFrame(cursor.fetchall(), columns=["id", "customer", "amount"])
@@ -143,19 +156,25 @@ def child(case: str, rows: int, right: str, csv_path: str) -> dict[str, Any]:
             from Seamline.engine.reconcile.diff import reconcile
             from Seamline.engine.reconcile.options import build_options
 
-            baseline, started = _peak_mb(), time.perf_counter()
+            baseline, started, cpu = _peak_mb(), time.perf_counter(), time.process_time()
             found = {"mismatched_rows": reconcile(left_rows, right_rows, build_options("id")).mismatched_rows}
         else:
             import datacompy
             import pandas
 
-            baseline, started = _peak_mb(), time.perf_counter()
+            baseline, started, cpu = _peak_mb(), time.perf_counter(), time.process_time()
             compare = datacompy.PandasCompare(
                 pandas.DataFrame(left_rows), pandas.DataFrame(right_rows), join_columns="id"
             )
             found = {"mismatched_rows": len(compare.all_mismatch())}
-    seconds = time.perf_counter() - started
-    return {"seconds": round(seconds, 3), "peak_mb": round(_peak_mb(), 1), "baseline_mb": round(baseline, 1), **found}
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    return {
+        "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu_seconds, 3),
+        "peak_mb": round(_peak_mb(), 1),
+        "baseline_mb": round(baseline, 1),
+        **found,
+    }
 
 
 def measure(case: str, rows: int, right: str, csv_path: Path) -> dict[str, Any]:
@@ -181,10 +200,11 @@ def main() -> int:
             try:
                 for right in ("same", "diff"):
                     for case in ("seamline_tables", "reladiff_hashdiff", "reladiff_joindiff"):
-                        figures.append(measure(case, rows, right, csv_path))
-                for case in ("seamline_stream", "datacompy_stream", "seamline_lists", "datacompy_lists"):
-                    if rows <= IN_MEMORY_ROWS or case == "seamline_stream":
-                        figures.append(measure(case, rows, "diff", csv_path))
+                        if wanted(case):
+                            figures.append(measure(case, rows, right, csv_path))
+                for pair in PAIRED:
+                    cases = [case for case in pair if wanted(case) and (rows <= IN_MEMORY_ROWS or case == pair[0])]
+                    figures += in_rounds(cases, rows, csv_path)
             finally:
                 drop(rows)
     for figure in figures:
@@ -193,13 +213,40 @@ def main() -> int:
     print_table(
         figures,
         [("case", "case", "<18s"), ("rows", "rows", ">9d"), ("diff", "differences", ">5s"), ("s", "seconds", ">8.2f"),
-         ("rows/s", "rows_per_s", ">10d"), ("peak MB", "peak_mb", ">8.0f"), ("base MB", "baseline_mb", ">8.0f"),
-         ("mismatched", "mismatched_rows", ">10d")],
+         ("cpu s", "cpu_seconds", ">6.2f"), ("rows/s", "rows_per_s", ">10d"), ("peak MB", "peak_mb", ">8.0f"),
+         ("base MB", "baseline_mb", ">8.0f"), ("mismatched", "mismatched_rows", ">10d")],
     )  # fmt: skip
     for name, ratio in ratios.items():
         print(f"{name}: {ratio}x")
-    write_results("reconcile", {"load_average_at_start": load, "figures": figures, "speedups": ratios})
+    name = "reconcile" if SIZES == [IN_MEMORY_ROWS] and not CASES else "reconcile-" + "-".join(map(str, SIZES))
+    write_results(
+        name,
+        {"load_average_at_start": load, "load_average_at_end": os.getloadavg(), "figures": figures, "speedups": ratios},
+    )
     return 0
+
+
+def wanted(case: str) -> bool:
+    return not CASES or case in CASES
+
+
+def in_rounds(cases: list[str], rows: int, csv_path: Path) -> list[dict[str, Any]]:
+    """Each of `cases` ROUNDS times, alternating: the median round of each (seconds, CPU seconds, peak),
+    with every round's seconds, and each round's ratio of the others' seconds to the first case's."""
+    runs: dict[str, list[dict[str, Any]]] = {case: [] for case in cases}
+    for _ in range(ROUNDS):
+        for case in cases:
+            runs[case].append(measure(case, rows, "diff", csv_path))
+    figures = []
+    for case, found in runs.items():
+        median = sorted(found, key=lambda run: run["seconds"])[len(found) // 2]
+        figure = {**median, "cpu_seconds": statistics.median(run["cpu_seconds"] for run in found)}
+        figure["rounds"] = [run["seconds"] for run in found]
+        if case != cases[0]:
+            pairs = zip(found, runs[cases[0]], strict=True)
+            figure["ratio_by_round"] = [round(theirs["seconds"] / ours["seconds"], 2) for theirs, ours in pairs]
+        figures.append(figure)
+    return figures
 
 
 def _ratios(figures: list[dict[str, Any]]) -> dict[str, float]:

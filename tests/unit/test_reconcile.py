@@ -16,8 +16,9 @@ from Seamline.engine.reconcile.diff import MISSING, reconcile
 from Seamline.engine.reconcile.options import build_options
 from Seamline.engine.values import Tolerance, values_equal
 
+ids = st.integers(0, 12) | st.integers(0, 12).map(lambda n: f"k{n}")  # ints, and texts that stay texts
 rows_strategy = st.lists(
-    st.fixed_dictionaries({"id": st.integers(0, 12), "amount": st.sampled_from([Decimal("1.50"), "1.5", 2, None])}),
+    st.fixed_dictionaries({"id": ids, "amount": st.sampled_from([Decimal("1.50"), "1.5", 2, None])}),
     max_size=30,
 )
 
@@ -36,6 +37,9 @@ def test_every_row_is_accounted_for_exactly_once(left, right):
     only_right = Counter(k["id"] for k in result.missing_left + result.duplicates_right)
     assert only_left == left_keys - right_keys
     assert only_right == right_keys - left_keys
+    # An extra row of a key that paired is a duplicate; of a key only one side has, the first is missing.
+    assert counts["missing_right"] == len(left_keys.keys() - right_keys.keys())
+    assert counts["missing_left"] == len(right_keys.keys() - left_keys.keys())
     assert result.consistent == (left_keys == right_keys and result.mismatched_rows == 0)
 
 
@@ -169,18 +173,23 @@ def test_only_keeps_the_rows_of_both_sides_with_the_values_given():
 
 
 def test_file_rows_stream_in_blocks_and_keep_every_row(tmp_path):
-    from Seamline.engine.reconcile.sources import BLOCK, local_rows
+    from Seamline.engine.reconcile.sources import BLOCK, local_blocks
+
+    def rows(path):
+        return [row for block in local_blocks(str(path), "csv") for row in block.mappings()]
 
     path = tmp_path / "rows.csv"
     path.write_text("id,amount\n" + "".join(f"{i},{i}.50\n" for i in range(BLOCK * 2 + 3)) + "\n", encoding="utf-8")
-    rows = list(local_rows(str(path), "csv"))
+    found = rows(path)
     assert (
-        len(rows) == BLOCK * 2 + 3 and rows[0] == {"id": "0", "amount": "0.50"} and rows[-1]["id"] == str(BLOCK * 2 + 2)
+        len(found) == BLOCK * 2 + 3
+        and found[0] == {"id": "0", "amount": "0.50"}
+        and found[-1]["id"] == str(BLOCK * 2 + 2)
     )
     (tmp_path / "empty.csv").write_text("", encoding="utf-8")
-    assert list(local_rows(str(tmp_path / "empty.csv"), "csv")) == []
+    assert rows(tmp_path / "empty.csv") == []
     with pytest.raises(SeamError, match="cannot read"):
-        list(local_rows(str(tmp_path / "absent.csv"), "csv"))
+        rows(tmp_path / "absent.csv")
 
 
 def test_results_of_other_keys_add_up_and_keep_samples_within_bounds():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timezone
 from decimal import Decimal
 from unittest import mock
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from Seamline.engine.reconcile import batches, diff
-from Seamline.engine.reconcile.batches import Batch, one_key, surely_equal
+from Seamline.engine.reconcile.batches import Batch, Blocks, one_key, surely_equal
 from Seamline.engine.reconcile.canonical import key_text
 from Seamline.engine.reconcile.diff import reconcile
 from Seamline.engine.reconcile.options import build_options
@@ -112,3 +113,78 @@ def test_a_one_field_key_is_its_key_text_and_an_int_when_that_is_an_integer():
     assert one_key("+5") == one_key(5) and one_key("-0") == 0
     assert one_key("A-001") == "A-001" and one_key("1.5") == key_text("1.5") == "1.5"
     assert one_key(True) == 1  # as key_text reads booleans
+
+
+def _blocks_of(rows, sizes, reverse=False):
+    """`rows` (dicts of the same fields) as Blocks of tuples, cut at the sizes drawn, the fields in their
+    order (or the reverse: the header's order is the source's)."""
+    names = list(rows[0]) if rows else []
+    names = names[::-1] if reverse else names
+    tuples = [tuple(row[name] for name in names) for row in rows]
+    blocks, start = [], 0
+    for size in itertools.cycle(sizes):
+        if start >= len(tuples):
+            break
+        blocks.append((names, tuples[start : start + size]))
+        start += size
+    return Blocks(blocks)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=sides(), sizes=st.lists(st.integers(1, 20), min_size=1, max_size=4), step=st.sampled_from([3, 16384]))
+def test_blocks_of_tuples_find_exactly_what_rows_as_dicts_find(data, sizes, step):
+    left, right = data
+    options = build_options("id", tolerance="b=0")
+    with mock.patch.object(diff, "STEP", step):
+        as_blocks = reconcile(_blocks_of(left, sizes), _blocks_of(right, sizes, reverse=True), options)
+        assert _comparable(as_blocks) == _comparable(reconcile(left, right, options))
+
+
+NUMERIC_TEXTS_OF_A_DATABASE = ["1.50", "2", "2.00", "-0.00", "0", "NaN", "Infinity", "-Infinity", "15"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(st.tuples(st.integers(0, 15), st.sampled_from([*NUMERIC_TEXTS_OF_A_DATABASE, None])), max_size=30),
+    other=st.sampled_from(sorted(VALUES)),
+    right=st.data(),
+)
+def test_texts_with_a_loader_find_exactly_what_their_values_find(texts, other, right):
+    """A database's NUMERIC streamed as text (Decimal its loader) against any other column: the same
+    result as the Decimals themselves, the values in it the Decimals."""
+    right_rows = right.draw(
+        st.lists(
+            st.fixed_dictionaries({"id": st.integers(0, 15), "a": VALUES[other] | st.sampled_from(TEXTS)}), max_size=30
+        )
+    )
+    as_text = Blocks([(["id", "a"], [list(row) for row in texts], None, [None, Decimal])])
+    typed = [{"id": key, "a": None if text is None else Decimal(text)} for key, text in texts]
+    options = build_options("id")
+    assert _comparable(reconcile(as_text, right_rows, options)) == _comparable(reconcile(typed, right_rows, options))
+    as_text_right = Blocks([(["id", "a"], [list(row) for row in texts], None, [None, Decimal])])
+    assert _comparable(reconcile(right_rows, as_text_right, options)) == _comparable(
+        reconcile(right_rows, typed, options)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    batches=st.lists(
+        st.one_of(
+            st.tuples(st.integers(-5, 40), st.integers(0, 12)).map(lambda run: list(range(run[0], run[0] + run[1]))),
+            st.sets(st.integers(-(2**63), 2**63 - 1) | st.integers(-3, 40), max_size=8).map(list),
+            st.sets(st.text(max_size=2) | st.integers(2**63, 2**64), max_size=4).map(list),
+        ),
+        max_size=8,
+    ),
+    asked=st.lists(st.integers(-8, 45) | st.text(max_size=2) | st.integers(2**63, 2**64), max_size=20),
+)
+def test_paired_keys_tell_which_keys_paired(batches, asked):
+    """Runs of consecutive ints, other ints, texts and ints past 64 bits: each key added is found again,
+    and a key never added is not (its fingerprint colliding aside, which these keys do not)."""
+    paired, added = diff.PairedKeys(), set()
+    for keys in batches:
+        paired.add_all(keys)
+        added |= set(keys)
+    asked_keys = asked + list(added)
+    assert paired.among(asked_keys) == {key for key in asked_keys if key in added}

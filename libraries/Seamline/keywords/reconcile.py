@@ -13,6 +13,7 @@ from robot.libraries.BuiltIn import BuiltIn
 from ..engine.database.sql import Database
 from ..engine.errors import SeamError
 from ..engine.reconcile import sources, tables
+from ..engine.reconcile.batches import Blocks
 from ..engine.reconcile.diff import Result, reconcile
 from ..engine.reconcile.options import SEAM, Options, build_options, names
 from ..engine.records.layouts import find_layout
@@ -24,7 +25,7 @@ from .messaging import MessagingKeywords
 from .ssh import ssh_connections
 
 T = TypeVar("T")
-Rows = Iterator[Mapping[str, Any]]
+Rows = Iterator[Mapping[str, Any]] | Blocks
 SHOWN_IN_FAILURE = 5
 
 Data = list[Any] | str
@@ -59,6 +60,10 @@ class ReconcileKeywords(SeamKeywords):
         | ``file:<path>[:<layout>]`` | a CSV (header row), JSON lines or JSON file, or a record layout (YAML) |
         | ``sftp:<alias>:<path>:<layout>`` | remote files over SSH; a glob (``/archive/*.dat``) reads every match |
         | ``messages:<alias>:<type>`` | the payloads of the messages of ``type`` captured so far |
+
+        The rows of ``sql:`` and of local CSV and JSON lines files are read 16,384 at a time, never all at
+        once; with the ``fast`` extra (pyarrow), a local CSV file is read by pyarrow's columnar reader, to the
+        same rows.
 
         An empty alias (``sql::SELECT ...``) is the current connection of that seam. ``key`` names the
         field or fields (``order_id,sku``) that identify a row; key values of any type match by their
@@ -268,16 +273,20 @@ class ReconcileKeywords(SeamKeywords):
         return build_options(key, fields, tolerance, ignore, rename, normalise, name, only)
 
     def _reconcile(self, left: Data, right: Data, options: Options) -> Result:
-        if _same_connection(left, right):  # one connection cannot stream two results at once: read the left first
-            left = self._rows_now(left)
-        return self._with_rows(
-            left, lambda left_rows: self._with_rows(right, lambda right_rows: reconcile(left_rows, right_rows, options))
-        )
+        # One connection cannot stream two results at once: the left is read first.
+        first = self._rows_now(left) if _same_connection(left, right) else left
 
-    def _rows_now(self, data: Data) -> list[dict[str, Any]]:
-        return self._with_rows(data, lambda rows: [dict(row) for row in rows])
+        def with_right(left_rows: Rows) -> Result:
+            return self._with_rows(right, lambda right_rows: reconcile(left_rows, right_rows, options))
 
-    def _with_rows(self, data: Data, then: Callable[[Rows], T]) -> T:
+        return self._with_rows(first, with_right)
+
+    def _rows_now(self, data: Data) -> Blocks:
+        return self._with_rows(data, _read_now)
+
+    def _with_rows(self, data: Data | Blocks, then: Callable[[Rows], T]) -> T:
+        if isinstance(data, Blocks):
+            return then(data)
         if not isinstance(data, str):
             rows: list[Mapping[str, Any]] = (
                 [row for row in data if isinstance(row, Mapping)] if isinstance(data, Sequence) else []
@@ -291,7 +300,7 @@ class ReconcileKeywords(SeamKeywords):
         if spec.kind == "sql":
             database: Database = self.ctx.seam("SQL", "Connect To Sql", close=Database.close).get(spec.alias)
             with self.timeline.span("sql", "reconcile", database.display_url):
-                return database.stream(spec.target, (), then)
+                return database.stream(spec.target, (), lambda blocks: then(Blocks(blocks)))
         if spec.kind == "api":
             return then(iter(ApiKeywords(self.ctx).get_all_pages(spec.target, alias=spec.alias)))
         if spec.kind == "messages":
@@ -304,15 +313,15 @@ class ReconcileKeywords(SeamKeywords):
         if form is None:
             data_bytes = self._local_bytes(spec.target)
             return then(iter(sources.bytes_rows(data_bytes, None, self._layout(spec.layout), spec.target)))
-        return then(sources.local_rows(spec.target, form))
+        return then(sources.local_blocks(spec.target, form))
 
-    def _remote_rows(self, spec: sources.Spec) -> list[dict[str, Any]]:
+    def _remote_rows(self, spec: sources.Spec) -> list[Mapping[str, Any]]:
         connection = ssh_connections(self.ctx).get(spec.alias)
         seconds = self.ctx.timeout
         assert spec.layout is not None
         form = sources.file_format(spec.target, spec.layout)
         layout = None if form else self._layout(spec.layout)
-        rows: list[dict[str, Any]] = []
+        rows: list[Mapping[str, Any]] = []
         for path in sorted(sftp.find(connection, spec.target, seconds)):
             data = sftp.read_remote_bytes(connection, path, seconds)
             rows += sources.bytes_rows(data, form, layout, f"{path} on {connection.target}")
@@ -333,6 +342,10 @@ class ReconcileKeywords(SeamKeywords):
         differences = result.differences()
         if differences:
             self.info(self.html_table(differences, limit=show, title=f"{result.name}: differences"), html=True)
+
+
+def _read_now(rows: Rows) -> Blocks:
+    return Blocks(list(rows) if isinstance(rows, Blocks) else [(None, list(rows))])
 
 
 def _same_connection(left: Data, right: Data) -> bool:

@@ -29,6 +29,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from ..deadlines import Deadline, shut_down
@@ -44,8 +45,13 @@ CLIENT_GRACE = 0.5
 # SQLite VM instructions between two looks at the statement deadline.
 SQLITE_PROGRESS_STEPS = 10_000
 STATEMENT_SHOWN = 500
+# libpq sends a result in chunks of rows from version 17 on (before it, one row at a time or all at once).
+CHUNKED_LIBPQ = 170000
 
 Params = Sequence[Any] | Mapping[str, Any]
+# A block of streamed rows: column names, rows, None (no columns), and how to load each column's values.
+StreamBlock = tuple[list[str], list[tuple[Any, ...]], None, list[Callable[[str], Any] | None] | None]
+NUMERIC_OID = 1700  # PostgreSQL's NUMERIC, streamed as text
 T = TypeVar("T")
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
@@ -89,15 +95,24 @@ class Database:
         return self._run(sql, params, _rows, timeout)
 
     def stream(
-        self, sql: str, params: Params, consume: Callable[[Iterator[dict[str, Any]]], T], *, batch: int = 20000
+        self,
+        sql: str,
+        params: Params,
+        consume: Callable[[Iterator[StreamBlock]], T],
+        *,
+        batch: int = 16384,
     ) -> T:
-        """Hands the rows `sql` returns to `consume` as they arrive, `batch` at a time, and returns what it returns.
+        """Hands the rows `sql` returns to `consume` as they arrive, and returns what it returns: blocks of
+        up to `batch` rows, each as (the column names, the rows as tuples, None, loaders). PostgreSQL's
+        NUMERIC values come as their text (no Decimal made for each), and `loaders` has Decimal in their
+        place (None in the others'): text compares with text before any number is made.
 
-        Memory holds one batch, not the result: PostgreSQL reads through a server-side cursor (in a
-        transaction of its own), MariaDB through an unbuffered cursor. The connection's timeout bounds
-        the statement and the reading together.
+        Memory holds about one block, not the result: PostgreSQL sends the rows in chunks of `batch`
+        (libpq 17 and later; with an older libpq, through a server-side cursor in a transaction of its
+        own), MariaDB through an unbuffered cursor. The connection's timeout bounds the statement and
+        the reading together.
         """
-        return self._run(sql, params, lambda cursor: consume(_stream_rows(cursor, batch)), streaming=True)
+        return self._run(sql, params, consume, streaming=batch)
 
     def execute(self, sql: str, params: Params = (), *, timeout: float | None = None) -> int:
         """Runs a statement (committed at once) and returns the number of rows it changed."""
@@ -116,7 +131,7 @@ class Database:
                 connection.close()
 
     def _run(
-        self, sql: str, params: Params, read: Callable[[Any], T], timeout: float | None = None, streaming: bool = False
+        self, sql: str, params: Params, read: Callable[[Any], T], timeout: float | None = None, streaming: int = 0
     ) -> T:
         statement = self._statement
         if statement is not None and statement.expired:
@@ -134,15 +149,9 @@ class Database:
         if statement is not None:
             statement.arm(seconds + CLIENT_GRACE)
         try:
-            if streaming and self.dialect == "postgresql":
-                with self._connection.transaction():
-                    return self._execute(
-                        driver_sql, driver_params, read, self._connection.cursor(name="seamline_stream")
-                    )
-            if streaming and self.dialect == "mysql":
-                return self._execute(
-                    driver_sql, driver_params, read, self._connection.cursor(self._driver.cursors.SSCursor)
-                )
+            if streaming:
+                with self._streamed(driver_sql, driver_params, streaming) as blocks:
+                    return read(blocks)
             return self._execute(driver_sql, driver_params, read)
         except self._errors as error:
             failure: Exception = error
@@ -161,6 +170,34 @@ class Database:
             return read(cursor)
         finally:
             cursor.close()
+
+    @contextlib.contextmanager
+    def _streamed(self, sql: str, params: Any, batch: int) -> Iterator[Iterator[StreamBlock]]:
+        connection = self._connection
+        if self.dialect == "postgresql" and self._driver.pq.version() >= CHUNKED_LIBPQ:
+            with connection.cursor() as cursor:
+                cursor.adapters.register_loader("numeric", self._driver.types.string.TextLoader)
+                rows = cursor.stream(sql, params, size=batch)
+                try:
+                    yield _blocks(cursor, lambda: list(itertools.islice(rows, batch)))
+                finally:
+                    rows.close()  # rows left unread: the server is told to stop sending them
+            return
+        with contextlib.ExitStack() as stack:
+            if self.dialect == "postgresql":
+                stack.enter_context(connection.transaction())
+                cursor = connection.cursor(name="seamline_stream")
+                cursor.adapters.register_loader("numeric", self._driver.types.string.TextLoader)
+            elif self.dialect == "mysql":
+                cursor = connection.cursor(self._driver.cursors.SSCursor)
+            else:
+                cursor = connection.cursor()
+            stack.callback(cursor.close)
+            if params is None:
+                cursor.execute(sql)
+            else:
+                cursor.execute(sql, params)
+            yield _blocks(cursor, lambda: cursor.fetchmany(batch), self.dialect == "postgresql")
 
     def _end_statement(self) -> None:
         """Called by the watchdog: the running statement is past its deadline."""
@@ -278,15 +315,17 @@ def _rows(cursor: Any) -> list[dict[str, Any]]:
     return list(map(dict, map(zip, itertools.repeat(names), cursor.fetchall())))
 
 
-def _stream_rows(cursor: Any, batch: int) -> Iterator[dict[str, Any]]:
-    return itertools.chain.from_iterable(_stream_batches(cursor, batch))  # no Python frame per row
-
-
-def _stream_batches(cursor: Any, batch: int) -> Iterator[Iterator[dict[str, Any]]]:
-    names: list[str] | None = None
-    while rows := cursor.fetchmany(batch):
-        names = names or [column[0] for column in cursor.description]
-        yield map(dict, map(zip, itertools.repeat(names), rows))
+def _blocks(cursor: Any, fetch: Callable[[], list[tuple]], numeric_as_text: bool = True) -> Iterator[StreamBlock]:
+    """`fetch`'s rows as blocks; with `numeric_as_text`, PostgreSQL's NUMERIC arrives as text (a loader
+    registered on the cursor)."""
+    names: list[str] = []
+    loaders: list[Callable[[str], Any] | None] = []
+    while rows := fetch():
+        if not names:
+            names = [column[0] for column in cursor.description]
+            kinds = [column[1] for column in cursor.description] if numeric_as_text else []
+            loaders = [Decimal if kind == NUMERIC_OID else None for kind in kinds]
+        yield names, rows, None, loaders if any(loaders) else None
 
 
 def _row_count(cursor: Any) -> int:

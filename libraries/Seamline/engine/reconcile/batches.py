@@ -12,9 +12,10 @@ depend on the shortcut.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -25,6 +26,7 @@ from .options import SEAM, Options
 
 ABSENT = object()  # a field the row does not have
 Key = Any  # a one-field key: `one_key` (an int or a text); a composite key: a tuple of key texts
+Loader = Callable[[str], Any]  # the value a text stands for
 
 # Types whose == between two values of the one type is the rule's first clause, and is False
 # against any other of these types (numbers of different types excepted: 1 == 1.0 == True).
@@ -34,23 +36,121 @@ _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")  # key_text of an integer
 _INT_DIGITS = 4000  # texts of more digits than int() reads stay texts
 
 
-class Batch(NamedTuple):
-    """Rows of one side: canonical keys, raw keys (the key fields' values: a tuple each, or the value
-    itself for a one-field key), compared values (tuples), and the same values by field (None until
-    asked for)."""
+class Block(NamedTuple):
+    """Rows of a data set as its source hands them over: sequences of the values of `names` (one header:
+    a database's tuples, a CSV file's records), or mappings when `names` is None; or, `columns` given
+    (and `rows` empty), the values of each of `names` in a list (a columnar reader's).
 
-    keys: list[Key]
-    raw_keys: list[Any]
-    values: list[tuple[Any, ...]]
+    `loaders` (one per name, or None) say which values arrive as the text of what they stand for, and
+    make that value from it (a database's NUMERIC: its text, and Decimal): the shortcut compares such
+    text with text as it came, the rule and the results see the values."""
+
+    names: Sequence[str] | None
+    rows: list[Any]
     columns: list[Sequence[Any]] | None = None
-    one_field_key: bool = False
+    loaders: Sequence[Loader | None] | None = None
+    texts: bool = False  # every value a text (a CSV file's): no need to look at their types
+    # digits(i): column i's texts as ints when each is ASCII digits only, else None (a columnar reader's,
+    # made at C speed: the one-field keys they are)
+    digits: Callable[[int], list[int] | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.columns is None else len(self.columns[0]) if self.columns else 0
+
+    def tuples(self) -> list[Any]:
+        """The rows as sequences of values (under `names`, or mappings when it is None)."""
+        if self.loaders is None or not any(self.loaders):
+            return self.rows if self.columns is None else list(zip(*self.columns, strict=True))
+        columns = self.columns if self.columns is not None else list(zip(*self.rows, strict=True))
+        return list(zip(*map(loaded, columns, self.loaders), strict=True))
+
+    def mappings(self) -> list[Mapping[str, Any]]:
+        """The rows as mappings: a header's values by name (a short row lacks the names past its end; of a
+        name given twice, the last value)."""
+        if self.names is None:
+            return self.rows
+        return list(map(dict, map(zip, itertools.repeat(self.names), self.tuples())))
+
+    def first(self) -> Mapping[str, Any] | None:
+        """The first row's fields (their values not loaded: only the names tell)."""
+        if not len(self):
+            return None
+        if self.names is None:
+            first: Mapping[str, Any] = self.rows[0]
+            return first
+        row = self.rows[0] if self.columns is None else [column[0] for column in self.columns]
+        return dict(zip(self.names, row, strict=False))
+
+
+def loaded(column: Sequence[Any], loader: Loader | None) -> Sequence[Any]:
+    """The values a column's texts stand for (None stays None); the column itself without a loader."""
+    if loader is None:
+        return column
+    if None in column:
+        return [None if value is None else loader(value) for value in column]
+    return list(map(loader, column))
+
+
+class Blocks:
+    """A data set handed over a block of rows at a time (`Block`), rather than a row at a time."""
+
+    def __init__(self, blocks: Iterable[tuple[Any, ...]]):
+        """`blocks`: `Block`s, or tuples of their fields (names, rows, and columns and loaders if any)."""
+        self._blocks = itertools.starmap(Block, blocks)
+
+    def __iter__(self) -> Iterator[Block]:
+        return self._blocks
+
+
+class Batch:
+    """Rows of one side: canonical keys, raw keys (the key fields' values: a tuple each, or the value
+    itself for a one-field key), and compared values, by row (`values`: tuples) or by field
+    (`columns`), whichever the batch was read as; the other is made when asked for. A field with a
+    loader (`loaders`) holds texts in `columns`: `value` gives what they stand for."""
+
+    __slots__ = ("_values", "columns", "keys", "loaders", "one_field_key", "raw_keys", "texts")
+
+    def __init__(
+        self,
+        keys: Sequence[Key],
+        raw_keys: Sequence[Any],
+        values: list[tuple[Any, ...]] | None = None,
+        columns: list[Sequence[Any]] | None = None,
+        one_field_key: bool = False,
+        loaders: Sequence[Loader | None] | None = None,
+        texts: Sequence[bool] | None = None,
+    ):
+        self.keys, self.raw_keys, self._values, self.columns = keys, raw_keys, values, columns
+        self.one_field_key = one_field_key
+        self.loaders = loaders if loaders and any(loaders) else None
+        self.texts = texts  # of each field: whether every value is a text
 
     def raw_key(self, index: int) -> tuple[Any, ...]:
         raw = self.raw_keys[index]
         return (raw,) if self.one_field_key else raw
 
+    def value(self, index: int) -> tuple[Any, ...]:
+        """The compared values of row `index`."""
+        if self._values is not None:
+            return self._values[index]
+        assert self.columns is not None
+        if self.loaders is None:
+            return tuple(column[index] for column in self.columns)
+        return tuple(
+            loaded([column[index]], loader)[0] for column, loader in zip(self.columns, self.loaders, strict=True)
+        )
+
     def by_field(self) -> list[Sequence[Any]]:
-        return self.columns if self.columns is not None else list(zip(*self.values, strict=True))
+        if self.columns is None:
+            assert self._values is not None
+            self.columns = list(zip(*self._values, strict=True))
+        return self.columns
+
+    def loader(self, field_index: int) -> Loader | None:
+        return None if self.loaders is None else self.loaders[field_index]
+
+    def is_text(self, field_index: int) -> bool:
+        return self.texts is not None and self.texts[field_index]
 
 
 class SideReader:
@@ -69,38 +169,74 @@ class SideReader:
         self.plain_values = not own_to_given and not any(self.normalisers)
         self.plain_key = len(options.key) == 1 and not own_to_given and not self.key_normalisers[0]
         self._absent = [ABSENT] * len(fields)
+        self._header: tuple[Sequence[str] | None, list[Callable[[Any], Any] | None] | None] = (None, None)
+        self._positions: list[int | None] = []  # of the key and each field in the last header seen
 
     def row(self, row: Mapping[str, Any]) -> tuple[Key, tuple[Any, ...], tuple[Any, ...]]:
         """One row's canonical key, raw key (the key fields' values) and compared values."""
         key, raw = self._one_key(row) if self.plain_key else self._key(row)
         return key, raw, self._values(row)
 
-    def batch(self, rows: Sequence[Mapping[str, Any]]) -> Batch:
-        """`row` of every row in `rows`, as three lists."""
-        found = self._fast_batch(rows)
+    def batch(self, block: Block) -> Batch:
+        """`row` of every row in `block`, as lists."""
+        found = self._fast_batch(block)
         if found is not None:
             return found
         keys, raws, values = [], [], []
-        for row in rows:
+        for row in block.mappings():
             key, raw, compared = self.row(row)
             keys.append(key)
             raws.append(raw)
             values.append(compared)
         return Batch(keys, raws, values)
 
-    def _fast_batch(self, rows: Sequence[Mapping[str, Any]]) -> Batch | None:
+    def _fast_batch(self, block: Block) -> Batch | None:
         if not (self.plain_key and self.plain_values):
             return None
-        try:
-            raw = list(map(operator.itemgetter(self.key_fields[0]), rows))
-            columns: list[Sequence[Any]] = [list(map(operator.itemgetter(name), rows)) for name in self.fields]
-        except KeyError:
-            return None  # a row without a field: the row-by-row path says which, or takes it as absent
-        keys = _plain_keys(raw)
+        getters = self._getters(block.names)
+        if getters is None:
+            return None
+        taken: list[Sequence[Any]]
+        if block.columns is not None:
+            taken = [block.columns[at] if at is not None else [ABSENT] * len(block) for at in self._positions]
+        else:
+            rows = block.rows
+            try:
+                taken = [list(map(getter, rows)) if getter is not None else [ABSENT] * len(rows) for getter in getters]
+            except (KeyError, IndexError):
+                return None  # a row without a field: the row-by-row path says which, or takes it as absent
+        raw, columns = taken[0], taken[1:]
+        loaders = None
+        if block.loaders is not None:
+            key_at, *field_at = self._positions
+            raw = loaded(raw, block.loaders[key_at]) if key_at is not None else raw
+            loaders = [None if at is None else block.loaders[at] for at in field_at]
+        texts = [at is not None for at in self._positions] if block.texts else None  # not the absent ones
+        key_at = self._positions[0] if block.names is not None else None
+        keys: Sequence[Key] | None = None
+        if block.digits is not None and key_at is not None:
+            keys = block.digits(key_at)
+        if keys is None:
+            keys = _plain_keys(raw, texts is not None)
         if keys is None:
             keys = list(map(one_key, raw))
-        values = list(zip(*columns, strict=True)) if columns else [()] * len(rows)
-        return Batch(keys, raw, values, columns, one_field_key=True)
+        return Batch(keys, raw, None, columns, one_field_key=True, loaders=loaders, texts=texts and texts[1:])
+
+    def _getters(self, names: Sequence[str] | None) -> list[Callable[[Any], Any] | None] | None:
+        """How to take the key and each compared field from a row: by name from mappings (`names` None),
+        else by position in `names` (None for a field the header lacks); None when it lacks the key."""
+        if names is None:
+            return [operator.itemgetter(name) for name in (self.key_fields[0], *self.fields)]
+        if self._header[0] is not names:
+            position = {name: index for index, name in enumerate(names)}  # a name given twice: its last place
+            self._positions = [position.get(name) for name in (self.key_fields[0], *self.fields)]
+            getters: list[Callable[[Any], Any] | None] | None = (
+                None
+                if self._positions[0] is None
+                else [None if at is None else operator.itemgetter(at) for at in self._positions]
+            )
+            self._header = (names, getters)
+        return self._header[1]
 
     def _missing_key(self, row: Mapping[str, Any], name: str) -> SeamError:
         shown = ", ".join(map(str, row)) or "none"
@@ -151,9 +287,9 @@ def one_key(value: Any) -> Key:
     return int(text) if len(text) < _INT_DIGITS and _INTEGER.fullmatch(text) else text
 
 
-def _plain_keys(raw: list[Any]) -> list[Key] | None:
+def _plain_keys(raw: Sequence[Any], texts: bool = False) -> Sequence[Key] | None:
     """`one_key` of every key, at C speed for ints and ASCII digit texts (None: another kind of key)."""
-    kinds = set(map(type, raw))
+    kinds = _kinds(raw, texts)
     if kinds == {int}:
         return raw
     if kinds == {str}:
@@ -173,24 +309,48 @@ def surely_equal(
     the rule, or its first clause, pair by pair)."""
     if mine is not None and not mine:
         return []
-    left_columns, right_columns = list(left.by_field()), list(right.by_field())
-    converted = False
-    for index, (my_column, their_column) in enumerate(zip(left_columns, right_columns, strict=True)):
-        kinds = set(map(type, my_column)), set(map(type, their_column))
-        together = kinds[0] | kinds[1]
-        if together <= _PLAIN_TYPES and len(together - {type(None)}) <= 1:
-            continue  # one type (and None): == is the rule's first clause
-        numbers = _as_numbers(my_column, kinds[0], their_column, kinds[1])
-        if numbers is None:
-            return None
-        left_columns[index], right_columns[index] = numbers
-        converted = True
-    left_values, right_values = left.values, right.values
-    if converted:
-        left_values, right_values = list(zip(*left_columns, strict=True)), list(zip(*right_columns, strict=True))
-    if mine is None or theirs is None:
-        return list(map(operator.eq, left_values, right_values))
-    return list(map(operator.eq, map(left_values.__getitem__, mine), map(right_values.__getitem__, theirs)))
+    equal: list[bool] | None = None
+    for index, (my_column, their_column) in enumerate(zip(left.by_field(), right.by_field(), strict=True)):
+        if mine is not None and theirs is not None:
+            my_column = list(map(my_column.__getitem__, mine))
+            their_column = list(map(their_column.__getitem__, theirs))
+        my_loader, their_loader = left.loader(index), right.loader(index)
+        my_kinds, their_kinds = _kinds(my_column, left.is_text(index)), _kinds(their_column, right.is_text(index))
+        if (my_loader is None) != (their_loader is None) and _texts(my_kinds, their_kinds):
+            same = list(map(operator.eq, my_column, their_column))  # the texts of values, and texts
+        else:
+            if my_loader is not None or their_loader is not None:
+                my_column, their_column = loaded(my_column, my_loader), loaded(their_column, their_loader)
+                my_kinds, their_kinds = _kinds(my_column, False), _kinds(their_column, False)
+            comparable = _comparable(my_column, my_kinds, their_column, their_kinds)
+            if comparable is None:
+                return None
+            same = list(map(operator.eq, *comparable))
+        equal = same if equal is None else list(map(operator.and_, equal, same))
+    if equal is None:  # no field compared
+        return [True] * (len(left.keys) if mine is None else len(mine))
+    return equal
+
+
+def _kinds(column: Sequence[Any], texts: bool) -> set[type]:
+    return {str} if texts else set(map(type, column))
+
+
+def _texts(my_kinds: set[type], their_kinds: set[type]) -> bool:
+    """Whether two columns, one holding the texts of values (a loader's: a database's NUMERIC as text),
+    compare text with text: the one rule finds a number and its own text equal (other pairs are left to
+    the rule)."""
+    return my_kinds | their_kinds <= {str, type(None)}
+
+
+def _comparable(
+    mine: Sequence[Any], my_kinds: set[type], theirs: Sequence[Any], their_kinds: set[type]
+) -> tuple[Sequence[Any], Sequence[Any]] | None:
+    """Two columns whose values `==` compares as the rule does (None: no such columns)."""
+    together = my_kinds | their_kinds
+    if together <= _PLAIN_TYPES and len(together - {type(None)}) <= 1:
+        return mine, theirs  # one type (and None): == is the rule's first clause
+    return _as_numbers(mine, my_kinds, theirs, their_kinds)
 
 
 def _as_numbers(

@@ -19,17 +19,17 @@ only the pairs the shortcut cannot vouch for are compared field by field by the 
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
 import itertools
-import operator
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..values import values_equal
-from .batches import ABSENT, Batch, Key, SideReader, surely_equal
+from .batches import ABSENT, Batch, Block, Blocks, Key, SideReader, surely_equal
 from .options import Options
 
 MISSING = "(no such field)"
@@ -147,36 +147,108 @@ class Result:
 
 
 class PairedKeys:
-    """The hashes of the keys that paired (8 bytes a key): no false "not paired"; a false "paired" only
-    when two keys' 64-bit hashes collide."""
+    """A 64-bit fingerprint of each key that paired (8 bytes a key): no false "not paired"; a false
+    "paired" only when two keys' fingerprints collide. An int key's fingerprint is the key itself, any
+    other key's a hash; a batch of int keys that is a run of consecutive ints (ids, mostly) is kept as
+    its first and last key, taken at C speed: ten million such keys take a few bytes, not 80 MB."""
 
     def __init__(self) -> None:
         self._hashes = array("q")
+        self._runs: list[list[int]] = []  # [first, last] of runs of consecutive int keys
 
     def add(self, key: Key) -> None:
-        self._hashes.append(hash(key))
+        self._hashes.append(_fingerprint(key))
 
-    def add_all(self, keys: Iterable[Key]) -> None:
-        self._hashes.extend(map(hash, keys))
+    def add_all(self, keys: Sequence[Key]) -> None:
+        """`keys`: distinct ones."""
+        try:
+            found = array("q", keys)  # every key an int of 64 bits (or a bool: as its int)
+        except (TypeError, OverflowError):
+            self._hashes.extend(map(_fingerprint, keys))
+            return
+        if not found:
+            return
+        low, high = min(found), max(found)
+        if high - low != len(found) - 1:  # not every int from low to high
+            self._hashes.extend(found)
+        elif self._runs and self._runs[-1][1] + 1 == low:
+            self._runs[-1][1] = high
+        else:
+            self._runs.append([low, high])
 
-    def among(self, keys: Iterable[Key]) -> set[int]:
-        """The hashes of those of `keys` that paired (one pass over the hashes kept)."""
-        return {hash(key) for key in keys}.intersection(self._hashes)
+    def among(self, keys: Iterable[Key]) -> set[Key]:
+        """Those of `keys` that paired (one pass over the fingerprints kept)."""
+        by_fingerprint: dict[int, list[Key]] = {}
+        for key in keys:
+            by_fingerprint.setdefault(_fingerprint(key), []).append(key)
+        if not by_fingerprint:
+            return set()
+        found = set(by_fingerprint).intersection(self._hashes)  # the array read once, not copied
+        runs = sorted(self._runs)
+        firsts = [first for first, _ in runs]
+        reach = list(itertools.accumulate((last for _, last in runs), max))  # the furthest run so far
+        for fingerprint in by_fingerprint.keys() - found:
+            at = bisect.bisect_right(firsts, fingerprint) - 1  # of the runs that start at or before it
+            if at >= 0 and fingerprint <= reach[at]:
+                found.add(fingerprint)
+        return {key for fingerprint in found for key in by_fingerprint[fingerprint]}
 
 
-def reconcile(left: Iterable[Mapping[str, Any]], right: Iterable[Mapping[str, Any]], options: Options) -> Result:
-    """The diff of `left` and `right` (rows as mappings, read once, in step)."""
-    left_rows, right_rows = iter(left), iter(right)
-    if options.only:
-        left_rows, right_rows = filter(options.keeps, left_rows), filter(options.keeps, right_rows)
-    left_first, right_first = next(left_rows, None), next(right_rows, None)
-    fields = options.compared(left_first, right_first)
+def _fingerprint(key: Key) -> int:
+    """An int key of 64 bits itself; any other key the hash of a tuple of it (not its own hash: hash("")
+    is 0, and a long int's hash is a small int)."""
+    return key if type(key) is int and -(2**63) <= key < 2**63 else hash((key,))
+
+
+Data = Iterable[Mapping[str, Any]] | Blocks  # rows as mappings, or blocks of rows
+
+
+def reconcile(left: Data, right: Data, options: Options) -> Result:
+    """The diff of `left` and `right` (read once, in step)."""
+    left_blocks, right_blocks = _blocks(left, options), _blocks(right, options)
+    left_first, right_first = next(left_blocks, None), next(right_blocks, None)
+    fields = options.compared(left_first and left_first.first(), right_first and right_first.first())
     result = Result(options.name, list(options.key), fields, samples=options.samples)
-    left_stream = itertools.chain(() if left_first is None else (left_first,), left_rows)
-    right_stream = itertools.chain(() if right_first is None else (right_first,), right_rows)
     with _collector_paused():
-        _Merge(options, result).run((left_stream, right_stream))
+        _Merge(options, result).run((_again(left_first, left_blocks), _again(right_first, right_blocks)))
     return result
+
+
+def _blocks(data: Data, options: Options) -> Iterator[Block]:
+    """The rows of `data` in blocks of STEP rows (fewer where its header changes, and at its end)."""
+    if isinstance(data, Blocks):
+        blocks: Iterator[Block] = iter(data)
+    elif isinstance(data, list):  # slices of a list: no look at each row
+        blocks = (Block(None, data[start : start + STEP]) for start in range(0, len(data), STEP))
+    else:
+        rows = iter(data)
+        blocks = (Block(None, chunk) for chunk in iter(lambda: list(itertools.islice(rows, STEP)), []))
+    if options.only:
+        blocks = (Block(None, list(filter(options.keeps, block.mappings()))) for block in blocks)
+    return _rebatched(blocks, STEP)
+
+
+def _rebatched(blocks: Iterator[Block], size: int) -> Iterator[Block]:
+    names: Sequence[str] | None = None
+    pending: list[Any] = []
+    for block in blocks:
+        if pending and block.names != names:
+            yield Block(names, pending)
+            pending = []
+        names = block.names
+        if not pending and len(block) == size:
+            yield block
+            continue
+        pending += block.tuples()
+        while len(pending) >= size:
+            yield Block(names, pending[:size])
+            del pending[:size]
+    if pending:
+        yield Block(names, pending)
+
+
+def _again(first: Block | None, rest: Iterator[Block]) -> Iterator[Block]:
+    return itertools.chain(() if first is None else (first,), rest)
 
 
 @contextlib.contextmanager
@@ -208,17 +280,22 @@ class _Merge:
         self.waiting: tuple[dict[Key, list], dict[Key, list]] = ({}, {})
         self.paired = PairedKeys()  # an extra row of a key that paired is a duplicate
 
-    def run(self, streams: tuple[Iterator[Mapping], Iterator[Mapping]]) -> None:
+    def run(self, streams: tuple[Iterator[Block], Iterator[Block]]) -> None:
         counts = [0, 0]
         ended = [False, False]
-        while not all(ended):
-            batches = []
+        empty = Block(None, [])
+        while True:
+            blocks = [empty, empty]
             for side in (0, 1):
-                rows = list(itertools.islice(streams[side], STEP))
-                ended[side] = len(rows) < STEP
-                counts[side] += len(rows)
-                batches.append(self.sides[side].batch(rows))
-            self._pair(batches[0], batches[1])
+                if not ended[side]:
+                    block = next(streams[side], None)
+                    ended[side] = block is None
+                    blocks[side] = block or empty
+            if all(ended):
+                break
+            counts[0] += len(blocks[0])
+            counts[1] += len(blocks[1])
+            self._pair(self.sides[0].batch(blocks[0]), self.sides[1].batch(blocks[1]))
         self.result.left_rows, self.result.right_rows = counts
         self._finish()
 
@@ -250,9 +327,9 @@ class _Merge:
             waiting = self.waiting[side]
             for key in itertools.filterfalse(other.__contains__, batch.keys):
                 if key not in waited:
-                    waiting[key] = [(batch.raw_key(index[key]), batch.values[index[key]])]
+                    waiting[key] = [(batch.raw_key(index[key]), batch.value(index[key]))]
 
-    def _aligned(self, keys: list[Key]) -> bool:
+    def _aligned(self, keys: Sequence[Key]) -> bool:
         """Whether batches of these same keys pair row for row: no key twice, none waiting."""
         distinct = set(keys)
         return len(distinct) == len(keys) and all(distinct.isdisjoint(waiting) for waiting in self.waiting)
@@ -263,20 +340,20 @@ class _Merge:
         """The rows at `mine` in `left` against those at `theirs` in `right` (None: every row, in
         order), pair by pair."""
         equal = surely_equal(left, mine, right, theirs)
-        mine = range(len(left.values)) if mine is None else mine
-        theirs = range(len(right.values)) if theirs is None else theirs
+        mine = range(len(left.keys)) if mine is None else mine
+        theirs = range(len(right.keys)) if theirs is None else theirs
         result = self.result
         if equal is None:
             for left_row, right_row in zip(mine, theirs, strict=True):
-                self._compare_one(left.raw_key(left_row), left.values[left_row], right.values[right_row])
+                self._compare_one(left.raw_key(left_row), left.value(left_row), right.value(right_row))
             return
         result.matched += sum(equal)
-        for index in itertools.compress(itertools.count(), map(operator.not_, equal)):
+        for index in _unvouched(equal):
             left_row, right_row = mine[index], theirs[index]
             _compare(
                 left.raw_key(left_row),
-                left.values[left_row],
-                right.values[right_row],
+                left.value(left_row),
+                right.value(right_row),
                 result.fields,
                 self.tolerances,
                 result,
@@ -290,7 +367,7 @@ class _Merge:
 
     def _arrive_all(self, side: int, batch: Batch, indexes: Iterable[int]) -> None:
         for index in indexes:
-            self._arrive(side, batch.keys[index], batch.raw_key(index), batch.values[index])
+            self._arrive(side, batch.keys[index], batch.raw_key(index), batch.value(index))
 
     def _arrive(self, side: int, key: Key, raw_key: tuple, values: tuple) -> None:
         """One row: paired with the first row of its key waiting on the other side, or left waiting."""
@@ -316,10 +393,19 @@ class _Merge:
             (("missing_right", "duplicates_left"), ("missing_left", "duplicates_right"))
         ):
             for key, extras in self.waiting[side].items():
-                first_is_duplicate = hash(key) in paired
+                first_is_duplicate = key in paired
                 for index, (raw_key, _) in enumerate(extras):
                     kind = duplicates if first_is_duplicate or index else missing
                     result.keep(kind, _key_dict(result.key, raw_key))
+
+
+def _unvouched(equal: list[bool]) -> Iterator[int]:
+    """The places of the False ones (found at C speed: they are few)."""
+    index = -1
+    with contextlib.suppress(ValueError):
+        while True:
+            index = equal.index(False, index + 1)
+            yield index
 
 
 def _compare(raw_key: tuple, left: tuple, right: tuple, fields: list[str], tolerances: list, result: Result) -> None:

@@ -4,7 +4,8 @@ A spec is ``<kind>:<alias>:<what>`` (``file:`` has no alias): the alias may be e
 connection of that seam (``sql::SELECT ...``). Everything after the last separator a kind takes is
 its own (a query or a path may hold ``:``). Files are read as they stream: CSV (a header row), JSON
 lines, JSON (a list of objects, or one object: one row), or a record layout (YAML, fixed-width or
-CSV; of a batch with a header and a trailer, its other records).
+CSV; of a batch with a header and a trailer, its other records). With pyarrow installed, a local CSV
+file is read by its columnar reader (`columnar`), to the same rows.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from typing import Any
 from ..errors import SeamError
 from ..records.batch import parse_records
 from ..records.layouts import RECORD_TYPE_KEY, Layout
+from . import columnar
+from .batches import Block, Blocks
 from .options import SEAM
 
 KINDS = {"sql": 3, "api": 3, "file": 2, "sftp": 4, "messages": 3}
 FORMATS = ("csv", "jsonl", "json")
-BLOCK = 4096  # rows read from a file at a time
+BLOCK = 16384  # rows read from a file at a time
 _BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 
 
@@ -92,31 +95,41 @@ def file_format(path: str, layout: str | None) -> str | None:
     return layout.lower() if layout.lower() in FORMATS else None
 
 
-def local_rows(path: str, form: str) -> Iterator[dict[str, Any]]:
-    """The rows of a local file in a built-in format, read as they stream (a block of rows at a time,
-    so that no Python frame runs per row)."""
-    return itertools.chain.from_iterable(_blocks(path, form))
+def local_blocks(path: str, form: str) -> Blocks:
+    """The rows of a local file in a built-in format, read as they stream, a block at a time."""
+    return Blocks(_local_blocks(path, form))
 
 
-def _blocks(path: str, form: str) -> Iterator[list[dict[str, Any]]]:
+def _local_blocks(path: str, form: str) -> Iterator[Block]:
+    if form == "csv" and columnar.available():
+        return columnar.csv_blocks(path, BLOCK, lambda records: _read_blocks(path, form, records))
+    return _read_blocks(path, form)
+
+
+def _read_blocks(path: str, form: str, skip: int = 0) -> Iterator[Block]:
     try:
-        handle = open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed when the rows are read
+        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed when the rows are read
     except OSError as error:
         raise SeamError(SEAM, f"cannot read {path}: {error.strerror}") from None
     with handle:
-        rows = text_rows(handle, form, path)
-        while block := list(itertools.islice(rows, BLOCK)):
-            yield block
+        try:
+            yield from text_blocks(handle, form, path, skip)
+        except UnicodeDecodeError as error:
+            raise SeamError(SEAM, _not_utf8(path, error)) from None
 
 
-def text_rows(handle: io.TextIOBase | Any, form: str, source: str) -> Iterator[dict[str, Any]]:
+def text_blocks(handle: io.TextIOBase | Any, form: str, source: str, skip: int = 0) -> Iterator[Block]:
+    """The rows of a text in a built-in format, BLOCK at a time (after the first `skip`): a CSV file's
+    records under its header (no mapping made per row), JSON rows as mappings."""
     if form == "csv":
         lines = csv.reader(handle)
         header = next(lines, None)
-        if header is None:
-            return iter(())
-        return map(dict, map(zip, itertools.repeat(header), filter(None, lines)))  # no Python frame per row
-    return _json_rows(handle, form, source)
+        rows: Iterator[Any] = filter(None, lines)  # an empty line is no record
+    else:
+        header, rows = None, _json_rows(handle, form, source)
+    rows = itertools.islice(rows, skip, None)
+    while block := list(itertools.islice(rows, BLOCK)):
+        yield Block(header, block, texts=form == "csv")
 
 
 def _json_rows(handle: io.TextIOBase | Any, form: str, source: str) -> Iterator[dict[str, Any]]:
@@ -131,16 +144,25 @@ def _json_rows(handle: io.TextIOBase | Any, form: str, source: str) -> Iterator[
             yield _object(item, f"{source} item {number}")
 
 
-def bytes_rows(data: bytes, form: str | None, layout: Layout | None, source: str) -> list[dict[str, Any]]:
+def bytes_rows(data: bytes, form: str | None, layout: Layout | None, source: str) -> list[Mapping[str, Any]]:
     """The rows of a whole file's bytes (read over SFTP, or with a record layout)."""
     if form is not None:
-        return list(text_rows(io.StringIO(data.decode("utf-8")), form, source))
+        try:
+            text = data.decode("utf-8-sig")  # as a local file is read: a BOM is no part of the first name
+        except UnicodeDecodeError as error:
+            raise SeamError(SEAM, _not_utf8(source, error)) from None
+        blocks = text_blocks(io.StringIO(text, newline=""), form, source)
+        return [row for block in blocks for row in block.mappings()]
     assert layout is not None
     records = parse_records(data, layout, source)
     if len(layout.records) == 1:
         return [_without_type(record) for record in records]
     framing = {layout.first, layout.last} - {None}
     return [_without_type(record) for record in records if record.get(RECORD_TYPE_KEY) not in framing]
+
+
+def _not_utf8(source: str, error: UnicodeDecodeError) -> str:
+    return f"{source} is not UTF-8 text: {error.reason} at byte {error.start}"
 
 
 def _without_type(record: dict[str, Any]) -> dict[str, Any]:

@@ -21,8 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ..database.sql import Database, quote_identifier
+from ..database.sql import Database, StreamBlock, quote_identifier
 from ..errors import SeamError
+from .batches import Block
 from .checksums import MD5, POSTGRESQL, RECORD, RECORD_TYPES, TEXT_TYPES, kind_of, row_hash, row_hash_sql
 from .diff import Result, reconcile
 from .options import SEAM, Options
@@ -242,12 +243,12 @@ class _Plan:
         sql = f"SELECT {segment} AS seam_s, {names} FROM {side.relation()} WHERE {where}"
         sums: dict[int, list[int]] = {}
 
-        def add(rows: Iterator[dict[str, Any]]) -> None:
-            for row in rows:
-                values = list(row.values())
-                total = sums.setdefault(int(values[0]), [0, 0])
-                total[0] += 1
-                total[1] += row_hash(values[1:], other_kinds)
+        def add(blocks: Iterator[StreamBlock]) -> None:
+            for block in blocks:
+                for values in Block(*block).tuples():  # values, not the texts NUMERIC streams as
+                    total = sums.setdefault(int(values[0]), [0, 0])
+                    total[0] += 1
+                    total[1] += row_hash(values[1:], other_kinds)
 
         side.database.stream(sql, params, add)
         return {index: (count, total) for index, (count, total) in sums.items()}
