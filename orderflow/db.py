@@ -3,6 +3,10 @@
 Works on SQLite (default; WAL so several processes share the file), PostgreSQL and MariaDB.
 Plain URLs (``postgresql://``, ``mysql://``) are mapped to the psycopg / pymysql drivers.
 
+Deadlocks: InnoDB and PostgreSQL end one transaction of a lock cycle (a cancel and the settlement
+exporter's claim of the same order can form one on MariaDB, through the orders status index);
+:func:`transaction` runs a unit of work again when the database chose it as the victim.
+
 Isolation on a shared server: :func:`create_scratch_database` makes a fresh
 ``orderflow_<random>`` database next to the one a URL names, and :func:`drop_database` removes
 it (``python -m orderflow up --fresh-db`` does both).
@@ -12,11 +16,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Engine,
     Integer,
@@ -205,6 +211,37 @@ def connect(url: str) -> Engine:
         engine = create_engine(parsed, pool_pre_ping=True, pool_size=5, connect_args=connect_args)
     telemetry.instrument_engine(engine)
     return engine
+
+
+T = TypeVar("T")
+
+# MySQL/MariaDB: deadlock found. PostgreSQL (SQLSTATE): deadlock detected, serialization failure. (A lock wait
+# timeout is not among them: it already took its whole timeout.)
+_MYSQL_VICTIM = {1213}
+_POSTGRES_VICTIM = {"40P01", "40001"}
+
+
+def is_deadlock(error: exc.DBAPIError) -> bool:
+    """Did the database end this transaction to break a lock cycle, so that running it again can pass?"""
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) in _POSTGRES_VICTIM:
+        return True
+    code = orig.args[0] if orig is not None and orig.args else None
+    return isinstance(code, int) and code in _MYSQL_VICTIM
+
+
+def transaction(engine: Engine, work: Callable[[Connection], T], attempts: int = 3) -> T:
+    """``work(conn)`` in one transaction, run again (`attempts` in all) if the database ends it as deadlock victim."""
+    for attempt in range(1, attempts):
+        try:
+            with engine.begin() as conn:
+                return work(conn)
+        except exc.DBAPIError as error:
+            if not is_deadlock(error):
+                raise
+            time.sleep(0.01 * attempt)
+    with engine.begin() as conn:
+        return work(conn)
 
 
 def create_schema(engine: Engine, attempts: int = 5) -> None:

@@ -35,7 +35,7 @@ from starlette.routing import Route
 
 from orderflow import telemetry
 from orderflow.consumer_service import consumer_service_flags, serve_consumer
-from orderflow.db import connect, create_schema, orders, settlements, utcnow
+from orderflow.db import connect, create_schema, orders, settlements, transaction, utcnow
 from orderflow.messaging import Consumer, messages_route, publish
 from orderflow.serving import ApiError, integer, json_body
 
@@ -147,10 +147,12 @@ class OrdersService:
             "updated_at": now,
             "traceparent": telemetry.current_traceparent(),
         }
-        with self.engine.begin() as conn:
-            conn.execute(insert(orders).values(**row))
-            order = self._get(conn, row["id"])
-            publish(conn, "order.created", order, correlation)
+        return transaction(self.engine, partial(self._insert, row, correlation))
+
+    def _insert(self, row: dict[str, Any], correlation: str, conn: Connection) -> dict[str, Any]:
+        conn.execute(insert(orders).values(**row))
+        order = self._get(conn, row["id"])
+        publish(conn, "order.created", order, correlation)
         return order
 
     def get(self, order_id: str) -> dict[str, Any]:
@@ -178,31 +180,35 @@ class OrdersService:
 
     def cancel(self, order_id: str, correlation: str) -> dict[str, Any]:
         """Cancel a NEW or RESERVED order that has not been settled yet (see the module's docstring)."""
-        with self.engine.begin() as conn:
-            # The row lock orders this cancel and the settlement exporter's claim of the same order: whichever
-            # comes second sees what the first committed (SQLite serialises every write transaction anyway).
-            row = conn.execute(select(orders.c.status).where(orders.c.id == order_id).with_for_update()).first()
-            if row is None:
-                raise ApiError(404, "ORDER_NOT_FOUND", f"no order {order_id}")
-            if row.status not in CANCELLABLE:
-                raise ApiError(
-                    409,
-                    "ORDER_NOT_CANCELLABLE",
-                    f"order {order_id} is {row.status}; only NEW or RESERVED can be cancelled",
-                )
-            settled = conn.execute(
-                select(settlements.c.batch_id).where(settlements.c.order_id == order_id).with_for_update(read=True)
-            ).first()
-            if settled is not None:
-                raise ApiError(
-                    409,
-                    "ORDER_SETTLED",
-                    f"order {order_id} was sent to the ledger in settlement batch {settled.batch_id}; "
-                    "a settled order cannot be cancelled",
-                )
-            conn.execute(update(orders).where(orders.c.id == order_id).values(status="CANCELLED", updated_at=utcnow()))
-            order = self._get(conn, order_id)
-            publish(conn, "order.cancelled", order, correlation)
+        return transaction(self.engine, partial(self._cancel, order_id, correlation))
+
+    def _cancel(self, order_id: str, correlation: str, conn: Connection) -> dict[str, Any]:
+        # The row lock orders this cancel and the settlement exporter's claim of the same order: whichever
+        # comes second sees what the first committed (SQLite serialises every write transaction anyway). On
+        # MariaDB the claim can hold this order's status-index entry while it waits for the row: the database
+        # ends one of the two as a deadlock victim, and `transaction` runs the cancel again.
+        row = conn.execute(select(orders.c.status).where(orders.c.id == order_id).with_for_update()).first()
+        if row is None:
+            raise ApiError(404, "ORDER_NOT_FOUND", f"no order {order_id}")
+        if row.status not in CANCELLABLE:
+            raise ApiError(
+                409,
+                "ORDER_NOT_CANCELLABLE",
+                f"order {order_id} is {row.status}; only NEW or RESERVED can be cancelled",
+            )
+        settled = conn.execute(
+            select(settlements.c.batch_id).where(settlements.c.order_id == order_id).with_for_update(read=True)
+        ).first()
+        if settled is not None:
+            raise ApiError(
+                409,
+                "ORDER_SETTLED",
+                f"order {order_id} was sent to the ledger in settlement batch {settled.batch_id}; "
+                "a settled order cannot be cancelled",
+            )
+        conn.execute(update(orders).where(orders.c.id == order_id).values(status="CANCELLED", updated_at=utcnow()))
+        order = self._get(conn, order_id)
+        publish(conn, "order.cancelled", order, correlation)
         return order
 
     def _get(self, conn: Connection, order_id: str) -> dict[str, Any]:

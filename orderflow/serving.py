@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import socket
 import sys
@@ -31,6 +32,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderflow import telemetry
 from orderflow.config import duration, env_name, mapping
+
+log = logging.getLogger("orderflow.serving")
 
 HOST = "127.0.0.1"
 
@@ -77,9 +80,11 @@ async def _http_error(_request: Request, error: Exception) -> Response:
     return error_response(error.status_code, code, str(error.detail), dict(error.headers or {}))
 
 
-async def _database_unavailable(_request: Request, error: Exception) -> Response:
-    # The driver's text names the statement and its parameters: not for the caller.
+async def _database_unavailable(request: Request, error: Exception) -> Response:
+    # The driver's text names the statement and its parameters: not for the caller; its error (code and
+    # message) goes to the service's own log, where whoever runs the service looks.
     assert isinstance(error, exc.OperationalError)
+    log.warning("%s %s: database unavailable: %s", request.method, request.url.path, error.orig)
     return error_response(503, "DEPENDENCY_UNAVAILABLE", f"database: {type(error.orig).__name__}")
 
 
