@@ -13,7 +13,7 @@ METRICS := --listener Seamline.Metrics:history=$(RESULTS)/history.db
 # are balanced by the durations the history recorded (`seamline shard --pabot`), by count before any run.
 PROCESSES ?= 2
 PABOT   := $(VENV)/bin/pabot --processes $(PROCESSES) --no-pabotlib --command $(PY) -m robot --end-command
-ordering = $(VENV)/bin/seamline shard --pabot --total $(PROCESSES) --name $(1) \
+ordering = $(VENV)/bin/seamline shard --pabot --total $(PROCESSES) --name $(1) $(3) \
 	$(if $(wildcard $(RESULTS)/history.db),--from $(RESULTS)/history.db) suites > $(2)
 # Journeys under load: clients running suites/journeys at once against one shared orderflow.
 CLIENTS ?= 2
@@ -65,10 +65,11 @@ acceptance: install
 # Faults on a database or broker link need a networked database or RabbitMQ: `make demo` shows them skipped
 # with the reason, `make test` runs each where it applies (and skips none).
 # make test runs the suites in pabot processes: they must pass side by side, each process with its own orderflow.
+LOCAL_SUITES := --exclude needs-database-link --exclude needs-broker-link
 suites: install
-	@mkdir -p $(RESULTS)/suites; $(call ordering,Orderflow,$(RESULTS)/suites/ordering.txt)
+	@mkdir -p $(RESULTS)/suites; $(call ordering,Orderflow,$(RESULTS)/suites/ordering.txt,$(LOCAL_SUITES))
 	$(PABOT) --ordering $(RESULTS)/suites/ordering.txt --outputdir $(RESULTS)/suites --name Orderflow \
-		--exclude needs-database-link --exclude needs-broker-link $(METRICS) $(ROBOT_OPTS) suites
+		$(LOCAL_SUITES) $(METRICS) $(ROBOT_OPTS) suites
 
 # The same suites with orderflow on each server this machine has (all of them on CI, where a missing one fails).
 SERVER_ENVS := postgres mariadb rabbitmq
@@ -79,7 +80,8 @@ suites-servers: install
 		$(PY) tests/servers.py check $$server; status=$$?; \
 		if [ $$status -eq 1 ]; then continue; fi; \
 		if [ $$status -eq 2 ]; then mkdir -p $(RESULTS)/suites-$$env; continue; fi; \
-		mkdir -p $(RESULTS)/suites-$$env; $(call ordering,Orderflow-$$env,$(RESULTS)/suites-$$env/ordering.txt); \
+		mkdir -p $(RESULTS)/suites-$$env; \
+		$(call ordering,Orderflow-$$env,$(RESULTS)/suites-$$env/ordering.txt,--exclude slow --exclude $$absent); \
 		$(PABOT) --ordering $(RESULTS)/suites-$$env/ordering.txt --outputdir $(RESULTS)/suites-$$env \
 			--name Orderflow-$$env --variablefile variables/$$env.py --exclude slow --exclude $$absent \
 			$(METRICS) $(ROBOT_OPTS) suites; \

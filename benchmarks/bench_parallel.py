@@ -2,8 +2,9 @@
 
 The suites as `make suites` runs them (orderflow on SQLite, the link faults that need a server left out),
 through `robot` in one process and through pabot with 2 processes, each process running whole suites with an
-orderflow of its own, grouped by `seamline shard --pabot` from the suites' durations in the output.xml of the
-`robot` run just before (what a team has after its first run). Rounds alternate robot and pabot; the
+orderflow of its own, grouped by `seamline shard --pabot` (the same tag selection) from the suites' durations
+in the output.xml of the `robot` run just before, what a team has after its first run (a directory's own setup
+and teardown counted once in each group that runs a suite under it). Rounds alternate robot and pabot; the
 figures are each one's median and best round. Goal: pabot with 2 processes at least 1.6x faster on this 2-core machine.
 """
 
@@ -42,8 +43,8 @@ def main() -> None:
             robot = [sys.executable, "-m", "robot", "--outputdir", str(out / f"robot{round_}"), *SELECTION, *QUIET]
             serial.append(timed([*robot, "--listener", history, "suites"], "robot"))
             ordering = subprocess.run(
-                [sys.executable, "-m", "Seamline.cli", "shard", "--pabot", "--total", str(PROCESSES),
-                 "--name", "Orderflow", "--from", str(out / f"robot{round_}" / "output.xml"), "suites"],
+                [sys.executable, "-m", "Seamline.cli", "shard", "--pabot", "--total", str(PROCESSES), *SELECTION,
+                 "--from", str(out / f"robot{round_}" / "output.xml"), "suites"],
                 cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
             )  # fmt: skip
             (out / "ordering.txt").write_text(ordering.stdout, encoding="utf-8")

@@ -116,16 +116,17 @@ def merge_runs(args: argparse.Namespace) -> int:
 
 
 def shard(args: argparse.Namespace) -> int:
-    from .runs import pabot_ordering, shard_arguments
+    from .runs import Selection, pabot_ordering, shard_arguments
 
+    selection = Selection(args.paths, args.name, args.include or (), args.exclude or ())
     if args.pabot:
-        ordering, summary = pabot_ordering(args.paths, args.total, args.sources or [], args.name)
+        ordering, summary = pabot_ordering(selection, args.total, args.sources or [])
         print(ordering)
         print(f"seamline: {summary}", file=sys.stderr)
     elif args.index is None:
         raise SystemExit("seamline: shard needs --index (or --pabot for an ordering file of every process)")
     else:
-        print(shard_arguments(args.paths, args.index, args.total, args.sources or [], args.name))
+        print(shard_arguments(selection, args.index, args.total, args.sources or []))
     return 0
 
 
@@ -167,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     shard_parser.add_argument("--pabot", action="store_true", help="print a pabot --ordering file: whole suites")
     shard_parser.add_argument("--from", dest="sources", action="append", help="history.db, SQL URL or output.xml")
     shard_parser.add_argument("--name", help="the top suite's name, when robot runs with --name")
+    shard_parser.add_argument("--include", action="append", metavar="TAG", help="as robot's --include")
+    shard_parser.add_argument("--exclude", action="append", metavar="TAG", help="as robot's --exclude")
     watch_parser = commands.add_parser("watch", help="re-run critical tests when files change")
     watch_parser.add_argument("paths", nargs="*", default=["suites"])
     watch_parser.add_argument("--interval", help="also re-run every INTERVAL (e.g. 5m)")

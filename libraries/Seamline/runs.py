@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,12 +39,23 @@ TICK_MS = 200
 
 
 # Shards
-def suite_tests(paths: Sequence[str], name: str | None = None) -> list[str]:
-    """The full names of every test under `paths`, as `robot [--name NAME] paths` would name them."""
-    suite = TestSuiteBuilder().build(*paths)
-    if name:
-        suite.name = name
-    return [test.full_name for test in suite.all_tests]
+@dataclass(frozen=True)
+class Selection:
+    """The tests ``robot [--name NAME] [--include TAG]... [--exclude TAG]... paths`` would run."""
+
+    paths: Sequence[str]
+    name: str | None = None
+    include: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+
+    def tests(self) -> list[str]:
+        """Their full names, in the suites' order (Robot's own suite builder and tag filter)."""
+        suite = TestSuiteBuilder().build(*self.paths)
+        if self.name:
+            suite.name = self.name
+        if self.include or self.exclude:
+            suite.filter(included_tags=self.include or None, excluded_tags=self.exclude or None)
+        return [test.full_name for test in suite.all_tests]
 
 
 def recorded_durations(sources: Iterable[str]) -> dict[str, float]:
@@ -59,13 +71,13 @@ def recorded_durations(sources: Iterable[str]) -> dict[str, float]:
             for row in history.tests(run["run_key"]):
                 seen.setdefault(row["name"], []).append(float(row["elapsed"] or 0))
         history.close()
-    return {name: sum(values) / len(values) for name, values in seen.items()}
+    return _means(seen)
 
 
-def shard_arguments(paths: Sequence[str], index: int, total: int, sources: Sequence[str], name: str | None) -> str:
+def shard_arguments(selection: Selection, index: int, total: int, sources: Sequence[str]) -> str:
     if not 1 <= index <= total:
         raise SystemExit(f"seamline: --index must be between 1 and --total ({total}), got {index}")
-    tests = suite_tests(paths, name)
+    tests = selection.tests()
     durations = recorded_durations(sources) if sources else {}
     shard = balance(tests, total, durations)[index - 1]
     by = "past durations" if durations else "count"
@@ -76,13 +88,14 @@ def shard_arguments(paths: Sequence[str], index: int, total: int, sources: Seque
     return "\n".join(lines)
 
 
-def pabot_ordering(paths: Sequence[str], total: int, sources: Sequence[str], name: str | None) -> tuple[str, str]:
+def pabot_ordering(selection: Selection, total: int, sources: Sequence[str]) -> tuple[str, str]:
     """A pabot ``--ordering`` file (one group of whole suites per process) and a line saying how it balanced them."""
-    tests = suite_tests(paths, name)
+    tests = selection.tests()
     suites = list(dict.fromkeys(suite_of(test) for test in tests))
-    recorded = recorded_suite_durations(sources) if sources else {}
+    recorded, setups = recorded_suite_durations(sources) if sources else ({}, {})
     per_suite = {suite: seconds for suite, seconds in recorded.items() if suite in suites}
-    shards = [shard for shard in balance(suites, total, per_suite) if shard.tests]
+    shared = {suite: {parent: setups[parent] for parent in parents(suite) if parent in setups} for suite in suites}
+    shards = [shard for shard in balance(suites, total, per_suite, shared) if shard.tests]
     lines = [line for shard in shards for line in ("{", *(f"--suite {suite}" for suite in shard.tests), "}")]
     summary = f"{len(suites)} suites in {len(shards)} groups, balanced by "
     summary += ("past durations: " + ", ".join(f"~{shard.seconds:.1f} s" for shard in shards)) if per_suite else "count"
@@ -93,23 +106,39 @@ def suite_of(test: str) -> str:
     return test.rpartition(".")[0]
 
 
-def recorded_suite_durations(sources: Iterable[str]) -> dict[str, float]:
+def parents(suite: str) -> list[str]:
+    """The directory suites above `suite`, outermost first."""
+    names = suite.split(".")[:-1]
+    return [".".join(names[: depth + 1]) for depth in range(len(names))]
+
+
+def recorded_suite_durations(sources: Iterable[str]) -> tuple[dict[str, float], dict[str, float]]:
     """Mean seconds per suite file: its whole run in output.xml (setup and teardown included), else the sum of
-    its tests' mean seconds in a history."""
-    seen: dict[str, list[float]] = {}
+    its tests' mean seconds in a history; and per directory suite, from output.xml, its own time (its setup and
+    teardown, around its suites): what a pabot group pays once if it runs any suite under it."""
+    files: dict[str, list[float]] = {}
+    directories: dict[str, list[float]] = {}
     for source in (source for source in sources if source.endswith(".xml")):
         pending = [ExecutionResult(source, include_keywords=False).suite]
         while pending:
             suite = pending.pop()
             pending += list(suite.suites)
+            seconds = suite.elapsed_time.total_seconds()
             if suite.tests:
-                seen.setdefault(suite.full_name, []).append(suite.elapsed_time.total_seconds())
+                files.setdefault(suite.full_name, []).append(seconds)
+            elif suite.suites:
+                inner = sum(child.elapsed_time.total_seconds() for child in suite.suites)
+                directories.setdefault(suite.full_name, []).append(max(seconds - inner, 0.0))
     summed: dict[str, float] = {}
     for test, seconds in recorded_durations([source for source in sources if not source.endswith(".xml")]).items():
         summed[suite_of(test)] = summed.get(suite_of(test), 0.0) + seconds
     for suite, seconds in summed.items():
-        seen.setdefault(suite, []).append(seconds)
-    return {suite: sum(values) / len(values) for suite, values in seen.items()}
+        files.setdefault(suite, []).append(seconds)
+    return _means(files), _means(directories)
+
+
+def _means(seen: dict[str, list[float]]) -> dict[str, float]:
+    return {name: sum(values) / len(values) for name, values in seen.items()}
 
 
 # Watch

@@ -140,6 +140,32 @@ def test_a_pabot_ordering_gives_two_processes_whole_suites_balanced_by_history(t
     assert from_output.stdout.count("--suite ") == 4
 
 
+def test_a_parent_suites_setup_is_counted_once_in_each_shard_that_runs_one_of_its_suites() -> None:
+    suites = ["Top.C", "Top.Dir.A", "Top.Dir.B", "Top.E"]
+    durations = {"Top.C": 10.0, "Top.Dir.A": 10.0, "Top.Dir.B": 2.0, "Top.E": 2.0}
+    setup = {"Top.Dir": 6.0}  # what a robot run pays once to run anything under Top.Dir
+    shards = balance(suites, 2, durations, {"Top.Dir.A": setup, "Top.Dir.B": setup})
+    assert [(shard.tests, shard.seconds) for shard in shards] == [(["Top.C", "Top.E"], 12.0), (suites[1:3], 18.0)]
+    # Unaware of the setup, the directory's suites are split and both halves pay it, unseen in their 12 s.
+    plain = balance(suites, 2, durations)
+    assert [(shard.tests, shard.seconds) for shard in plain] == [
+        (["Top.C", "Top.Dir.B"], 12.0),
+        (["Top.Dir.A", "Top.E"], 12.0),
+    ]
+
+
+def test_shards_hold_only_the_tests_robot_would_select_by_tag(tmp_path) -> None:
+    write(
+        tmp_path / "suites/alpha.robot",
+        "*** Test Cases ***\nKept\n    Log    1\nLink\n    [Tags]    needs-link\n    Log    2\n",
+    )
+    write(tmp_path / "suites/beta.robot", "*** Test Cases ***\nOnly Link\n    [Tags]    needs-link\n    Log    3\n")
+    shard = seamline("shard", "--index", "1", "--total", "1", "--exclude", "needs-link", "suites", cwd=tmp_path)
+    assert shard.stdout.splitlines() == ["# shard 1 of 1: 1 of 1 tests, balanced by count", "--test Suites.Alpha.Kept"]
+    ordering = seamline("shard", "--pabot", "--total", "2", "--include", "needs-link", "suites", cwd=tmp_path)
+    assert ordering.stdout.replace("--suite ", "").splitlines() == ["{", "Suites.Alpha", "}", "{", "Suites.Beta", "}"]
+
+
 def test_shard_names_are_matched_literally() -> None:
     assert literal_test_pattern("Suite.Odd * name? [x]") == "Suite.Odd [*] name[?] [[]x]"
 

@@ -1,8 +1,9 @@
 """Splitting a run into shards and telling what changed between two watched runs.
 
-Shards are balanced by past durations when they are known (longest test first, each to the shard with
-the least time so far), by count otherwise; a test whose duration is unknown counts as the median of
-the known ones. Every test lands in exactly one shard.
+Shards are balanced by past durations when they are known (longest test first, each to the shard it
+leaves with the least time), by count otherwise; a test whose duration is unknown counts as the median of
+the known ones. A cost that a shard pays once whichever of its items bring it (a parent suite's setup and
+teardown) is counted once per shard that has it. Every test lands in exactly one shard.
 """
 
 from __future__ import annotations
@@ -17,10 +18,21 @@ class Shard:
     index: int
     tests: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    paid: set[str] = field(default_factory=set)  # the shared costs counted in `seconds`
+
+    def load_with(self, seconds: float, shared: Mapping[str, float]) -> float:
+        """This shard's time once an item of `seconds`, bringing the `shared` costs, is added."""
+        return self.seconds + seconds + sum(cost for name, cost in shared.items() if name not in self.paid)
 
 
-def balance(tests: Sequence[str], total: int, durations: Mapping[str, float] | None = None) -> list[Shard]:
-    """`tests` spread over `total` shards; by `durations` (seconds by test name) when any is known."""
+def balance(
+    tests: Sequence[str],
+    total: int,
+    durations: Mapping[str, float] | None = None,
+    shared: Mapping[str, Mapping[str, float]] | None = None,
+) -> list[Shard]:
+    """`tests` spread over `total` shards; by `durations` (seconds by test name) when any is known, with the
+    costs `shared` gives a name (seconds by what pays them) counted once in each shard they come to."""
     if total < 1:
         raise ValueError(f"--total must be 1 or more, got {total}")
     shards = [Shard(index) for index in range(1, total + 1)]
@@ -32,9 +44,12 @@ def balance(tests: Sequence[str], total: int, durations: Mapping[str, float] | N
     typical = statistics.median(known.values())
     weighted = sorted(tests, key=lambda name: (-known.get(name, typical), name))
     for name in weighted:
-        lightest = min(shards, key=lambda shard: (shard.seconds, shard.index))
+        seconds, costs = known.get(name, typical), (shared or {}).get(name, {})
+        # Equal loads: the shard that already pays the shared costs (less work in all), then the first.
+        lightest = min(shards, key=lambda shard: (shard.load_with(seconds, costs), -shard.seconds, shard.index))
+        lightest.seconds = lightest.load_with(seconds, costs)
+        lightest.paid.update(costs)
         lightest.tests.append(name)
-        lightest.seconds += known.get(name, typical)
     order = {name: position for position, name in enumerate(tests)}
     for shard in shards:
         shard.tests.sort(key=order.__getitem__)  # each shard runs its tests in the suites' own order
