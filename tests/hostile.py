@@ -120,6 +120,7 @@ class _ThreadServer:
 
     def __init__(self) -> None:
         self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)  # here, not in the accept thread: a quick test may close it before that starts
         self.port = self.listener.getsockname()[1]
         self.connections: list[socket.socket] = []
         self._stopped = threading.Event()
@@ -136,7 +137,6 @@ class _ThreadServer:
         raise NotImplementedError
 
     def _accept_loop(self) -> None:
-        self.listener.settimeout(0.2)
         while not self._stopped.is_set():
             try:
                 conn, _ = self.listener.accept()

@@ -91,6 +91,19 @@ def test_a_client_that_stops_sending_does_not_hold_stop(receiver):
     stuck.close()
 
 
+def test_an_exporter_that_leaves_mid_body_costs_no_traceback(receiver, monkeypatch):
+    errors: list[object] = []
+    monkeypatch.setattr(type(receiver._server), "handle_error", lambda _server, _request, _address: errors.append(1))
+    host, port = receiver.endpoint.removeprefix("http://").split(":")
+    for _ in range(3):
+        gone = socket.create_connection((host, int(port)))
+        gone.sendall(b"POST /v1/traces HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial")
+        gone.close()
+    time.sleep(0.5)  # the handlers read to the end of the body, answer 400 and find the exporter gone
+    assert errors == []
+    assert requests.post(f"{receiver.endpoint}/v1/traces", data=b"junk", timeout=5).status_code == 400
+
+
 def test_a_receiver_on_a_taken_port_fails_naming_it(receiver):
     port = int(receiver.endpoint.rsplit(":", 1)[1])
     with pytest.raises(SeamError, match=f"Timeline: cannot listen for traces on 127.0.0.1:{port}"):

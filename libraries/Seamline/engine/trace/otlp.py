@@ -184,11 +184,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(200, PROTOBUF, _proto().ExportTraceServiceResponse().SerializeToString())
 
     def _answer(self, status: int, content_type: str, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the exporter left (a truncated body, then gone): no one to answer
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: a request per export batch is not news."""
