@@ -215,7 +215,8 @@ def run(app: ASGIApp, service: str, port: int = 0) -> None:
         telemetry.instrument_app(app)
     sock = bind(port)
     url = f"http://{HOST}:{sock.getsockname()[1]}"
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3, lifespan="on")
+    served = telemetry.served(app)
+    config = uvicorn.Config(served, log_level="warning", access_log=False, timeout_graceful_shutdown=3, lifespan="on")
     server = uvicorn.Server(config)
 
     async def serve() -> None:

@@ -10,7 +10,11 @@ caller's ``traceparent``), httpx (client spans that send it on), SQLAlchemy (`in
 the API's no-op tracer is all that runs.
 
 A trace only starts at an entry point (a request or a message received); the background polls of the
-bus and the settlement exporter start none, so they do not flood the receiver. Work that continues a
+bus and the settlement exporter start none, so they do not flood the receiver. A request whose
+``traceparent`` says its trace is not sampled (flags ``00``: a poll's repeats, say) runs with the
+instrumentations suppressed (`served`): nothing of it would be recorded, and their fixed work per request and
+per SQL statement is skipped; the gateway still passes the ``traceparent`` on, so the services behind it skip
+theirs too. Work that continues a
 trace asynchronously (the outbox row, the settlement batch) keeps its ``traceparent`` and resumes with
 `continued`. Spans whose peer exports no trace of its own (the outbox, the ledger over SFTP/SSH) carry
 ``peer.service``.
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -104,6 +109,37 @@ def instrument_app(app: Any) -> None:
         from opentelemetry.instrumentation.starlette import StarletteInstrumentor
 
         StarletteInstrumentor.instrument_app(app)
+
+
+def served(app: Any) -> Any:
+    """What the server runs: `app`, with the instrumentations suppressed for a request not sampled (when on)."""
+    return _SkipUnsampled(app) if enabled() else app
+
+
+_UNSAMPLED = re.compile(rb"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]([02468ace])$")
+
+
+class _SkipUnsampled:
+    """The outermost ASGI layer: the instrumentations sit out a request whose caller did not sample its trace."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and _not_sampled(scope["headers"]):
+            from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+            with suppress_instrumentation():
+                await self.app(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _not_sampled(headers: Sequence[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name == b"traceparent":
+            return _UNSAMPLED.match(value.strip().lower()) is not None
+    return False
 
 
 def instrument_engine(engine: Any) -> None:

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from conftest import CLERK
 from orderflow_harness import Process, api, place_order, start_up
+from sqlalchemy import select
 
+from orderflow.db import connect, orders
 from Seamline.engine.timeline import Span, Timeline
 from Seamline.engine.trace.otlp import OtlpReceiver
 from Seamline.engine.trace.receiver import TraceJoin
@@ -94,6 +96,24 @@ def test_the_delay_setting_shows_in_the_delayed_services_server_span(traced):
     children = sum(max(0.0, min(s.end, orders.end) - s.start) for s in spans if s.parent_id == orders.span_id)
     assert orders.duration - children >= DELAY  # in the service's own time, not in its SQL
     assert forward.duration >= orders.duration
+
+
+def test_a_request_not_sampled_runs_with_the_instrumentations_suppressed_in_every_service(traced):
+    receiver, endpoints = traced
+    trace_id = os.urandom(16).hex()
+    with api(endpoints["gateway"], CLERK) as clerk:
+        clerk.headers["traceparent"] = f"00-{trace_id}-{os.urandom(8).hex()}-00"
+        order = place_order(clerk, "SKU-APPLE", quantity=1)
+    engine = connect(endpoints["database"])
+    try:
+        with engine.connect() as conn:
+            kept = conn.execute(select(orders.c.traceparent).where(orders.c.id == order["id"])).scalar_one()
+    finally:
+        engine.dispose()
+    # Instrumented but unsampled, orders would keep its non-recording span's context ("00-<trace>-<span>-00"):
+    # suppressed behind the gateway too, it had no span at all.
+    assert kept is None
+    assert receiver.spans_of([trace_id]) == []
 
 
 def test_over_rabbitmq_the_message_headers_carry_the_trace_from_the_bus_to_inventory(rabbitmq_url: str) -> None:
