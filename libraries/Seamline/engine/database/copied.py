@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ..arrowed import ArrowColumn
+
 NUMERIC_OID = 1700
 _INTEGERS = {20, 21, 23, 26}  # int8, int2, int4, oid
 _FLOATS = {700, 701}
@@ -60,12 +62,13 @@ class _Column:
     load: Callable[[Any], Any]  # psycopg's loader of the column's type: a value from its text
     finish: Callable[[Any], Any] | None = None  # what turns a parsed value into the typed path's (not None)
 
-    def values(self, parsed: Any) -> list[Any]:
-        found = parsed.to_pylist()
+    def values(self, parsed: Any) -> Sequence[Any]:
+        """The column's values: kept in pyarrow (a list when asked), or made now when they need finishing
+        (so that what psycopg's loader raises, it raises as the rows are read)."""
         if self.finish is None:
-            return found
+            return ArrowColumn(parsed)
         finish = self.finish
-        return [None if value is None else finish(value) for value in found]
+        return [None if value is None else finish(value) for value in parsed.to_pylist()]
 
     def unparsed(self) -> _Column:
         """The column read as its text, each value loaded by psycopg (a text column stays text)."""
@@ -140,16 +143,18 @@ class _Parser:
         self.unparsed = [column.unparsed() for column in columns]
         self.positions = [str(index) for index in range(len(columns))]
 
-    def __call__(self, data: bytearray) -> list[list[Any]]:
+    def __call__(self, data: bytearray) -> list[Sequence[Any]]:
         import pyarrow as pa
 
         columns = self.columns
         try:
             table = self._read(data, columns)
-        except pa.ArrowInvalid:  # a value pyarrow does not read as its type: psycopg loads this block's
+            return [column.values(parsed) for column, parsed in zip(columns, table.columns, strict=True)]
+        except (pa.ArrowInvalid, OverflowError):  # a value pyarrow does not read as its type, or a zone
+            # moves past year 9999: psycopg loads this block's values as the typed path does
             columns = self.unparsed
             table = self._read(data, columns)
-        return [column.values(parsed) for column, parsed in zip(columns, table.columns, strict=True)]
+            return [column.values(parsed) for column, parsed in zip(columns, table.columns, strict=True)]
 
     def _read(self, data: bytearray, columns: list[_Column]) -> Any:
         import pyarrow as pa
@@ -157,7 +162,7 @@ class _Parser:
 
         return pa_csv.read_csv(
             pa.py_buffer(data),
-            read_options=pa_csv.ReadOptions(column_names=self.positions, block_size=len(data) + 1),
+            read_options=pa_csv.ReadOptions(column_names=self.positions, block_size=len(data) + 1, use_threads=False),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(
                 column_types={name: column.arrow for name, column in zip(self.positions, columns, strict=True)},
@@ -178,14 +183,15 @@ def _read_rows(pgconn: Any, batch: int, encoding: str) -> Any:
     from psycopg.waiting import Wait
 
     text = bytearray()  # the rows' CSV text (no object kept per row: nothing for the cycle collector to walk)
-    rows = 0
+    rows = size = 0
     get = pgconn.get_copy_data
     while True:
         nbytes, data = get(1)
         if nbytes > 0:
             text += data
             rows += 1
-            if rows >= batch or len(text) >= MOST_BYTES:
+            size += nbytes
+            if rows >= batch or size >= MOST_BYTES:
                 return text, rows, False
         elif nbytes == 0:  # nothing buffered: wait for the socket
             while not (yield Wait.R):

@@ -52,7 +52,9 @@ CHUNKED_LIBPQ = 170000
 Params = Sequence[Any] | Mapping[str, Any]
 # A block of streamed rows: column names, rows (or none), the values by column (or None), and how to load
 # each column's values.
-StreamBlock = tuple[list[str], list[tuple[Any, ...]], list[list[Any]] | None, list[Callable[[str], Any] | None] | None]
+StreamBlock = tuple[
+    list[str], list[tuple[Any, ...]], list[Sequence[Any]] | None, list[Callable[[str], Any] | None] | None
+]
 NUMERIC_OID = 1700  # PostgreSQL's NUMERIC, streamed as text
 T = TypeVar("T")
 
