@@ -205,11 +205,19 @@ def test_parameters_are_merged_into_the_copied_query(postgres: str, postgres_url
         database.close()
 
 
-def test_a_query_that_fails_says_why(postgres_url: str) -> None:
+def test_a_query_that_fails_says_why_as_the_typed_path_does(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     database = open_database(postgres_url, timeout=30)
     try:
-        with pytest.raises(SeamError, match=r'^SQL: statement failed on .*: relation "no_such_table" does not exist'):
-            database.stream("SELECT * FROM no_such_table", (), list)
+        messages = []
+        for sql in ["SELECT id\nFROM no_such_table", "SELECT no_such_column FROM pg_class", "SELECT 1 / 0 AS n"]:
+            with pytest.raises(SeamError, match=r"^SQL: statement failed on ") as copied_error:
+                database.stream(sql, (), list)
+            with monkeypatch.context() as patch, pytest.raises(SeamError) as typed_error:
+                patch.setattr(copied, "available", lambda: False)
+                database.stream(sql, (), list)
+            assert str(copied_error.value) == str(typed_error.value)
+            messages.append(str(copied_error.value))
+        assert 'relation "no_such_table" does not exist LINE 2: FROM no_such_table ^' in messages[0]
         assert database.query("SELECT 1 AS ok") == [{"ok": 1}]
     finally:
         database.close()

@@ -1,11 +1,12 @@
 """A PostgreSQL query's rows read by ``COPY (query) TO STDOUT`` and parsed by column with pyarrow.
 
 How `Database.stream` reads a query on PostgreSQL when pyarrow is installed (the optional `[fast]`
-extra): no Python tuple is made per row, nor a Python value per field by psycopg's loaders. The rows
-arrive as CSV text, one CopyData message each, and are parsed a block at a time by pyarrow's CSV reader
-(C++), to the very values the typed path (psycopg, text format) returns:
+extra): no Python tuple is made per row, nor a Python value per field. The rows arrive as CSV text, one
+CopyData message each (added to a bytearray: the one Python step a row costs), and are parsed a block
+at a time by pyarrow's CSV reader (C++) into columns pyarrow keeps (`ArrowColumn`: Python values only
+when asked), of the very values the typed path (psycopg's rows, text format) returns:
 
-- the column names and types come from the query itself, described before the COPY (``LIMIT 0``);
+- the column names and types come from the query itself, prepared and described before the COPY;
 - integers, floats, booleans, dates and timestamps (ISO DateStyle) are parsed by pyarrow; a
   timestamp with time zone is moved to the session's zone, as psycopg does; NUMERIC stays its text
   (with Decimal as its loader), as on the typed path; text is text (a UTF-8 connection);
@@ -89,9 +90,7 @@ def blocks(cursor: Any, query: str, params: Any, batch: int) -> Generator[tuple[
     if params is not None:
         query = psycopg.ClientCursor(connection).mogrify(query, params)
     cursor.adapters.register_loader("numeric", TextLoader)  # as the typed path: NUMERIC as its text
-    cursor.execute(f"SELECT * FROM (\n{query}\n) AS seamline_copied LIMIT 0")
-    names = [column.name for column in cursor.description]
-    oids = [column.type_code for column in cursor.description]
+    names, oids = _described(connection, query)
     transformer = psycopg.adapt.Transformer(cursor)
     parse = _Parser(_plan(oids, connection.info, lambda oid: transformer.get_loader(oid, pq.Format.TEXT).load))
     loaders = [Decimal if oid == NUMERIC_OID else None for oid in oids]
@@ -105,6 +104,29 @@ def blocks(cursor: Any, query: str, params: Any, batch: int) -> Generator[tuple[
                 yield names, [()] * rows, None, None
             else:
                 yield names, [], parse(text), loaders if any(loaders) else None
+
+
+def _described(connection: Any, query: str) -> tuple[list[str], list[int]]:
+    """The names and type OIDs of the columns `query` returns, as the server describes the query prepared
+    (not run): it fails, if it does, as the query itself would."""
+    from psycopg import errors, pq
+    from psycopg.generators import execute
+
+    pgconn, encoding = connection.pgconn, connection.info.encoding
+
+    def results() -> list[Any]:
+        found = connection.wait(execute(pgconn))
+        for result in found:
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                raise errors.error_from_result(result, encoding=encoding)
+        return list(found)
+
+    pgconn.send_prepare(b"", query.encode(encoding))  # the unnamed statement, as psycopg's own queries use
+    results()
+    pgconn.send_describe_prepared(b"")
+    (described,) = results()
+    fields = range(described.nfields)
+    return [described.fname(at).decode(encoding) for at in fields], [described.ftype(at) for at in fields]
 
 
 def _plan(oids: Sequence[int], info: Any, loader_of: Callable[[int], Callable[[Any], Any]]) -> list[_Column]:
