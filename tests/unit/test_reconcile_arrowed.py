@@ -69,6 +69,8 @@ def test_distinct_ints_are_told_apart_from_others() -> None:
         (["a", None, "", "b", None], ["a", None, None, "c", ""], [True, True, False, False, False]),
         ([1.5, float("nan"), -0.0], [1.5, float("nan"), 0.0], [True, False, True]),  # NaN is not == NaN
         ([True, False, None], [True, True, None], [True, False, True]),
+        ([5, -3, None, 7, 7], ["5", "-3", None, "07", "7.0"], [True, True, True, False, False]),  # the rule decides
+        (["5", ""], [5, None], [True, False]),
     ],
 )
 def test_same_is_python_s_equality_of_one_type(mine: list, theirs: list, found: list) -> None:

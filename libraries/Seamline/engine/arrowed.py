@@ -102,15 +102,20 @@ class ArrowColumn(Sequence[Any]):
 
 def same(mine: Sequence[Any], theirs: Sequence[Any]) -> Any:
     """For two columns pyarrow holds, of one kind (`ArrowColumn.kind`): a pyarrow boolean array, True
-    where the two values are equal by Python's == and of one type (two None included); else None."""
-    if not (isinstance(mine, ArrowColumn) and isinstance(theirs, ArrowColumn)):
+    where the two values are equal by Python's == and of one type (two None included); for ints and
+    texts, True where a text is the int's own (``str(5) == "5"``: equal by the rule's number clause).
+    None for other columns."""
+    if not (isinstance(mine, ArrowColumn) and isinstance(theirs, ArrowColumn)) or len(mine) != len(theirs):
         return None
-    kind = mine.kind()
-    if kind is None or kind != theirs.kind() or len(mine) != len(theirs):
-        return None
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     left, right = mine.array, theirs.array
+    kinds = {mine.kind(), theirs.kind()}
+    if kinds == {"int", "text"}:  # the ints' texts (as str() writes them) against the texts
+        left, right = (pc.cast(side, pa.string()) if pa.types.is_integer(side.type) else side for side in (left, right))
+    elif None in kinds or len(kinds) != 1:
+        return None
     equal = pc.equal(left, right)
     if equal.null_count:  # a value missing on one side or both
         equal = pc.fill_null(equal, False)
