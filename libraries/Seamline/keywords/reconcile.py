@@ -62,8 +62,9 @@ class ReconcileKeywords(SeamKeywords):
         | ``messages:<alias>:<type>`` | the payloads of the messages of ``type`` captured so far |
 
         The rows of ``sql:`` and of local CSV and JSON lines files are read 16,384 at a time, never all at
-        once; with the ``fast`` extra (pyarrow), a local CSV file is read by pyarrow's columnar reader, to the
-        same rows.
+        once; with the ``fast`` extra (pyarrow), a local CSV file is read by pyarrow's columnar reader, and
+        a PostgreSQL query by ``COPY (query) TO STDOUT`` parsed by it, to the same rows, whose columns are
+        compared in pyarrow where the comparison rule allows.
 
         An empty alias (``sql::SELECT ...``) is the current connection of that seam. ``key`` names the
         field or fields (``order_id,sku``) that identify a row; key values of any type match by their

@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from ..deadlines import Deadline, shut_down
 from ..errors import SeamError
 from ..values import cut
+from . import copied
 from .drivers import SEAM, connect_error, driver_message, is_timeout, load_driver, statement_errors
 from .placeholders import translate_placeholders
 from .urls import DatabaseUrl, mysql_options, parse_url, refuse_unknown
@@ -49,8 +50,11 @@ STATEMENT_SHOWN = 500
 CHUNKED_LIBPQ = 170000
 
 Params = Sequence[Any] | Mapping[str, Any]
-# A block of streamed rows: column names, rows, None (no columns), and how to load each column's values.
-StreamBlock = tuple[list[str], list[tuple[Any, ...]], None, list[Callable[[str], Any] | None] | None]
+# A block of streamed rows: column names, rows (or none), the values by column (or None), and how to load
+# each column's values.
+StreamBlock = tuple[
+    list[str], list[tuple[Any, ...]], list[Sequence[Any]] | None, list[Callable[[str], Any] | None] | None
+]
 NUMERIC_OID = 1700  # PostgreSQL's NUMERIC, streamed as text
 T = TypeVar("T")
 
@@ -103,14 +107,16 @@ class Database:
         batch: int = 16384,
     ) -> T:
         """Hands the rows `sql` returns to `consume` as they arrive, and returns what it returns: blocks of
-        up to `batch` rows, each as (the column names, the rows as tuples, None, loaders). PostgreSQL's
-        NUMERIC values come as their text (no Decimal made for each), and `loaders` has Decimal in their
-        place (None in the others'): text compares with text before any number is made.
+        up to `batch` rows, each as (the column names, the rows as tuples, None, loaders), or (the names,
+        [], the values by column, loaders). PostgreSQL's NUMERIC values come as their text (no Decimal
+        made for each), and `loaders` has Decimal in their place (None in the others'): text compares
+        with text before any number is made.
 
-        Memory holds about one block, not the result: PostgreSQL sends the rows in chunks of `batch`
-        (libpq 17 and later; with an older libpq, through a server-side cursor in a transaction of its
-        own), MariaDB through an unbuffered cursor. The connection's timeout bounds the statement and
-        the reading together.
+        Memory holds about one block, not the result. On PostgreSQL with pyarrow installed, a query is
+        read by ``COPY (query) TO STDOUT`` and parsed by column (`copied`: the values the rows as tuples
+        would hold); else PostgreSQL sends the rows in chunks of `batch` (libpq 17 and later; with an
+        older libpq, through a server-side cursor in a transaction of its own), MariaDB through an
+        unbuffered cursor. The connection's timeout bounds the statement and the reading together.
         """
         return self._run(sql, params, consume, streaming=batch)
 
@@ -174,6 +180,15 @@ class Database:
     @contextlib.contextmanager
     def _streamed(self, sql: str, params: Any, batch: int) -> Iterator[Iterator[StreamBlock]]:
         connection = self._connection
+        copyable = copied.copyable(sql) if self.dialect == "postgresql" and copied.available() else None
+        if copyable is not None:
+            with connection.cursor() as cursor:
+                blocks = copied.blocks(cursor, copyable, params, batch)
+                try:
+                    yield blocks
+                finally:
+                    blocks.close()  # rows left unread: the COPY is cancelled and the rest of it drained
+            return
         if self.dialect == "postgresql" and self._driver.pq.version() >= CHUNKED_LIBPQ:
             with connection.cursor() as cursor:
                 cursor.adapters.register_loader("numeric", self._driver.types.string.TextLoader)

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from ..arrowed import ArrowColumn, as_list, same
 from ..errors import SeamError
 from .canonical import key_text
 from .options import SEAM, Options
@@ -52,7 +53,7 @@ class Block(NamedTuple):
     texts: bool = False  # every value a text (a CSV file's): no need to look at their types
     # digits(i): column i's texts as ints when each is ASCII digits only, else None (a columnar reader's,
     # made at C speed: the one-field keys they are)
-    digits: Callable[[int], list[int] | None] | None = None
+    digits: Callable[[int], Sequence[int] | None] | None = None
 
     def __len__(self) -> int:
         return len(self.rows) if self.columns is None else len(self.columns[0]) if self.columns else 0
@@ -289,6 +290,8 @@ def one_key(value: Any) -> Key:
 
 def _plain_keys(raw: Sequence[Any], texts: bool = False) -> Sequence[Key] | None:
     """`one_key` of every key, at C speed for ints and ASCII digit texts (None: another kind of key)."""
+    if isinstance(raw, ArrowColumn) and raw.kind() == "int" and not raw.array.null_count:
+        return raw  # ints that pyarrow holds: their own keys, not made Python ints here
     kinds = _kinds(raw, texts)
     if kinds == {int}:
         return raw
@@ -310,11 +313,18 @@ def surely_equal(
     if mine is not None and not mine:
         return []
     equal: list[bool] | None = None
+    equal_in_arrow: Any = None  # of the fields pyarrow compares (columns it holds, batches aligned)
     for index, (my_column, their_column) in enumerate(zip(left.by_field(), right.by_field(), strict=True)):
+        my_loader, their_loader = left.loader(index), right.loader(index)
+        if mine is None and theirs is None:
+            found = _same_in_arrow(my_column, my_loader, their_column, their_loader)
+            if found is not None:
+                equal_in_arrow = found if equal_in_arrow is None else _and(equal_in_arrow, found)
+                continue
+        my_column, their_column = as_list(my_column), as_list(their_column)
         if mine is not None and theirs is not None:
             my_column = list(map(my_column.__getitem__, mine))
             their_column = list(map(their_column.__getitem__, theirs))
-        my_loader, their_loader = left.loader(index), right.loader(index)
         my_kinds, their_kinds = _kinds(my_column, left.is_text(index)), _kinds(their_column, right.is_text(index))
         if (my_loader is None) != (their_loader is None) and _texts(my_kinds, their_kinds):
             same = list(map(operator.eq, my_column, their_column))  # the texts of values, and texts
@@ -327,9 +337,31 @@ def surely_equal(
                 return None
             same = list(map(operator.eq, *comparable))
         equal = same if equal is None else list(map(operator.and_, equal, same))
+    if equal_in_arrow is not None:
+        found = equal_in_arrow.to_pylist()
+        equal = found if equal is None else list(map(operator.and_, equal, found))
     if equal is None:  # no field compared
         return [True] * (len(left.keys) if mine is None else len(mine))
     return equal
+
+
+def _same_in_arrow(
+    mine: Sequence[Any], my_loader: Loader | None, theirs: Sequence[Any], their_loader: Loader | None
+) -> Any:
+    """`arrowed.same` of two columns pyarrow holds, where it vouches as the Python shortcut does: values
+    of one type equal by ==; texts equal as texts where one side's or both sides' (one loader) texts
+    stand for values (a number and its own text are equal by the rule). None: compare them in Python."""
+    if my_loader is not None or their_loader is not None:
+        texts = isinstance(mine, ArrowColumn) and mine.kind() == "text"
+        if not texts or (my_loader is not None and their_loader is not None and my_loader is not their_loader):
+            return None
+    return same(mine, theirs)
+
+
+def _and(first: Any, second: Any) -> Any:
+    import pyarrow.compute as pc
+
+    return pc.and_(first, second)
 
 
 def _kinds(column: Sequence[Any], texts: bool) -> set[type]:

@@ -15,6 +15,7 @@ import importlib.util
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..arrowed import ArrowColumn
 from .batches import Block
 
 READ_BYTES = 1 << 18  # bytes pyarrow parses at a time (larger ones cost it more memory, and no time)
@@ -72,9 +73,11 @@ def csv_blocks(path: str, block: int, rest: Callable[[int], Iterator[Block]]) ->
 def _carriage_return_in(batch: Any) -> bool:
     """Whether a value holds a carriage return: pyarrow may drop the line feed of a quoted CR LF that
     straddles two of its blocks (26.0), so such a file is left to the csv module from there."""
-    import pyarrow.compute as pc
-
-    return any(pc.any(pc.match_substring(column, "\r")).as_py() for column in batch.columns)
+    for column in batch.columns:  # a search of the values' bytes (memchr), not a compute kernel per value
+        data = column.buffers()[2]  # of a string column: validity, offsets, the values' UTF-8 bytes
+        if data is not None and b"\r" in data.to_pybytes():
+            return True
+    return False
 
 
 def _header(path: str) -> list[str] | None:
@@ -92,13 +95,13 @@ def _block(header: list[str], table: Any) -> Block:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def digits(at: int) -> list[int] | None:
+    def digits(at: int) -> ArrowColumn | None:
         column = table.column(at)
         if not pc.all(pc.ascii_is_decimal(column)).as_py():
             return None
         try:
-            return list(pc.cast(column, pa.int64()).to_pylist())
+            return ArrowColumn(pc.cast(column, pa.int64()))
         except pa.ArrowInvalid:  # more digits than an int64 holds: the engine reads them
             return None
 
-    return Block(header, [], [column.to_pylist() for column in table.columns], texts=True, digits=digits)
+    return Block(header, [], [ArrowColumn(column) for column in table.columns], texts=True, digits=digits)

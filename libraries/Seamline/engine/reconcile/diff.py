@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..arrowed import ArrowColumn
 from ..values import values_equal
 from .batches import ABSENT, Batch, Block, Blocks, Key, SideReader, surely_equal
 from .options import Options
@@ -161,6 +162,11 @@ class PairedKeys:
 
     def add_all(self, keys: Sequence[Key]) -> None:
         """`keys`: distinct ones."""
+        if isinstance(keys, ArrowColumn):
+            bounds = keys.distinct_ints()
+            if bounds is not None and bounds[1] - bounds[0] == len(keys) - 1:
+                self._add_run(*bounds)
+                return
         try:
             found = array("q", keys)  # every key an int of 64 bits (or a bool: as its int)
         except (TypeError, OverflowError):
@@ -171,7 +177,11 @@ class PairedKeys:
         low, high = min(found), max(found)
         if high - low != len(found) - 1:  # not every int from low to high
             self._hashes.extend(found)
-        elif self._runs and self._runs[-1][1] + 1 == low:
+        else:
+            self._add_run(low, high)
+
+    def _add_run(self, low: int, high: int) -> None:
+        if self._runs and self._runs[-1][1] + 1 == low:
             self._runs[-1][1] = high
         else:
             self._runs.append([low, high])
@@ -331,6 +341,8 @@ class _Merge:
 
     def _aligned(self, keys: Sequence[Key]) -> bool:
         """Whether batches of these same keys pair row for row: no key twice, none waiting."""
+        if isinstance(keys, ArrowColumn) and not any(self.waiting):  # ints pyarrow holds: counted there
+            return keys.distinct_ints() is not None
         distinct = set(keys)
         return len(distinct) == len(keys) and all(distinct.isdisjoint(waiting) for waiting in self.waiting)
 
