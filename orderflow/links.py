@@ -16,9 +16,11 @@ orderflow with the link pointing at the proxy.
 
 from __future__ import annotations
 
+import random
 import re
 import socket
 from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 SERVICES = ("gateway", "orders", "inventory", "reports", "bus", "ledger")
@@ -89,8 +91,41 @@ def address(url: str) -> str:
     return f"{parts.hostname}:{port}"
 
 
+# Fixed ports are drawn below the kernel's ephemeral range, which port 0 and every outgoing connection take
+# from: a port picked there and released until its service binds it can be handed to another process meanwhile.
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+FIXED_LOWEST = 10000
+
+
 def free_ports(count: int) -> list[int]:
-    """`count` distinct TCP ports free on 127.0.0.1 right now (for --ports)."""
+    """`count` distinct TCP ports free on 127.0.0.1 right now (for --ports), outside the ephemeral range."""
+    ports: list[int] = []
+    for port in _candidates():
+        if len(ports) == count:
+            break
+        if port not in ports and _bindable(port):
+            ports.append(port)
+    return ports if len(ports) == count else _kernel_ports(count)
+
+
+def _candidates() -> list[int]:
+    try:
+        lowest_ephemeral = int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return []  # not Linux: the kernel's own picks
+    return random.sample(range(FIXED_LOWEST, lowest_ephemeral), max(0, min(200, lowest_ephemeral - FIXED_LOWEST)))
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _kernel_ports(count: int) -> list[int]:
     sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
     try:
         for sock in sockets:

@@ -7,6 +7,7 @@ what a test queues (a status, a delay, a slow drip), else like inventory's GET /
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -18,7 +19,16 @@ import httpx
 import pytest
 from orderflow_harness import Process, api, start_up, wait_until
 
-from orderflow.links import LinkError, address, free_ports, parse_links, parse_ports, redirect
+from orderflow.links import (
+    EPHEMERAL_RANGE,
+    FIXED_LOWEST,
+    LinkError,
+    address,
+    free_ports,
+    parse_links,
+    parse_ports,
+    redirect,
+)
 
 ADMIN = "admin-key-123"
 UPSTREAM_TIMEOUT = 1.0
@@ -83,6 +93,15 @@ def deployment() -> Iterator[tuple[Process, str]]:
 def fresh_script() -> None:
     Scripted.script.clear()
     Scripted.seen.clear()
+
+
+def test_fixed_ports_are_free_and_below_the_ephemeral_range_that_port_0_and_connections_draw_from() -> None:
+    lowest_ephemeral = int(EPHEMERAL_RANGE.read_text().split()[0])
+    ports = free_ports(6)
+    assert len(set(ports)) == 6 and all(FIXED_LOWEST <= port < lowest_ephemeral for port in ports), ports
+    for port in ports:
+        with socket.create_server(("127.0.0.1", port)):
+            pass  # each one free to listen on
 
 
 def test_links_and_ports_are_parsed_and_wrong_ones_named() -> None:
