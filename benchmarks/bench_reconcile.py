@@ -119,13 +119,14 @@ def child(case: str, rows: int, right: str, csv_path: str) -> dict[str, Any]:
         differences = list(reladiff.diff_tables(first, second, extra_columns=COLUMNS, algorithm=algorithm))
         found = {"mismatched_rows": len({row[1][0] for row in differences})}
     elif case == "seamline_stream":
+        from Seamline.engine import arrowed
         from Seamline.engine.database.sql import open_database
         from Seamline.engine.reconcile.batches import Blocks
         from Seamline.engine.reconcile.diff import reconcile
         from Seamline.engine.reconcile.options import build_options
-        from Seamline.engine.reconcile.sources import columnar, local_blocks
+        from Seamline.engine.reconcile.sources import local_blocks
 
-        if columnar.available():  # imported before the clock starts, as pandas and datacompy are
+        if arrowed.available():  # imported before the clock starts, as pandas and datacompy are
             import pyarrow.compute
             import pyarrow.csv  # noqa: F401
         database = open_database(PG_URL, timeout=600)
@@ -203,7 +204,9 @@ def main() -> int:
                         if wanted(case):
                             figures.append(measure(case, rows, right, csv_path))
                 for pair in PAIRED:
-                    cases = [case for case in pair if wanted(case) and (rows <= IN_MEMORY_ROWS or case == "seamline_stream")]
+                    cases = [
+                        case for case in pair if wanted(case) and (rows <= IN_MEMORY_ROWS or case == "seamline_stream")
+                    ]
                     figures += in_rounds(cases, rows, csv_path)
             finally:
                 drop(rows)

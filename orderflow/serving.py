@@ -212,11 +212,10 @@ def run(app: ASGIApp, service: str, port: int = 0) -> None:
         seconds = delay_of(service)
         if seconds:
             app.user_middleware.append(Middleware(Delay, seconds=seconds))  # innermost: inside Server-Timing
-        telemetry.instrument_app(app)
+        app = telemetry.instrument_app(app)
     sock = bind(port)
     url = f"http://{HOST}:{sock.getsockname()[1]}"
-    served = telemetry.served(app)
-    config = uvicorn.Config(served, log_level="warning", access_log=False, timeout_graceful_shutdown=3, lifespan="on")
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3, lifespan="on")
     server = uvicorn.Server(config)
 
     async def serve() -> None:

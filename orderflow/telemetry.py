@@ -12,12 +12,11 @@ the API's no-op tracer is all that runs.
 A trace only starts at an entry point (a request or a message received); the background polls of the
 bus and the settlement exporter start none, so they do not flood the receiver. A request whose
 ``traceparent`` says its trace is not sampled (flags ``00``: a poll's repeats, say) runs with the
-instrumentations suppressed (`served`): nothing of it would be recorded, and their fixed work per request and
-per SQL statement is skipped; the gateway still passes the ``traceparent`` on, so the services behind it skip
-theirs too. Work that continues a
-trace asynchronously (the outbox row, the settlement batch) keeps its ``traceparent`` and resumes with
-`continued`. Spans whose peer exports no trace of its own (the outbox, the ledger over SFTP/SSH) carry
-``peer.service``.
+instrumentations suppressed (`instrument_app`): nothing of it would be recorded, and their fixed work per
+request and per SQL statement is skipped; the gateway still passes the ``traceparent`` on, so the services
+behind it skip theirs too. Work that continues a trace asynchronously (the outbox row, the settlement
+batch) keeps its ``traceparent`` and resumes with `continued`. Spans whose peer exports no trace of its own
+(the outbox, the ledger over SFTP/SSH) carry ``peer.service``.
 """
 
 from __future__ import annotations
@@ -103,17 +102,15 @@ class _EntryPoints(Sampler):
         return "EntryPoints"
 
 
-def instrument_app(app: Any) -> None:
-    """Server spans for a Starlette app (continuing the caller's ``traceparent``); nothing when off."""
-    if enabled():
-        from opentelemetry.instrumentation.starlette import StarletteInstrumentor
+def instrument_app(app: Any) -> Any:
+    """What the server runs for a Starlette app: its server spans (continuing the caller's ``traceparent``), and
+    the instrumentations suppressed for a request whose trace is not sampled; `app` itself when off."""
+    if not enabled():
+        return app
+    from opentelemetry.instrumentation.starlette import StarletteInstrumentor
 
-        StarletteInstrumentor.instrument_app(app)
-
-
-def served(app: Any) -> Any:
-    """What the server runs: `app`, with the instrumentations suppressed for a request not sampled (when on)."""
-    return _SkipUnsampled(app) if enabled() else app
+    StarletteInstrumentor.instrument_app(app)
+    return _SkipUnsampled(app)
 
 
 _UNSAMPLED = re.compile(rb"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]([02468ace])$")
@@ -123,13 +120,14 @@ class _SkipUnsampled:
     """The outermost ASGI layer: the instrumentations sit out a request whose caller did not sample its trace."""
 
     def __init__(self, app: Any) -> None:
+        from opentelemetry.instrumentation.utils import suppress_instrumentation
+
         self.app = app
+        self.suppressed = suppress_instrumentation
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and _not_sampled(scope["headers"]):
-            from opentelemetry.instrumentation.utils import suppress_instrumentation
-
-            with suppress_instrumentation():
+            with self.suppressed():
                 await self.app(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from hostile import Forwarder
 
-from Seamline.engine.database import copied
+from Seamline.engine import arrowed
 from Seamline.engine.database.sql import Database, open_database
 from Seamline.engine.errors import SeamError
 from Seamline.engine.reconcile.batches import Block, Blocks
@@ -101,7 +101,7 @@ def _streamed(database: Database, sql: str, batch: int = 16384) -> tuple[list[st
 
 def _typed(database: Database, sql: str, monkeypatch: pytest.MonkeyPatch, batch: int = 16384) -> tuple:
     with monkeypatch.context() as patch:
-        patch.setattr(copied, "available", lambda: False)
+        patch.setattr(arrowed, "available", lambda: False)
         return _streamed(database, sql, batch)
 
 
@@ -155,7 +155,7 @@ def test_a_null_is_no_empty_field_of_a_csv_file(
     tmp_path: Path, postgres_url: str, pyarrow: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if not pyarrow:
-        monkeypatch.setattr(copied, "available", lambda: False)
+        monkeypatch.setattr(arrowed, "available", lambda: False)
     path = tmp_path / "export.csv"
     path.write_text('id,name,amount\n1,,1.50\n2,,\n3,"a, ""b""\nc",2\n', encoding="utf-8")
     database = open_database(postgres_url, timeout=30)
@@ -213,7 +213,7 @@ def test_a_query_that_fails_says_why_as_the_typed_path_does(postgres_url: str, m
             with pytest.raises(SeamError, match=r"^SQL: statement failed on ") as copied_error:
                 database.stream(sql, (), list)
             with monkeypatch.context() as patch, pytest.raises(SeamError) as typed_error:
-                patch.setattr(copied, "available", lambda: False)
+                patch.setattr(arrowed, "available", lambda: False)
                 database.stream(sql, (), list)
             assert str(copied_error.value) == str(typed_error.value)
             messages.append(str(copied_error.value))

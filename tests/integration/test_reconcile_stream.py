@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from Seamline.engine.database import copied, sql
+from Seamline.engine import arrowed
+from Seamline.engine.database import sql
 from Seamline.engine.database.sql import Database, open_database
 from Seamline.engine.reconcile.batches import Block, Blocks
 from Seamline.engine.reconcile.diff import reconcile
@@ -30,10 +31,10 @@ def database(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
         url = f"sqlite:///{tmp_path}/stream.db"
     else:
         url = request.getfixturevalue("mariadb_url" if request.param == "mysql" else "postgres_url")
-    if request.param == "postgresql" and not copied.available():
+    if request.param == "postgresql" and not arrowed.available():
         pytest.skip("pyarrow is not installed: PostgreSQL's rows are read as tuples, not by COPY")
     if "before 17" in request.param or "without pyarrow" in request.param:  # tuples rather than COPY
-        monkeypatch.setattr(copied, "available", lambda: False)
+        monkeypatch.setattr(arrowed, "available", lambda: False)
     if "before 17" in request.param:  # a server-side cursor rather than chunks of rows
         monkeypatch.setattr(sql, "CHUNKED_LIBPQ", 10**9)
     found = open_database(url, timeout=30)

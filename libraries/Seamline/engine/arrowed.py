@@ -7,11 +7,17 @@ values read one by one (the rows that differ) are read from pyarrow without maki
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
 # Values read one at a time before the whole column is made a list (a scalar costs about a microsecond).
 SINGLE_READS = 256
+
+
+def available() -> bool:
+    """Is pyarrow installed (the optional `[fast]` extra)?"""
+    return importlib.util.find_spec("pyarrow") is not None
 
 
 class ArrowColumn(Sequence[Any]):

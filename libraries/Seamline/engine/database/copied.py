@@ -21,7 +21,6 @@ trailing ones and nothing that writes) is read so; another statement is read by 
 
 from __future__ import annotations
 
-import importlib.util
 import operator
 import re
 from collections.abc import Callable, Generator, Sequence
@@ -41,10 +40,6 @@ MOST_BYTES = 32 << 20
 
 _QUERY = re.compile(r"\s*(?:(?:--[^\n]*(?:\n|$)|/\*(?:[^*]|\*(?!/))*\*/)\s*)*\(*\s*(SELECT|WITH|VALUES|TABLE)\b", re.I)
 _WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|INTO)\b", re.I)
-
-
-def available() -> bool:
-    return importlib.util.find_spec("pyarrow") is not None
 
 
 def copyable(sql: str) -> str | None:

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from .. import arrowed
 from ..deadlines import Deadline, shut_down
 from ..errors import SeamError
 from ..values import cut
@@ -180,7 +181,7 @@ class Database:
     @contextlib.contextmanager
     def _streamed(self, sql: str, params: Any, batch: int) -> Iterator[Iterator[StreamBlock]]:
         connection = self._connection
-        copyable = copied.copyable(sql) if self.dialect == "postgresql" and copied.available() else None
+        copyable = copied.copyable(sql) if self.dialect == "postgresql" and arrowed.available() else None
         if copyable is not None:
             with connection.cursor() as cursor:
                 blocks = copied.blocks(cursor, copyable, params, batch)

@@ -11,7 +11,6 @@ pyarrow may read wrongly), so results never depend on the reader.
 from __future__ import annotations
 
 import csv
-import importlib.util
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,10 +18,6 @@ from ..arrowed import ArrowColumn
 from .batches import Block
 
 READ_BYTES = 1 << 18  # bytes pyarrow parses at a time (larger ones cost it more memory, and no time)
-
-
-def available() -> bool:
-    return importlib.util.find_spec("pyarrow") is not None
 
 
 def csv_blocks(path: str, block: int, rest: Callable[[int], Iterator[Block]]) -> Iterator[Block]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import arrowed
 from ..errors import SeamError
 from ..records.batch import parse_records
 from ..records.layouts import RECORD_TYPE_KEY, Layout
@@ -101,7 +102,7 @@ def local_blocks(path: str, form: str) -> Blocks:
 
 
 def _local_blocks(path: str, form: str) -> Iterator[Block]:
-    if form == "csv" and columnar.available():
+    if form == "csv" and arrowed.available():
         return columnar.csv_blocks(path, BLOCK, lambda records: _read_blocks(path, form, records))
     return _read_blocks(path, form)
 
