@@ -227,7 +227,8 @@ class Dispatcher(threading.Thread):
     def run(self) -> None:
         while not self._stopping.is_set():
             try:
-                sent = self.transport.pass_once()
+                with telemetry.untraced():
+                    sent = self.transport.pass_once()
             except Exception:
                 log.exception("dispatch pass failed; retrying")
                 self._stopping.wait(1.0)

@@ -87,7 +87,8 @@ class SettlementExporter(threading.Thread):
     def run(self) -> None:
         while not self._stopping.wait(self.interval):
             try:
-                self.export_once()
+                with telemetry.untraced():
+                    self.export_once()
             except Exception:
                 log.exception("settlement export failed; retrying next interval")
 

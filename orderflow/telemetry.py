@@ -10,13 +10,15 @@ caller's ``traceparent``), httpx (client spans that send it on), SQLAlchemy (`in
 the API's no-op tracer is all that runs.
 
 A trace only starts at an entry point (a request or a message received); the background polls of the
-bus and the settlement exporter start none, so they do not flood the receiver. A request whose
+bus and the settlement exporter start none, so they do not flood the receiver, and run `untraced`:
+with the instrumentations suppressed, which would otherwise do their fixed work per statement for spans
+that are dropped. A request whose
 ``traceparent`` says its trace is not sampled (flags ``00``: a poll's repeats, say) runs with the
 instrumentations suppressed (`instrument_app`): nothing of it would be recorded, and their fixed work per
 request and per SQL statement is skipped; the gateway still passes the ``traceparent`` on, so the services
 behind it skip theirs too. Work that continues a trace asynchronously (the outbox row, the settlement
-batch) keeps its ``traceparent`` and resumes with `continued`. Spans whose peer exports no trace of its own
-(the outbox, the ledger over SFTP/SSH) carry ``peer.service``.
+batch) keeps its ``traceparent`` and resumes with `continued`, instrumented again inside `untraced` work.
+Spans whose peer exports no trace of its own (the outbox, the ledger over SFTP/SSH) carry ``peer.service``.
 """
 
 from __future__ import annotations
@@ -53,15 +55,30 @@ def setup(service: str) -> bool:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    sampler = _Sampler(ParentBased(_EntryPoints()))
-    provider = TracerProvider(resource=Resource.create({"service.name": service}), sampler=sampler)
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(), schedule_delay_millis=EXPORT_DELAY_MS))
+    provider = TracerProvider(resource=Resource.create({"service.name": service}), sampler=sampler())
+    exporter = OTLPSpanExporter(session=direct_session())
+    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=EXPORT_DELAY_MS))
     trace.set_tracer_provider(provider)
     atexit.register(provider.shutdown)  # the last spans leave before the process does
     HTTPXClientInstrumentor().instrument()
     PikaInstrumentor().instrument()
     _state["enabled"] = True
     return True
+
+
+def sampler() -> Sampler:
+    """What orderflow records: traces from an entry point (or a caller that sampled them), less the noise."""
+    return _Sampler(ParentBased(_EntryPoints()))
+
+
+def direct_session() -> Any:
+    """The exporter's HTTP session, posting to the one endpoint it is given: no proxy variables or ``.netrc``
+    looked up at every export (requests' environment lookups were a quarter of the CPU of a post)."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    return session
 
 
 class _Sampler(Sampler):
@@ -120,14 +137,11 @@ class _SkipUnsampled:
     """The outermost ASGI layer: the instrumentations sit out a request whose caller did not sample its trace."""
 
     def __init__(self, app: Any) -> None:
-        from opentelemetry.instrumentation.utils import suppress_instrumentation
-
         self.app = app
-        self.suppressed = suppress_instrumentation
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and _not_sampled(scope["headers"]):
-            with self.suppressed():
+            with untraced():
                 await self.app(scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -157,16 +171,33 @@ def current_traceparent() -> str | None:
 
 
 @contextmanager
+def untraced() -> Iterator[None]:
+    """Work that records no trace (a background poll, a request not sampled): the instrumentations sit out,
+    but for the spans `continued` inside it."""
+    if not enabled():
+        yield
+        return
+    from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+    with suppress_instrumentation():
+        yield
+
+
+@contextmanager
 def continued(
     traceparent: str | None, name: str, links: Sequence[str | None] = (), **attributes: Any
 ) -> Iterator[Span]:
     """An internal span resuming the trace of `traceparent` (a stored one), linked to `links`' traces."""
-    parent = propagate.extract({"traceparent": traceparent}) if traceparent else context.Context()
+    parent = propagate.extract({"traceparent": traceparent}, context.Context()) if traceparent else context.Context()
     linked = [
         Link(trace.get_current_span(propagate.extract({"traceparent": tp})).get_span_context()) for tp in links if tp
     ]
-    with _tracer.start_as_current_span(name, context=parent, links=linked, attributes=attributes) as span:
-        yield span
+    token = context.attach(parent)  # a fresh context: instrumented again inside `untraced` work
+    try:
+        with _tracer.start_as_current_span(name, links=linked, attributes=attributes) as span:
+            yield span
+    finally:
+        context.detach(token)
 
 
 @contextmanager

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -114,6 +116,43 @@ def test_a_request_not_sampled_runs_with_the_instrumentations_suppressed_in_ever
     # suppressed behind the gateway too, it had no span at all.
     assert kept is None
     assert receiver.spans_of([trace_id]) == []
+
+
+UNTRACED_PROBE = """
+from opentelemetry import trace
+from sqlalchemy import create_engine, text
+from orderflow import telemetry
+
+telemetry.setup("probe")
+engine = create_engine("sqlite://")
+telemetry.instrument_engine(engine)
+with engine.connect() as conn, trace.get_tracer("probe").start_as_current_span("request", kind=trace.SpanKind.SERVER):
+    conn.execute(text("SELECT 'traced'"))
+    kept = telemetry.current_traceparent()
+    with telemetry.untraced():
+        conn.execute(text("SELECT 'untraced'"))
+        with telemetry.continued(kept, "resumed"):
+            conn.execute(text("SELECT 'resumed'"))
+trace.get_tracer_provider().shutdown()
+print(kept.split("-")[1])
+"""
+
+
+def test_untraced_work_records_no_statement_but_what_it_continues() -> None:
+    receiver = OtlpReceiver()
+    try:
+        environment = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint}
+        command = [sys.executable, "-c", UNTRACED_PROBE]
+        probe = subprocess.run(command, env=environment, check=True, timeout=60, capture_output=True, text=True)
+        spans = receiver.spans_of([probe.stdout.strip()])
+    finally:
+        receiver.close()
+    by_name = {span.attributes["span.name"]: span for span in spans}
+    statements = sorted(span.attributes.get("db.statement") for span in spans if span.system == "sql")
+    assert statements == ["SELECT 'resumed'", "SELECT 'traced'"]  # the background poll's statement: no span
+    [resumed_sql] = [span for span in spans if span.attributes.get("db.statement") == "SELECT 'resumed'"]
+    assert resumed_sql.parent_id == by_name["resumed"].span_id
+    assert by_name["resumed"].parent_id == by_name["request"].span_id
 
 
 def test_over_rabbitmq_the_message_headers_carry_the_trace_from_the_bus_to_inventory(rabbitmq_url: str) -> None:
