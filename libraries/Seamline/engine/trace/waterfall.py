@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from ..masking import Masker
+from ..masking import MASK, Masker
 from ..timeline import Span
 from ..values import cut
 from .hops import SpanTree
@@ -93,8 +93,7 @@ class _Drawing:
     def _row(self, span: Span, depth: int, y: int) -> str:
         colour = f"c{self.colours[span.system]}"
         failed = "" if span.ok else " x"
-        who = span.system if span.service == "test" else span.service
-        label = self.masker.text(f"{'✗ ' if failed else ''}{who} {span.operation} {span.target}")
+        label, tooltip = self._texts(span, failed)
         room = max(4, (LABEL_WIDTH - 8 - depth * INDENT) // 7)
         bars = []
         if self.tree.children(span):
@@ -103,7 +102,7 @@ class _Drawing:
         label_class = ' class="x"' if failed else ""
         background = "n" if id(span) in self.marked else "r"
         return (
-            f'<g transform="translate(0,{y})"><title>{escape(self._tooltip(span))}</title>'
+            f'<g transform="translate(0,{y})"><title>{escape(tooltip)}</title>'
             f'<rect class="{background}" width="{WIDTH}" height="{ROW}"/>'
             f'<svg width="{LABEL_WIDTH - 6}" height="{ROW}"><text x="{4 + depth * INDENT}" y="12"{label_class}>'
             f"{escape(_clip(label, room))}</text></svg>{''.join(bars)}"
@@ -115,24 +114,33 @@ class _Drawing:
         width = max(0.5, (end - start) * self.scale)
         return f'<rect class="{classes}" x="{x:.1f}" y="3" width="{width:.1f}" height="10"/>'
 
-    def _tooltip(self, span: Span) -> str:
-        lines = [
+    def _texts(self, span: Span, failed: str) -> tuple[str, str]:
+        """The row's label and its tooltip, masked: the label and the tooltip's head as one text, the attribute
+        lines as another (masked whole, then cut), so a row costs the masker two passes, not one per value."""
+        who = span.system if span.service == "test" else span.service
+        label = f"{'✗ ' if failed else ''}{who} {span.operation} {span.target}".replace("\n", " ")
+        head = [
+            label,
             f"{span.service} {span.kind} · {span.system} {span.operation} {span.target}",
             f"{_ms(span.duration)}, self {_ms(self.tree.self_time(span))}, from +{_ms(span.start - self.origin)}; "
             f"{span.outcome}",
         ]
         hop = self.hop_of.get(id(span))
         if hop is not None:
-            lines.append(f"hop {hop.name}" + (f", gap {_ms(hop.gap)}" if hop.gap is not None else ""))
+            head.append(f"hop {hop.name}" + (f", gap {_ms(hop.gap)}" if hop.gap is not None else ""))
         if span.correlation_id:
-            lines.append(f"correlation {span.correlation_id}")
+            head.append(f"correlation {span.correlation_id}")
         if span.trace_id:
-            lines.append(f"trace {span.trace_id} span {span.span_id or '-'}")
-        attributes = self.masker.data(span.attributes) if span.attributes else {}
-        lines.extend(cut(f"{name}={value}", 100) for name, value in list(attributes.items())[:TOOLTIP_ATTRIBUTES])
-        if len(attributes) > TOOLTIP_ATTRIBUTES:
-            lines.append(f"… {len(attributes) - TOOLTIP_ATTRIBUTES} more attributes")
-        return self.masker.text("\n".join(lines))
+            head.append(f"trace {span.trace_id} span {span.span_id or '-'}")
+        label, _, tooltip = self.masker.text("\n".join(head)).partition("\n")
+        shown = list(span.attributes.items())[:TOOLTIP_ATTRIBUTES]
+        if shown:
+            lines = (f"{name}={MASK if self.masker.is_secret_name(name) else value}" for name, value in shown)
+            masked = self.masker.text("\n".join(line.replace("\n", " ") for line in lines))
+            tooltip += "\n" + "\n".join(cut(line, 100) for line in masked.split("\n"))
+        if len(span.attributes) > TOOLTIP_ATTRIBUTES:
+            tooltip += f"\n… {len(span.attributes) - TOOLTIP_ATTRIBUTES} more attributes"
+        return label, tooltip
 
 
 def _bottleneck_spans(tree: SpanTree, name: str | None) -> set[int]:
