@@ -93,12 +93,13 @@ class _Drawing:
     def _row(self, span: Span, depth: int, y: int) -> str:
         colour = f"c{self.colours[span.system]}"
         failed = "" if span.ok else " x"
-        label, tooltip = self._texts(span, failed)
+        own = self.tree.self_intervals(span)
+        label, tooltip = self._texts(span, failed, sum(end - start for start, end in own))
         room = max(4, (LABEL_WIDTH - 8 - depth * INDENT) // 7)
         bars = []
         if self.tree.children(span):
             bars.append(self._bar(span.start, span.end, f"{colour} w{failed}"))
-        bars.extend(self._bar(start, end, f"{colour}{failed}") for start, end in self.tree.self_intervals(span))
+        bars.extend(self._bar(start, end, f"{colour}{failed}") for start, end in own)
         label_class = ' class="x"' if failed else ""
         background = "n" if id(span) in self.marked else "r"
         return (
@@ -114,33 +115,34 @@ class _Drawing:
         width = max(0.5, (end - start) * self.scale)
         return f'<rect class="{classes}" x="{x:.1f}" y="3" width="{width:.1f}" height="10"/>'
 
-    def _texts(self, span: Span, failed: str) -> tuple[str, str]:
-        """The row's label and its tooltip, masked: the label and the tooltip's head as one text, the attribute
-        lines as another (masked whole, then cut), so a row costs the masker two passes, not one per value."""
+    def _texts(self, span: Span, failed: str, self_time: float) -> tuple[str, str]:
+        """The row's label and its tooltip, masked in one pass of the masker (not one per value), the attribute
+        lines cut after masking."""
         who = span.system if span.service == "test" else span.service
-        label = f"{'✗ ' if failed else ''}{who} {span.operation} {span.target}".replace("\n", " ")
-        head = [
-            label,
+        lines = [
+            f"{'✗ ' if failed else ''}{who} {span.operation} {span.target}",
             f"{span.service} {span.kind} · {span.system} {span.operation} {span.target}",
-            f"{_ms(span.duration)}, self {_ms(self.tree.self_time(span))}, from +{_ms(span.start - self.origin)}; "
-            f"{span.outcome}",
+            f"{_ms(span.duration)}, self {_ms(self_time)}, from +{_ms(span.start - self.origin)}; {span.outcome}",
         ]
         hop = self.hop_of.get(id(span))
         if hop is not None:
-            head.append(f"hop {hop.name}" + (f", gap {_ms(hop.gap)}" if hop.gap is not None else ""))
+            lines.append(f"hop {hop.name}" + (f", gap {_ms(hop.gap)}" if hop.gap is not None else ""))
         if span.correlation_id:
-            head.append(f"correlation {span.correlation_id}")
+            lines.append(f"correlation {span.correlation_id}")
         if span.trace_id:
-            head.append(f"trace {span.trace_id} span {span.span_id or '-'}")
-        label, _, tooltip = self.masker.text("\n".join(head)).partition("\n")
-        shown = list(span.attributes.items())[:TOOLTIP_ATTRIBUTES]
-        if shown:
-            lines = (f"{name}={MASK if self.masker.is_secret_name(name) else value}" for name, value in shown)
-            masked = self.masker.text("\n".join(line.replace("\n", " ") for line in lines))
-            tooltip += "\n" + "\n".join(cut(line, 100) for line in masked.split("\n"))
+            lines.append(f"trace {span.trace_id} span {span.span_id or '-'}")
+        head = len(lines)
+        secret_name = self.masker.is_secret_name
+        lines.extend(
+            f"{name}={MASK if secret_name(name) else value}"
+            for name, value in list(span.attributes.items())[:TOOLTIP_ATTRIBUTES]
+        )
+        masked = self.masker.text("\n".join(line.replace("\n", " ") for line in lines)).split("\n")
+        if len(masked) == len(lines):  # else a rule masked across lines (a quoted value to the end): none to cut
+            masked[head:] = [cut(line, 100) for line in masked[head:]]
         if len(span.attributes) > TOOLTIP_ATTRIBUTES:
-            tooltip += f"\n… {len(span.attributes) - TOOLTIP_ATTRIBUTES} more attributes"
-        return label, tooltip
+            masked.append(f"… {len(span.attributes) - TOOLTIP_ATTRIBUTES} more attributes")
+        return masked[0], "\n".join(masked[1:])
 
 
 def _bottleneck_spans(tree: SpanTree, name: str | None) -> set[int]:
