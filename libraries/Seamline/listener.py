@@ -46,6 +46,7 @@ class SeamListener:
         self.services = services
         self.faults = faults
         self.waterfall = waterfall_setting(waterfall)
+        self._drawing: str | None = None  # the waterfall while it is logged
 
     def start_suite(self, data: Any, result: Any) -> None:
         self.ctx.enter_scope()
@@ -69,8 +70,10 @@ class SeamListener:
         self._run_cleanups(f"suite '{result.name}'")
 
     def log_message(self, message: Any) -> None:
-        """The safety net: every message of the run (TRACE arguments included) passes the masker."""
-        message.message = self.ctx.masker.text(message.message)
+        """The safety net: every message of the run (TRACE arguments included) passes the masker, but the
+        waterfall being logged (drawn from masked pieces: the whole SVG again would cost a pass over every row)."""
+        if message.message is not self._drawing:
+            message.message = self.ctx.masker.text(message.message)
 
     def close(self) -> None:
         self.services.stop_all_services()
@@ -83,7 +86,11 @@ class SeamListener:
         spans = self.ctx.timeline.spans
         if spans and (self.waterfall is True or (self.waterfall == "failures" and not result.passed)):
             title = self.ctx.masker.text(f"Waterfall of '{result.name}'")
-            logger.info(render_waterfall(spans, self.ctx.masker, title), html=True)
+            self._drawing = render_waterfall(spans, self.ctx.masker, title)
+            try:
+                logger.info(self._drawing, html=True)
+            finally:
+                self._drawing = None
 
     def _run_cleanups(self, scope: str) -> None:
         for cleanup, error in self.ctx.exit_scope():

@@ -136,3 +136,26 @@ def test_a_listener_set_off_draws_nothing(monkeypatch):
     assert logged == []
     SeamListener(ctx, None, waterfall="failures")._draw_waterfall(failed)  # type: ignore[arg-type]
     assert len(logged) == 1 and "<svg" in logged[0]
+
+
+def test_the_waterfall_passes_the_safety_net_unmasked_again_and_every_other_message_is_masked(monkeypatch):
+    ctx = SeamContext()
+    ctx.masker.register("hunter2-secret")
+    ctx.timeline.record("http", "GET", "/", 1.0, 0.01)
+    seam = SeamListener(ctx, None)  # type: ignore[arg-type]
+    masked_texts = []
+    text = ctx.masker.text
+    monkeypatch.setattr(ctx.masker, "text", lambda given: masked_texts.append(given) or text(given))
+    messages = []
+
+    def log(message: str, html: bool = False) -> None:  # as Robot does: the message reaches the listener
+        logged = type("Message", (), {"message": message})()
+        seam.log_message(logged)
+        messages.append(logged.message)
+
+    monkeypatch.setattr(listener.logger, "info", log)
+    seam._draw_waterfall(type("Result", (), {"name": "t", "passed": True})())
+    [drawn] = messages
+    assert "<svg" in drawn and drawn not in masked_texts  # drawn from masked pieces, not masked whole again
+    log("the same message later: pw hunter2-secret")
+    assert messages[-1] == "the same message later: pw ***"
