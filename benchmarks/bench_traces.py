@@ -57,7 +57,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from orderflow.telemetry import EXPORT_DELAY_MS, direct_session, sampler
-from Seamline.engine.api.session import add_trace_headers
+from Seamline.engine.api.session import add_trace_headers, new_trace_ids
 from Seamline.engine.timeline import Span, Timeline
 from Seamline.engine.trace.otlp import OtlpReceiver, decode
 from Seamline.engine.trace.receiver import TraceJoin
@@ -160,10 +160,6 @@ class _Dropped(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
-def _traceparent() -> str:
-    return f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
-
-
 def _asgi_requests(app: Any, count: int) -> Callable[[], object]:
     """`count` GET requests with a sampled traceparent, calling `app` as a server would (no network)."""
     headers = [(b"host", b"127.0.0.1"), (b"accept", b"*/*"), (b"x-api-key", b"clerk-key-123")]
@@ -179,7 +175,7 @@ def _asgi_requests(app: Any, count: int) -> Callable[[], object]:
 
     async def requests() -> None:
         for _ in range(count):
-            traced = [*headers, (b"traceparent", _traceparent().encode())]
+            traced = [*headers, (b"traceparent", new_trace_ids()[1].encode())]
             await app({**scope, "headers": traced}, receive, send)
 
     loop = asyncio.new_event_loop()

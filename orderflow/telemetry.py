@@ -10,12 +10,10 @@ caller's ``traceparent``), httpx (client spans that send it on), SQLAlchemy (`in
 the API's no-op tracer is all that runs.
 
 A trace only starts at an entry point (a request or a message received); the background polls of the
-bus and the settlement exporter start none, so they do not flood the receiver, and run `untraced`:
-with the instrumentations suppressed, which would otherwise do their fixed work per statement for spans
-that are dropped. A request whose
-``traceparent`` says its trace is not sampled (flags ``00``: a poll's repeats, say) runs with the
-instrumentations suppressed (`instrument_app`): nothing of it would be recorded, and their fixed work per
-request and per SQL statement is skipped; the gateway still passes the ``traceparent`` on, so the services
+bus and the settlement exporter start none, so they do not flood the receiver. Work that records no trace
+runs `untraced`, the instrumentations suppressed and their fixed work per request and per SQL statement
+skipped: those polls, and a request whose ``traceparent`` says its trace is not sampled (flags ``00``: a
+poll's repeats, say; `instrument_app`), whose ``traceparent`` the gateway still passes on, so the services
 behind it skip theirs too. Work that continues a trace asynchronously (the outbox row, the settlement
 batch) keeps its ``traceparent`` and resumes with `continued`, instrumented again inside `untraced` work.
 Spans whose peer exports no trace of its own (the outbox, the ledger over SFTP/SSH) carry ``peer.service``.
@@ -188,11 +186,12 @@ def continued(
     traceparent: str | None, name: str, links: Sequence[str | None] = (), **attributes: Any
 ) -> Iterator[Span]:
     """An internal span resuming the trace of `traceparent` (a stored one), linked to `links`' traces."""
-    parent = propagate.extract({"traceparent": traceparent}, context.Context()) if traceparent else context.Context()
+    fresh = context.Context()  # not the current one: instrumented again inside `untraced` work
+    parent = propagate.extract({"traceparent": traceparent}, fresh) if traceparent else fresh
     linked = [
         Link(trace.get_current_span(propagate.extract({"traceparent": tp})).get_span_context()) for tp in links if tp
     ]
-    token = context.attach(parent)  # a fresh context: instrumented again inside `untraced` work
+    token = context.attach(parent)
     try:
         with _tracer.start_as_current_span(name, links=linked, attributes=attributes) as span:
             yield span
